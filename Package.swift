@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers as in DESIGN.md; dependencies point down only.
+let package = Package(
+    name: "Lethe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lethe", targets: ["lethe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .target(name: "Kernels", dependencies: ["CBLAS"]),
+        .target(name: "Model", dependencies: ["Kernels"]),
+        .target(name: "Unlearning", dependencies: ["Model", "Kernels"]),
+        .executableTarget(
+            name: "lethe",
+            dependencies: [
+                "Model", "Unlearning", "Kernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
+        .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model"]),
+    ]
+)

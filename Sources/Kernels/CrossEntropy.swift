@@ -1,0 +1,52 @@
+import Foundation
+
+// Softmax cross-entropy over the vocabulary with an ignore index:
+//   loss[n] = logsumexp(logits[n, :]) − logits[n, target[n]] for every n whose target ≠ ignoreIndex.
+// The mean over counted rows is the loss that `LlamaForCausalLM` returns.
+
+/// Targets equal to this are not counted (PyTorch's default ignore_index).
+public let ignoreIndex: Int32 = -100
+
+/// Writes per-row losses (0 for ignored rows) and each row's logsumexp; returns the number
+/// of counted rows.
+@discardableResult
+public func crossEntropyForward(
+    losses: UnsafeMutablePointer<Float>, logSumExp: UnsafeMutablePointer<Float>,
+    logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, vocabulary: Int
+) -> Int {
+    Parallelism.forEachChunk(of: rows, minimumChunk: 8) { chunk in
+        for n in chunk {
+            let z = logits + n * vocabulary
+            var maximum = -Float.infinity
+            for v in 0..<vocabulary { maximum = max(maximum, z[v]) }
+            var sum: Float = 0
+            for v in 0..<vocabulary { sum += Foundation.exp(z[v] - maximum) }
+            let lse = maximum + Foundation.log(sum)
+            logSumExp[n] = lse
+            losses[n] = targets[n] == ignoreIndex ? 0 : lse - z[Int(targets[n])]
+        }
+    }
+    var counted = 0
+    for n in 0..<rows where targets[n] != ignoreIndex { counted += 1 }
+    return counted
+}
+
+/// Turns `logits` into ∂L/∂logits in place, for L = scale · Σ loss[n] over counted rows
+/// (scale = 1/counted for the mean): scale · (softmax − onehot(target)); ignored rows become 0.
+public func crossEntropyBackward(
+    logitsToGradient z: UnsafeMutablePointer<Float>, logSumExp: UnsafePointer<Float>,
+    targets: UnsafePointer<Int32>, rows: Int, vocabulary: Int, scale: Float
+) {
+    Parallelism.forEachChunk(of: rows, minimumChunk: 8) { chunk in
+        for n in chunk {
+            let row = z + n * vocabulary
+            guard targets[n] != ignoreIndex else {
+                row.update(repeating: 0, count: vocabulary)
+                continue
+            }
+            let lse = logSumExp[n]
+            for v in 0..<vocabulary { row[v] = scale * Foundation.exp(row[v] - lse) }
+            row[Int(targets[n])] -= scale
+        }
+    }
+}

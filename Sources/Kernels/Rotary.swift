@@ -1,0 +1,74 @@
+import Foundation
+
+// Rotary position embedding in Hugging Face's `rotate_half` convention: a head vector of
+// size D is split into halves (x1, x2) and rotated pairwise by angle pos · invFreq[i],
+//   x1' = x1·cos − x2·sin,   x2' = x2·cos + x1·sin,   invFreq[i] = 1 / theta^(2i / D).
+// Angles are computed in Float32 exactly as `LlamaRotaryEmbedding` does.
+
+/// cos and sin of every (position, frequency) pair, [positions, D/2] each.
+public struct RotaryTable: Sendable {
+    public let headDim: Int
+    public let positions: Int
+    public let cos: [Float]
+    public let sin: [Float]
+
+    public init(headDim: Int, positions: Int, theta: Float) {
+        let half = headDim / 2
+        var cos = [Float](repeating: 0, count: positions * half)
+        var sin = cos
+        for i in 0..<half {
+            let invFreq = 1 / Foundation.pow(theta, Float(2 * i) / Float(headDim))
+            for p in 0..<positions {
+                let angle = Float(p) * invFreq
+                cos[p * half + i] = Foundation.cos(angle)
+                sin[p * half + i] = Foundation.sin(angle)
+            }
+        }
+        self.headDim = headDim
+        self.positions = positions
+        self.cos = cos
+        self.sin = sin
+    }
+}
+
+/// Rotates, in place, `heads` consecutive head vectors in each of `count` rows
+/// (row n starts at `x + n·rowStride` and sits at `positions[n]`).
+public func rotaryForward(
+    _ x: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, table: RotaryTable,
+    count: Int, rowStride: Int, heads: Int
+) {
+    rotate(x, positions: positions, table: table, count: count, rowStride: rowStride, heads: heads, direction: 1)
+}
+
+/// Backward of `rotaryForward`: the rotation is orthogonal, so the gradient is rotated back.
+public func rotaryBackward(
+    _ dx: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, table: RotaryTable,
+    count: Int, rowStride: Int, heads: Int
+) {
+    rotate(dx, positions: positions, table: table, count: count, rowStride: rowStride, heads: heads, direction: -1)
+}
+
+private func rotate(
+    _ x: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, table: RotaryTable,
+    count: Int, rowStride: Int, heads: Int, direction: Float
+) {
+    let half = table.headDim / 2
+    table.cos.withUnsafeBufferPointer { cosTable in
+        table.sin.withUnsafeBufferPointer { sinTable in
+            Parallelism.forEachChunk(of: count, minimumChunk: 64) { chunk in
+                for n in chunk {
+                    let cos = cosTable.baseAddress! + Int(positions[n]) * half
+                    let sin = sinTable.baseAddress! + Int(positions[n]) * half
+                    for h in 0..<heads {
+                        let x1 = x + n * rowStride + h * table.headDim, x2 = x1 + half
+                        for i in 0..<half {
+                            let a = x1[i], b = x2[i], s = direction * sin[i]
+                            x1[i] = a * cos[i] - b * s
+                            x2[i] = b * cos[i] + a * s
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+// Row softmax over the first `length` entries of a row; the rest of the row is zeroed.
+// Attention uses it with a causal length per query row and a key-padding mask.
+
+/// probabilities[j] = exp(s[j] − max) / Σ exp(s[k] − max) over allowed j; 0 elsewhere.
+/// A row with no allowed entry becomes all zeros.
+@inline(__always)
+public func maskedSoftmaxForward(
+    _ row: UnsafeMutablePointer<Float>, length: Int, width: Int, allowed: UnsafePointer<Bool>
+) {
+    var maximum = -Float.infinity
+    for j in 0..<length where allowed[j] { maximum = max(maximum, row[j]) }
+    guard maximum > -Float.infinity else {
+        row.update(repeating: 0, count: width)
+        return
+    }
+    var sum: Float = 0
+    for j in 0..<length {
+        let e = allowed[j] ? Foundation.exp(row[j] - maximum) : 0
+        row[j] = e
+        sum += e
+    }
+    let scale = 1 / sum
+    for j in 0..<length { row[j] *= scale }
+    (row + length).update(repeating: 0, count: width - length)
+}
+
+/// In place: dRow = p ⊙ (dRow − Σ p ⊙ dRow), the gradient through the softmax.
+@inline(__always)
+public func softmaxBackward(_ dRow: UnsafeMutablePointer<Float>, probabilities p: UnsafePointer<Float>, width: Int) {
+    var dot: Float = 0
+    for j in 0..<width { dot += p[j] * dRow[j] }
+    for j in 0..<width { dRow[j] = p[j] * (dRow[j] - dot) }
+}

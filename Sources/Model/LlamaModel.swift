@@ -1,0 +1,196 @@
+import Kernels
+
+/// The Llama decoder (`LlamaForCausalLM`) over one flat parameter buffer.
+///
+/// A training step reads top to bottom: `forward(batch)` keeps the activations,
+/// a loss head turns `logits` into ∂L/∂logits in place, `backward()` accumulates every
+/// parameter's gradient into `gradients`. Shapes: B batch, T time, N = B·T tokens,
+/// C hidden, I intermediate, H query heads, G key/value heads, D head size, V vocabulary.
+public final class LlamaModel {
+    public let config: LlamaConfig
+    public let layout: ParameterLayout
+    /// All parameters, laid out by `layout`.
+    public let parameters: UnsafeMutableBufferPointer<Float>
+    private var gradientStorage: UnsafeMutableBufferPointer<Float>?
+    private var activations: Activations?
+    private var rotary: RotaryTable
+    private var batch: TokenBatch?
+    private var countedTargets = 0
+
+    /// A model with every parameter zero; load or initialise the weights next.
+    public init(config: LlamaConfig) {
+        self.config = config
+        layout = ParameterLayout(config: config)
+        parameters = .allocate(capacity: layout.count)
+        parameters.initialize(repeating: 0)
+        rotary = RotaryTable(headDim: config.headDim, positions: config.maxPositionEmbeddings, theta: Float(config.ropeTheta))
+    }
+
+    deinit {
+        parameters.deallocate()
+        gradientStorage?.deallocate()
+    }
+
+    /// Gradients, mirroring `parameters`; allocated (zeroed) on first use.
+    public var gradients: UnsafeMutableBufferPointer<Float> {
+        if let gradientStorage { return gradientStorage }
+        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.count)
+        storage.initialize(repeating: 0)
+        gradientStorage = storage
+        return storage
+    }
+
+    public func zeroGradients() {
+        gradients.update(repeating: 0)
+    }
+
+    /// The logits of the last forward pass, [N, V] row-major (∂L/∂logits after a loss head).
+    public var logits: UnsafeMutableBufferPointer<Float> {
+        guard let activations else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
+        return UnsafeMutableBufferPointer(start: activations.logits, count: activations.batchSize * activations.length * config.vocabSize)
+    }
+
+    private func plan(for batch: TokenBatch) -> Activations {
+        if let activations, activations.batchSize == batch.batchSize, activations.length == batch.length {
+            return activations
+        }
+        activations = nil  // free the old plan before allocating the new one
+        let planned = Activations(config: config, batchSize: batch.batchSize, length: batch.length)
+        activations = planned
+        return planned
+    }
+
+    private var attentionShape: AttentionShape {
+        AttentionShape(batch: batch!.batchSize, time: batch!.length, heads: config.headCount,
+                       keyValueHeads: config.keyValueHeadCount, headDim: config.headDim)
+    }
+
+    // MARK: forward
+
+    /// Runs the decoder over `batch`, filling `logits` and keeping what backward needs.
+    public func forward(_ batch: TokenBatch) throws {
+        try batch.validate(vocabularySize: config.vocabSize)
+        let neededPositions = Int(batch.positions.max() ?? 0) + 1
+        if neededPositions > rotary.positions {
+            rotary = RotaryTable(headDim: config.headDim, positions: neededPositions, theta: Float(config.ropeTheta))
+        }
+        let a = plan(for: batch)
+        self.batch = batch
+        let c = config, p = parameters.baseAddress!
+        let N = batch.tokenCount, C = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize
+        let H = c.headCount, G = c.keyValueHeadCount, D = c.headDim
+        let qkvWidth = (H + 2 * G) * D, eps = Float(c.rmsNormEpsilon)
+        let shape = attentionShape
+
+        batch.tokens.withUnsafeBufferPointer { tokens in
+            embeddingForward(a.residual[0], tokens: tokens.baseAddress!, table: p + layout.embedding, count: N, channels: C)
+        }
+        batch.positions.withUnsafeBufferPointer { positionBuffer in
+            batch.keyMask.withUnsafeBufferPointer { keyMask in
+                let positions = positionBuffer.baseAddress!
+                for (l, w) in layout.layers.enumerated() {
+                    rmsNormForward(a.inputNorm[l], rstd: a.inputRstd[l], a.residual[l], weight: p + w.inputNorm,
+                                   rows: N, channels: C, epsilon: eps)
+                    matmulForward(a.qkv[l], a.inputNorm[l], p + w.qkv, rows: N, inputs: C, outputs: qkvWidth)
+                    rotaryForward(a.qkv[l], positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: H)
+                    rotaryForward(a.qkv[l] + H * D, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: G)
+                    attentionForward(a.attention[l], probabilities: a.probabilities[l], qkv: a.qkv[l],
+                                     keyMask: keyMask.baseAddress!, shape: shape)
+                    matmulForward(a.branch, a.attention[l], p + w.output, rows: N, inputs: H * D, outputs: C)
+                    residualForward(a.residualMid[l], a.residual[l], a.branch, count: N * C)
+
+                    rmsNormForward(a.postNorm[l], rstd: a.postRstd[l], a.residualMid[l], weight: p + w.postAttentionNorm,
+                                   rows: N, channels: C, epsilon: eps)
+                    matmulForward(a.gateUp[l], a.postNorm[l], p + w.gateUp, rows: N, inputs: C, outputs: 2 * I)
+                    swiGLUForward(a.mlpHidden, gateUp: a.gateUp[l], rows: N, hidden: I)
+                    matmulForward(a.branch, a.mlpHidden, p + w.down, rows: N, inputs: I, outputs: C)
+                    residualForward(a.residual[l + 1], a.residualMid[l], a.branch, count: N * C)
+                }
+            }
+        }
+        rmsNormForward(a.finalNorm, rstd: a.finalRstd, a.residual[c.layerCount], weight: p + layout.finalNorm,
+                       rows: N, channels: C, epsilon: eps)
+        matmulForward(a.logits, a.finalNorm, p + layout.lmHead, rows: N, inputs: C, outputs: V)
+    }
+
+    // MARK: next-token cross-entropy
+
+    /// Mean next-token NLL of the last forward pass over the batch's counted targets
+    /// (NaN when none is counted); per-position losses go to `tokenLosses`.
+    @discardableResult
+    public func crossEntropyLoss() -> Float {
+        guard let a = activations, let batch else { return .nan }
+        countedTargets = batch.targets.withUnsafeBufferPointer { targets in
+            crossEntropyForward(losses: a.losses, logSumExp: a.logSumExp, logits: a.logits, targets: targets.baseAddress!,
+                                rows: batch.tokenCount, vocabulary: config.vocabSize)
+        }
+        guard countedTargets > 0 else { return .nan }
+        var sum: Double = 0
+        for n in 0..<batch.tokenCount { sum += Double(a.losses[n]) }
+        return Float(sum / Double(countedTargets))
+    }
+
+    /// Each position's NLL of its target from the last `crossEntropyLoss()` (0 where not counted).
+    public var tokenLosses: [Float] {
+        guard let a = activations, let batch else { return [] }
+        return Array(UnsafeBufferPointer(start: a.losses, count: batch.tokenCount))
+    }
+
+    /// Backward of `scale` × the mean cross-entropy (`crossEntropyLoss()` must have run):
+    /// writes ∂L/∂logits into `logits`, then runs `backward()`.
+    public func backwardCrossEntropy(scale: Float = 1) {
+        guard let a = activations, let batch, countedTargets > 0 else { return }
+        batch.targets.withUnsafeBufferPointer { targets in
+            crossEntropyBackward(logitsToGradient: a.logits, logSumExp: a.logSumExp, targets: targets.baseAddress!,
+                                 rows: batch.tokenCount, vocabulary: config.vocabSize, scale: scale / Float(countedTargets))
+        }
+        backward()
+    }
+
+    // MARK: backward
+
+    /// Accumulates ∂L/∂parameters into `gradients`, given ∂L/∂logits in `logits`.
+    public func backward() {
+        guard let a = activations, let batch else { return }
+        let c = config, p = parameters.baseAddress!, g = gradients.baseAddress!
+        let N = batch.tokenCount, C = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize
+        let H = c.headCount, G = c.keyValueHeadCount, D = c.headDim
+        let qkvWidth = (H + 2 * G) * D
+        let shape = attentionShape
+
+        a.dResidual.update(repeating: 0, count: N * C)
+        matmulBackward(dInput: a.dNorm, dWeight: g + layout.lmHead, dOut: a.logits, input: a.finalNorm,
+                       weight: p + layout.lmHead, rows: N, inputs: C, outputs: V)
+        rmsNormBackward(dInput: a.dResidual, dWeight: g + layout.finalNorm, dOut: a.dNorm, input: a.residual[c.layerCount],
+                        weight: p + layout.finalNorm, rstd: a.finalRstd, rows: N, channels: C)
+        batch.positions.withUnsafeBufferPointer { positionBuffer in
+            let positions = positionBuffer.baseAddress!
+            for (l, w) in layout.layers.enumerated().reversed() {
+                // MLP branch; its output gradient is the residual gradient itself.
+                swiGLUForward(a.mlpHidden, gateUp: a.gateUp[l], rows: N, hidden: I)
+                matmulBackward(dInput: a.dMlpHidden, dWeight: g + w.down, dOut: a.dResidual, input: a.mlpHidden,
+                               weight: p + w.down, rows: N, inputs: I, outputs: C)
+                swiGLUBackward(dGateUp: a.dGateUp, dOut: a.dMlpHidden, gateUp: a.gateUp[l], rows: N, hidden: I)
+                matmulBackward(dInput: a.dNorm, dWeight: g + w.gateUp, dOut: a.dGateUp, input: a.postNorm[l],
+                               weight: p + w.gateUp, rows: N, inputs: C, outputs: 2 * I)
+                rmsNormBackward(dInput: a.dResidual, dWeight: g + w.postAttentionNorm, dOut: a.dNorm, input: a.residualMid[l],
+                                weight: p + w.postAttentionNorm, rstd: a.postRstd[l], rows: N, channels: C)
+
+                // Attention branch.
+                matmulBackward(dInput: a.dAttention, dWeight: g + w.output, dOut: a.dResidual, input: a.attention[l],
+                               weight: p + w.output, rows: N, inputs: H * D, outputs: C)
+                attentionBackward(dQKV: a.dQKV, scratch: a.dScores, dOut: a.dAttention, qkv: a.qkv[l],
+                                  probabilities: a.probabilities[l], shape: shape)
+                rotaryBackward(a.dQKV, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: H)
+                rotaryBackward(a.dQKV + H * D, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: G)
+                matmulBackward(dInput: a.dNorm, dWeight: g + w.qkv, dOut: a.dQKV, input: a.inputNorm[l],
+                               weight: p + w.qkv, rows: N, inputs: C, outputs: qkvWidth)
+                rmsNormBackward(dInput: a.dResidual, dWeight: g + w.inputNorm, dOut: a.dNorm, input: a.residual[l],
+                                weight: p + w.inputNorm, rstd: a.inputRstd[l], rows: N, channels: C)
+            }
+        }
+        batch.tokens.withUnsafeBufferPointer { tokens in
+            embeddingBackward(dTable: g + layout.embedding, dOut: a.dResidual, tokens: tokens.baseAddress!, count: N, channels: C)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// What is wrong with a Hugging Face model folder, naming the file and the tensor.
+public enum ModelFolderError: Error, Equatable, CustomStringConvertible {
+    case missingWeights(folder: String)
+    case invalidShardIndex(path: String, reason: String)
+    case missingTensor(name: String, file: String)
+    case unexpectedTensor(name: String, file: String)
+    case shapeMismatch(name: String, file: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .missingWeights(let folder):
+            "\(folder) has neither model.safetensors nor model.safetensors.index.json"
+        case .invalidShardIndex(let path, let reason):
+            "\(path): \(reason)"
+        case .missingTensor(let name, let file):
+            "\(file) lacks tensor '\(name)', which this config.json requires"
+        case .unexpectedTensor(let name, let file):
+            "\(file) has tensor '\(name)', which a Llama model with this config.json does not have"
+        case .shapeMismatch(let name, let file, let expected, let found):
+            "\(file): tensor '\(name)' has shape \(found), config.json implies \(expected)"
+        }
+    }
+}
+
+/// A Hugging Face model folder: `config.json` and the weights, in one `model.safetensors`
+/// or sharded as `model-0000X-of-0000Y.safetensors` listed by `model.safetensors.index.json`.
+public enum ModelFolder {
+    public static let configFile = "config.json"
+    public static let weightsFile = "model.safetensors"
+    public static let shardIndexFile = "model.safetensors.index.json"
+
+    /// Loads the config and the weights (F32, F16 or BF16, converted to Float32).
+    public static func load(_ folder: URL) throws -> LlamaModel {
+        let config = try LlamaConfig(contentsOf: folder.appendingPathComponent(configFile))
+        let model = LlamaModel(config: config)
+        let files = try weightFiles(in: folder)
+        var loaded = Set<String>()
+        for file in files {
+            let tensors = try SafeTensorsFile(contentsOf: folder.appendingPathComponent(file))
+            loaded.formUnion(try model.loadWeights(from: tensors, fileName: file, requireAll: false))
+        }
+        if let missing = model.layout.tensors.first(where: { !loaded.contains($0.name) }) {
+            throw ModelFolderError.missingTensor(name: missing.name, file: files.joined(separator: ", "))
+        }
+        return model
+    }
+
+    /// The safetensors files of the folder, in shard order.
+    static func weightFiles(in folder: URL) throws -> [String] {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: folder.appendingPathComponent(weightsFile).path) { return [weightsFile] }
+        let indexURL = folder.appendingPathComponent(shardIndexFile)
+        guard fileManager.fileExists(atPath: indexURL.path) else { throw ModelFolderError.missingWeights(folder: folder.path) }
+        guard let data = try? Data(contentsOf: indexURL),
+              case .object(let index)? = try? JSONDecoder().decode(JSONValue.self, from: data),
+              case .object(let weightMap)? = index["weight_map"]
+        else { throw ModelFolderError.invalidShardIndex(path: indexURL.path, reason: "'weight_map' must be an object") }
+        var files: [String] = []
+        for (name, value) in weightMap {
+            // A shard name is a plain file name inside the folder, never a path.
+            guard let file = value.stringValue, !file.isEmpty, !file.contains("/"), file != ".", file != ".." else {
+                throw ModelFolderError.invalidShardIndex(path: indexURL.path, reason: "tensor '\(name)' maps to an invalid file name")
+            }
+            if !files.contains(file) { files.append(file) }
+        }
+        return files.sorted()
+    }
+
+    /// Writes `config.json` and `model.safetensors` (Float32) into `folder`, which is created if needed.
+    public static func write(_ model: LlamaModel, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try model.config.write(to: folder.appendingPathComponent(configFile))
+        try SafeTensorsWriter.write(model.safeTensors, metadata: ["format": "pt"], to: folder.appendingPathComponent(weightsFile))
+    }
+}
+
+extension LlamaModel {
+    /// Copies the file's tensors into the parameter buffer. Each must be a tensor of the
+    /// layout with the same shape; a tied model ignores a stored `lm_head.weight`, and the
+    /// rotary `inv_freq` buffers of old checkpoints are skipped. With `requireAll`, every
+    /// tensor of the layout must be in the file. Returns the names of the tensors loaded.
+    @discardableResult
+    public func loadWeights(from file: SafeTensorsFile, fileName: String, requireAll: Bool = true) throws -> Set<String> {
+        var loaded = Set<String>()
+        for info in file.tensors {
+            guard let tensor = layout.tensor(named: info.name) else {
+                if info.name.hasSuffix("rotary_emb.inv_freq") || (config.tieWordEmbeddings && info.name == "lm_head.weight") {
+                    continue
+                }
+                throw ModelFolderError.unexpectedTensor(name: info.name, file: fileName)
+            }
+            guard info.shape == tensor.shape else {
+                throw ModelFolderError.shapeMismatch(name: info.name, file: fileName, expected: tensor.shape, found: info.shape)
+            }
+            try file.readFloats(info.name, into: UnsafeMutableBufferPointer(rebasing: parameters[tensor.offset..<tensor.offset + tensor.count]))
+            loaded.insert(info.name)
+        }
+        if requireAll, let missing = layout.tensors.first(where: { file.info($0.name) == nil }) {
+            throw ModelFolderError.missingTensor(name: missing.name, file: fileName)
+        }
+        return loaded
+    }
+
+    /// The parameters as safetensors entries with their Hugging Face names (views, no copies).
+    public var safeTensors: [SafeTensorsWriter.Tensor] {
+        layout.tensors.map { tensor in
+            SafeTensorsWriter.Tensor(name: tensor.name, shape: tensor.shape,
+                                     values: UnsafeBufferPointer(rebasing: parameters[tensor.offset..<tensor.offset + tensor.count]))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Kernels
+
+/// AdamW's hyperparameters; the defaults are `torch.optim.AdamW`'s except the learning rate.
+public struct AdamWConfiguration: Sendable, Equatable, Codable {
+    public var learningRate: Double
+    public var beta1: Double = 0.9
+    public var beta2: Double = 0.999
+    public var epsilon: Double = 1e-8
+    public var weightDecay: Double = 0.01
+
+    public init(learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+}
+
+/// AdamW over a flat parameter buffer with PyTorch's semantics: decoupled weight decay
+/// applied before the moment update, bias-corrected first and second moments, and the
+/// same order of Float32 operations as `torch.optim.AdamW`, so results agree to rounding.
+public final class AdamW {
+    public var configuration: AdamWConfiguration
+    public private(set) var step = 0
+    /// First and second moments, mirroring the parameter buffer.
+    public let firstMoment: UnsafeMutableBufferPointer<Float>
+    public let secondMoment: UnsafeMutableBufferPointer<Float>
+
+    public init(parameterCount: Int, configuration: AdamWConfiguration) {
+        self.configuration = configuration
+        firstMoment = .allocate(capacity: parameterCount)
+        firstMoment.initialize(repeating: 0)
+        secondMoment = .allocate(capacity: parameterCount)
+        secondMoment.initialize(repeating: 0)
+    }
+
+    deinit {
+        firstMoment.deallocate()
+        secondMoment.deallocate()
+    }
+
+    /// One optimizer step over `parameters` (same length as the moments), optionally at a
+    /// scheduled learning rate instead of the configured one.
+    public func update(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>,
+                       learningRate: Double? = nil) {
+        precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,
+                     "parameters, gradients and moments must have the same length")
+        step += 1
+        let c = configuration, lr = learningRate ?? c.learningRate
+        // Scalars in Double, as PyTorch computes them in Python, then applied in Float32.
+        let decay = Float(1 - lr * c.weightDecay)
+        let oneMinusBeta1 = Float(1 - c.beta1), beta2 = Float(c.beta2), oneMinusBeta2 = Float(1 - c.beta2)
+        let stepSize = Float(lr / (1 - Foundation.pow(c.beta1, Double(step))))
+        let biasCorrection2Root = Float((1 - Foundation.pow(c.beta2, Double(step))).squareRoot())
+        let epsilon = Float(c.epsilon)
+        let p = parameters.baseAddress!, g = gradients.baseAddress!
+        let m = firstMoment.baseAddress!, v = secondMoment.baseAddress!
+        Parallelism.forEachChunk(of: parameters.count, minimumChunk: 1 << 16) { chunk in
+            for i in chunk {
+                p[i] *= decay
+                m[i] += (g[i] - m[i]) * oneMinusBeta1
+                v[i] = v[i] * beta2 + oneMinusBeta2 * (g[i] * g[i])
+                let denominator = v[i].squareRoot() / biasCorrection2Root + epsilon
+                p[i] += -stepSize * (m[i] / denominator)
+            }
+        }
+    }
+}
