@@ -16,14 +16,9 @@ public func crossEntropyForward(
 ) -> Int {
     Parallelism.forEachChunk(of: rows, minimumChunk: 8) { chunk in
         for n in chunk {
-            let z = logits + n * vocabulary
-            var maximum = -Float.infinity
-            for v in 0..<vocabulary { maximum = max(maximum, z[v]) }
-            var sum: Float = 0
-            for v in 0..<vocabulary { sum += Foundation.exp(z[v] - maximum) }
-            let lse = maximum + Foundation.log(sum)
+            let lse = logSumExpOfRow(logits + n * vocabulary, count: vocabulary)
             logSumExp[n] = lse
-            losses[n] = targets[n] == ignoreIndex ? 0 : lse - z[Int(targets[n])]
+            losses[n] = targets[n] == ignoreIndex ? 0 : lse - logits[n * vocabulary + Int(targets[n])]
         }
     }
     var counted = 0
@@ -45,8 +40,18 @@ public func crossEntropyBackward(
                 continue
             }
             let lse = logSumExp[n]
-            for v in 0..<vocabulary { row[v] = scale * Foundation.exp(row[v] - lse) }
+            for v in 0..<vocabulary { row[v] = scale * fastExp(row[v] - lse) }
             row[Int(targets[n])] -= scale
         }
     }
+}
+
+/// log Σ exp(x[i]) over one row, shifted by its maximum for stability.
+@inline(__always)
+func logSumExpOfRow(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var maximum = -Float.infinity
+    for v in 0..<count { maximum = max(maximum, x[v]) }
+    var sum: Float = 0
+    for v in 0..<count { sum += fastExp(x[v] - maximum) }
+    return maximum + Foundation.log(sum)
 }

@@ -7,7 +7,7 @@ public func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
         let chunk = (count + threads - 1) / threads
         Parallelism.forEach(threads) { t in
             var sum: Double = 0
-            for i in (t * chunk)..<min(count, (t + 1) * chunk) { sum += Double(x[i] * x[i]) }
+            for i in min(count, t * chunk)..<min(count, (t + 1) * chunk) { sum += Double(x[i] * x[i]) }
             partials[t] = sum
         }
         return partials.reduce(0, +)

@@ -1,5 +1,3 @@
-import Foundation
-
 // Row softmax over the first `length` entries of a row; the rest of the row is zeroed.
 // Attention uses it with a causal length per query row and a key-padding mask.
 
@@ -10,16 +8,18 @@ public func maskedSoftmaxForward(
     _ row: UnsafeMutablePointer<Float>, length: Int, width: Int, allowed: UnsafePointer<Bool>
 ) {
     var maximum = -Float.infinity
-    for j in 0..<length where allowed[j] { maximum = max(maximum, row[j]) }
-    guard maximum > -Float.infinity else {
+    for j in 0..<length {
+        row[j] = allowed[j] ? row[j] : -.infinity
+        maximum = max(maximum, row[j])
+    }
+    guard maximum > -.infinity else {
         row.update(repeating: 0, count: width)
         return
     }
     var sum: Float = 0
     for j in 0..<length {
-        let e = allowed[j] ? Foundation.exp(row[j] - maximum) : 0
-        row[j] = e
-        sum += e
+        row[j] = fastExp(row[j] - maximum)
+        sum += row[j]
     }
     let scale = 1 / sum
     for j in 0..<length { row[j] *= scale }

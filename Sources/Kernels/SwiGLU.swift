@@ -1,5 +1,3 @@
-import Foundation
-
 // The Llama MLP's gate: out[n, i] = silu(gate[n, i]) · up[n, i], silu(g) = g · σ(g).
 // gate and up come from one fused projection: row n of `gateUp` is [gate (I) | up (I)].
 
@@ -7,10 +5,7 @@ public func swiGLUForward(_ out: UnsafeMutablePointer<Float>, gateUp: UnsafePoin
     Parallelism.forEachChunk(of: rows, minimumChunk: 16) { chunk in
         for n in chunk {
             let gate = gateUp + n * 2 * hidden, up = gate + hidden, y = out + n * hidden
-            for i in 0..<hidden {
-                let g = gate[i]
-                y[i] = g / (1 + Foundation.exp(-g)) * up[i]
-            }
+            for i in 0..<hidden { y[i] = gate[i] * sigmoid(gate[i]) * up[i] }
         }
     }
 }
@@ -25,11 +20,9 @@ public func swiGLUBackward(
             let gate = gateUp + n * 2 * hidden, up = gate + hidden
             let dGate = dGateUp + n * 2 * hidden, dUp = dGate + hidden, dy = dOut + n * hidden
             for i in 0..<hidden {
-                let g = gate[i]
-                let sigmoid = 1 / (1 + Foundation.exp(-g))
-                let silu = g * sigmoid
-                dUp[i] = dy[i] * silu
-                dGate[i] = dy[i] * up[i] * sigmoid * (1 + g * (1 - sigmoid))
+                let g = gate[i], s = sigmoid(g)
+                dUp[i] = dy[i] * g * s
+                dGate[i] = dy[i] * up[i] * s * (1 + g * (1 - s))
             }
         }
     }

@@ -5,7 +5,7 @@ struct Lethe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lethe",
         abstract: "Make a deployed language model forget on request.",
-        subcommands: [Bench.self]
+        subcommands: [Score.self, Convert.self, Bench.self]
     )
 
     static func main() {

@@ -39,15 +39,18 @@ final class CrossEntropyTests: KernelTestCase {
         var rng = SeededGenerator(seed: 80)
         // 20 rows: above the 8-row minimum chunk, so 2 and 3 threads split them.
         forEachThreadCount { threads in
-            let (rows, vocabulary) = (20, 7)
-            let logits = rng.floats(rows * vocabulary, in: -3...3), targets = targets(rows, vocabulary, &rng)
-            let (losses, lse, counted) = forward(logits, targets: targets, rows: rows, vocabulary: vocabulary)
-            let expected = naiveCrossEntropy(logits, targets: targets, rows: rows, vocabulary: vocabulary)
-            XCTAssertEqual(counted, expected.counted, "counted, \(threads) threads")
-            XCTAssertEqual(counted, 13)
-            assertClose(losses, expected.losses, "losses, \(threads) threads")
-            assertClose(lse, expected.logSumExp, "logsumexp, \(threads) threads")
-            for n in 0..<rows where targets[n] == ignoreIndex { XCTAssertEqual(losses[n], 0, "ignored row \(n)") }
+            for vocabulary in [7, 8, 19] { // below, at and above the 8-lane vector width
+                let rows = 20
+                let logits = rng.floats(rows * vocabulary, in: -3...3), targets = targets(rows, vocabulary, &rng)
+                let (losses, lse, counted) = forward(logits, targets: targets, rows: rows, vocabulary: vocabulary)
+                let expected = naiveCrossEntropy(logits, targets: targets, rows: rows, vocabulary: vocabulary)
+                let label = "V=\(vocabulary), \(threads) threads"
+                XCTAssertEqual(counted, expected.counted, "counted, " + label)
+                XCTAssertEqual(counted, 13, "every third of 20 rows ignored")
+                assertClose(losses, expected.losses, "losses, " + label)
+                assertClose(lse, expected.logSumExp, "logsumexp, " + label)
+                for n in 0..<rows where targets[n] == ignoreIndex { XCTAssertEqual(losses[n], 0, "ignored row \(n)") }
+            }
         }
     }
 
@@ -73,7 +76,7 @@ final class CrossEntropyTests: KernelTestCase {
     func testBackwardFiniteDifference() {
         var rng = SeededGenerator(seed: 81)
         forEachThreadCount([1, 2]) { threads in
-            let (rows, vocabulary) = (20, 6)
+            let (rows, vocabulary) = (20, 11)
             let logits = rng.floats(rows * vocabulary, in: -2...2), targets = targets(rows, vocabulary, &rng)
             let (_, lse, counted) = forward(logits, targets: targets, rows: rows, vocabulary: vocabulary)
             let scale = 1 / Float(counted)

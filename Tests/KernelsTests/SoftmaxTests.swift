@@ -18,25 +18,28 @@ final class SoftmaxTests: XCTestCase {
         return row
     }
 
+    /// Widths below, at and above the 8-lane vector width, with a ragged tail.
     func testForwardMatchesNaive() {
         var rng = SeededGenerator(seed: 50)
-        let width = 7
-        let masks: [[Bool]] = [
-            Array(repeating: true, count: width),
-            [true, false, true, true, false, true, true],
-            [false, false, false, true, false, false, false],
-        ]
-        for allowed in masks {
-            for length in 1...width {
-                let s = rng.floats(width, in: -3...3)
-                let p = softmax(s, length: length, allowed: allowed)
-                let expected = naiveMaskedSoftmax(s, length: length, allowed: allowed)
-                assertClose(p, expected, "length \(length), mask \(allowed)")
-                if (0..<length).contains(where: { allowed[$0] }) {
-                    XCTAssertEqual(p.reduce(0.0) { $0 + Double($1) }, 1, accuracy: 1e-6, "sums to one")
-                }
-                for j in 0..<width where j >= length || !allowed[j] {
-                    XCTAssertEqual(p[j], 0, "entry \(j) is masked (length \(length))")
+        for width in [7, 8, 19] {
+            let masks: [[Bool]] = [
+                Array(repeating: true, count: width),
+                (0..<width).map { $0 % 3 != 1 },
+                (0..<width).map { $0 == 3 },
+                (0..<width).map { _ in Bool.random(using: &rng) },
+            ]
+            for allowed in masks {
+                for length in 1...width {
+                    let s = rng.floats(width, in: -3...3)
+                    let p = softmax(s, length: length, allowed: allowed)
+                    let expected = naiveMaskedSoftmax(s, length: length, allowed: allowed)
+                    assertClose(p, expected, "width \(width), length \(length), mask \(allowed)")
+                    if (0..<length).contains(where: { allowed[$0] }) {
+                        XCTAssertEqual(p.reduce(0.0) { $0 + Double($1) }, 1, accuracy: 1e-6, "sums to one")
+                    }
+                    for j in 0..<width where j >= length || !allowed[j] {
+                        XCTAssertEqual(p[j], 0, "entry \(j) is masked (width \(width), length \(length))")
+                    }
                 }
             }
         }
@@ -63,10 +66,10 @@ final class SoftmaxTests: XCTestCase {
 
     func testBackwardFiniteDifference() {
         var rng = SeededGenerator(seed: 51)
-        let width = 8
-        for (length, allowed) in [
-            (8, Array(repeating: true, count: width)),
-            (6, [true, false, true, true, true, false, true, true]),
+        for (width, length, allowed) in [
+            (8, 8, Array(repeating: true, count: 8)),
+            (8, 6, [true, false, true, true, true, false, true, true]),
+            (13, 11, (0..<13).map { $0 % 4 != 2 }),
         ] {
             let s = rng.floats(width, in: -2...2), r = rng.floats(width)
             let p = softmax(s, length: length, allowed: allowed)

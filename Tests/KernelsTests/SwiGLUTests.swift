@@ -24,7 +24,7 @@ final class SwiGLUTests: KernelTestCase {
         var rng = SeededGenerator(seed: 70)
         // 35 rows: above the 16-row minimum chunk, so 2 and 3 threads split them unevenly.
         forEachThreadCount { threads in
-            for (rows, hidden) in [(35, 5), (1, 3)] {
+            for (rows, hidden) in [(35, 5), (1, 3), (2, 8), (3, 19)] { // 8-lane vectors: tail only, exact, full + tail
                 let gateUp = rng.floats(rows * 2 * hidden, in: -4...4)
                 assertClose(forward(gateUp, rows: rows, hidden: hidden), naiveSwiGLU(gateUp, rows: rows, hidden: hidden),
                             "\(rows)x\(hidden), \(threads) threads")
@@ -49,7 +49,7 @@ final class SwiGLUTests: KernelTestCase {
     func testBackwardFiniteDifference() {
         var rng = SeededGenerator(seed: 71)
         forEachThreadCount([1, 2]) { threads in
-            let (rows, hidden) = (35, 4)
+            let (rows, hidden) = (35, 11)
             let gateUp = rng.floats(rows * 2 * hidden, in: -3...3), r = rng.floats(rows * hidden)
             var dGateUp = [Float](repeating: .nan, count: gateUp.count) // both halves must be written
             swiGLUBackward(dGateUp: &dGateUp, dOut: r, gateUp: gateUp, rows: rows, hidden: hidden)

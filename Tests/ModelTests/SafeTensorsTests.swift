@@ -7,7 +7,9 @@ final class SafeTensorsTests: XCTestCase {
 
     func testSerializedFloat32TensorsParseBackWithTheirShapesOffsetsAndValues() throws {
         let bytes = try SafeTensorsWriter.serialize([
-            .init(name: "weight", shape: [2, 3], values: [1, -2, 3.5, 0, .greatestFiniteMagnitude, -.leastNonzeroMagnitude]),
+            .init(
+                name: "weight", shape: [2, 3],
+                values: [1, -2, 3.5, 0, .greatestFiniteMagnitude, -.leastNonzeroMagnitude]),
             .init(name: "scalar", shape: [], values: [42]),
             .init(name: "empty", shape: [0, 4], values: []),
         ])
@@ -74,8 +76,9 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testReaderDecodesJSONEscapesIncludingSurrogatePairs() throws {
-        let file = try SafeTensorsFile(bytes: fileBytes(
-            header: #"{"__metadata__":{"k\/\b\f\r":"\u00e9\uD83D\uDE42\u0041"}}"#))
+        let file = try SafeTensorsFile(
+            bytes: fileBytes(
+                header: #"{"__metadata__":{"k\/\b\f\r":"\u00e9\uD83D\uDE42\u0041"}}"#))
         XCTAssertEqual(file.metadata, ["k/\u{08}\u{0C}\r": "é🙂A"])
     }
 
@@ -91,14 +94,18 @@ final class SafeTensorsTests: XCTestCase {
 
     func testSingleTensorSerializesToTheReferenceBytes() throws {
         // Expected bytes from the reference implementation's test_serialization_forced_alignement.
-        let bytes = try SafeTensorsWriter.serialize([.init(name: "attn0", shape: [1, 1, 2, 3], values: [0, 1, 2, 3, 4, 5])])
+        let bytes = try SafeTensorsWriter.serialize([
+            .init(name: "attn0", shape: [1, 1, 2, 3], values: [0, 1, 2, 3, 4, 5])
+        ])
         let expectedHeader = #"{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}       "#
         XCTAssertEqual(bytes, fileBytes(header: expectedHeader, data: littleEndianBytes([Float]([0, 1, 2, 3, 4, 5]))))
     }
 
     func testHeaderIsPaddedWithSpacesSoTheDataSectionIsEightByteAligned() throws {
         for nameLength in 1...16 {
-            let bytes = try SafeTensorsWriter.serialize([.init(name: String(repeating: "x", count: nameLength), shape: [1], values: [1])])
+            let bytes = try SafeTensorsWriter.serialize([
+                .init(name: String(repeating: "x", count: nameLength), shape: [1], values: [1])
+            ])
             let headerLength = Int(bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
             XCTAssertEqual((8 + headerLength) % 8, 0, "name length \(nameLength)")
             let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
@@ -133,15 +140,18 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testWriterRejectsTheReservedMetadataName() {
-        assertWritingFails([.init(name: "__metadata__", shape: [1], values: [1])], with: .reservedTensorName("__metadata__"))
+        assertWritingFails(
+            [.init(name: "__metadata__", shape: [1], values: [1])], with: .reservedTensorName("__metadata__"))
     }
 
     func testWriterRejectsNegativeOrOverflowingShapes() {
-        assertWritingFails([.init(name: "w", shape: [-1, -2], values: [1, 2])], with: .invalidShape(tensor: "w", shape: [-1, -2]))
+        assertWritingFails(
+            [.init(name: "w", shape: [-1, -2], values: [1, 2])], with: .invalidShape(tensor: "w", shape: [-1, -2]))
         let huge = [Int.max / 2, 3]
         assertWritingFails([.init(name: "w", shape: huge, values: [])], with: .invalidShape(tensor: "w", shape: huge))
         let tooManyBytes = [Int.max / 2]
-        assertWritingFails([.init(name: "w", shape: tooManyBytes, values: [])], with: .invalidShape(tensor: "w", shape: tooManyBytes))
+        assertWritingFails(
+            [.init(name: "w", shape: tooManyBytes, values: [])], with: .invalidShape(tensor: "w", shape: tooManyBytes))
     }
 
     func testWriterRejectsValueCountsThatDoNotMatchTheShape() {
@@ -152,7 +162,9 @@ final class SafeTensorsTests: XCTestCase {
 
     func testWriterRejectsHeadersAboveTheReaderLimit() {
         // Built from bytes because String(repeating:count:) is slow in debug builds.
-        let bigValue = String(decoding: [UInt8](repeating: UInt8(ascii: "a"), count: SafeTensorsFile.maximumHeaderByteCount), as: UTF8.self)
+        let bigValue = String(
+            decoding: [UInt8](repeating: UInt8(ascii: "a"), count: SafeTensorsFile.maximumHeaderByteCount),
+            as: UTF8.self)
         let metadata = ["big": bigValue]
         // {"__metadata__":{"big":"…"}} is 27 bytes plus the value, padded up to a multiple of 8.
         assertWritingFails([], metadata: metadata, with: .serializedHeaderTooLarge(byteCount: 100_000_032))
@@ -163,8 +175,10 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertThrowsError(
             try SafeTensorsWriter.write([], to: directory.appendingPathComponent("model.safetensors"))
         ) { error in
-            XCTAssertEqual(error as? SafeTensorsError, .fileSystemFailure(
-                path: directory.path, operation: "create a temporary file in", reason: "No such file or directory"))
+            XCTAssertEqual(
+                error as? SafeTensorsError,
+                .fileSystemFailure(
+                    path: directory.path, operation: "create a temporary file in", reason: "No such file or directory"))
         }
     }
 
@@ -178,7 +192,8 @@ final class SafeTensorsTests: XCTestCase {
         ]
         let values = try floats(of: .f16, bits: cases.map(\.bits) + [0x7E00, 0xFE01])
         for (index, expected) in cases.enumerated() {
-            XCTAssertEqual(values[index].bitPattern, expected.value.bitPattern, "F16 bits 0x\(String(expected.bits, radix: 16))")
+            XCTAssertEqual(
+                values[index].bitPattern, expected.value.bitPattern, "F16 bits 0x\(String(expected.bits, radix: 16))")
         }
         XCTAssertTrue(values[cases.count].isNaN)
         XCTAssertTrue(values[cases.count + 1].isNaN)
@@ -191,19 +206,22 @@ final class SafeTensorsTests: XCTestCase {
         ]
         let values = try floats(of: .bf16, bits: cases.map(\.bits) + [0x7FC0])
         for (index, expected) in cases.enumerated() {
-            XCTAssertEqual(values[index].bitPattern, expected.value.bitPattern, "BF16 bits 0x\(String(expected.bits, radix: 16))")
+            XCTAssertEqual(
+                values[index].bitPattern, expected.value.bitPattern, "BF16 bits 0x\(String(expected.bits, radix: 16))")
         }
         XCTAssertTrue(values[cases.count].isNaN)
     }
 
     func testTensorsAtUnalignedAddressesReadCorrectly() throws {
         // An odd header length puts every tensor at an odd address.
-        let header = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
+        let header =
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
             + #""h":{"dtype":"F16","shape":[2],"data_offsets":[8,12]},"#
             + #""i":{"dtype":"I64","shape":[2],"data_offsets":[12,28]}}"#
         let paddedHeader = header + String(repeating: " ", count: header.utf8.count % 2 == 0 ? 1 : 0)
         XCTAssertEqual(paddedHeader.utf8.count % 2, 1)
-        let data = littleEndianBytes([1.5, -3] as [Float]) + littleEndianBytes([0x3C00, 0xC100] as [UInt16])
+        let data =
+            littleEndianBytes([1.5, -3] as [Float]) + littleEndianBytes([0x3C00, 0xC100] as [UInt16])
             + littleEndianBytes([-7, 1 << 40] as [Int64])
         let file = try SafeTensorsFile(bytes: fileBytes(header: paddedHeader, data: data))
         XCTAssertEqual(try file.floats("a"), [1.5, -3])
@@ -213,22 +231,27 @@ final class SafeTensorsTests: XCTestCase {
 
     func testInt64TensorsReadAsTokenIds() throws {
         let ids: [Int64] = [0, 1, -2, .max, .min]
-        let file = try SafeTensorsFile(bytes: fileBytes(
-            header: #"{"ids":{"dtype":"I64","shape":[5],"data_offsets":[0,40]}}"#, data: littleEndianBytes(ids)))
+        let file = try SafeTensorsFile(
+            bytes: fileBytes(
+                header: #"{"ids":{"dtype":"I64","shape":[5],"data_offsets":[0,40]}}"#, data: littleEndianBytes(ids)))
         XCTAssertEqual(try file.readInt64s("ids"), ids)
     }
 
     func testReadFloatsFillsACallerBufferOfExactlyTheElementCount() throws {
-        let file = try SafeTensorsFile(bytes: SafeTensorsWriter.serialize([.init(name: "w", shape: [3], values: [4, 5, 6])]))
+        let file = try SafeTensorsFile(
+            bytes: SafeTensorsWriter.serialize([.init(name: "w", shape: [3], values: [4, 5, 6])]))
         var destination = [Float](repeating: 0, count: 5)
         try destination.withUnsafeMutableBufferPointer { buffer in
             try file.readFloats("w", into: UnsafeMutableBufferPointer(rebasing: buffer[1..<4]))
         }
         XCTAssertEqual(destination, [0, 4, 5, 6, 0])
 
-        XCTAssertThrowsError(try destination.withUnsafeMutableBufferPointer { try file.readFloats("w", into: $0) }) { error in
-            XCTAssertEqual(error as? SafeTensorsError, .destinationCountMismatch(
-                file: nil, tensor: "w", elementCount: 3, destinationCount: 5))
+        XCTAssertThrowsError(try destination.withUnsafeMutableBufferPointer { try file.readFloats("w", into: $0) }) {
+            error in
+            XCTAssertEqual(
+                error as? SafeTensorsError,
+                .destinationCountMismatch(
+                    file: nil, tensor: "w", elementCount: 3, destinationCount: 5))
         }
     }
 
@@ -244,37 +267,50 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testReadingATensorAsAnUnsupportedTypeNamesTheTensorAndDType() throws {
-        let file = try SafeTensorsFile(bytes: fileBytes(
-            header: #"{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"w":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
-            data: Array(repeating: 0, count: 12)))
+        let file = try SafeTensorsFile(
+            bytes: fileBytes(
+                header: headerJSON(
+                    tensorEntry("ids", "I64", shape: "[1]", offsets: "[0,8]"),
+                    tensorEntry("w", "F32", shape: "[1]", offsets: "[8,12]")),
+                data: Array(repeating: 0, count: 12)))
         XCTAssertThrowsError(try file.floats("ids")) { error in
-            XCTAssertEqual(error as? SafeTensorsError, .unsupportedConversion(
-                file: nil, tensor: "ids", dtype: .i64, target: "Float", supported: [.f32, .f16, .bf16]))
+            XCTAssertEqual(
+                error as? SafeTensorsError,
+                .unsupportedConversion(
+                    file: nil, tensor: "ids", dtype: .i64, target: "Float", supported: [.f32, .f16, .bf16]))
         }
         XCTAssertThrowsError(try file.readInt64s("w")) { error in
-            XCTAssertEqual(error as? SafeTensorsError, .unsupportedConversion(
-                file: nil, tensor: "w", dtype: .f32, target: "Int64", supported: [.i64]))
+            XCTAssertEqual(
+                error as? SafeTensorsError,
+                .unsupportedConversion(
+                    file: nil, tensor: "w", dtype: .f32, target: "Int64", supported: [.i64]))
         }
     }
 
     func testTensorsAreListedInOffsetOrderWhateverTheHeaderOrder() throws {
-        let file = try SafeTensorsFile(bytes: fileBytes(
-            header: #"{"late":{"dtype":"U8","shape":[2],"data_offsets":[3,5]},"nothing":{"dtype":"F32","shape":[0],"data_offsets":[3,3]},"#
-                + #""early":{"dtype":"U8","shape":[3],"data_offsets":[0,3]}}"#,
-            data: [1, 2, 3, 4, 5]))
+        let file = try SafeTensorsFile(
+            bytes: fileBytes(
+                header: headerJSON(
+                    tensorEntry("late", "U8", shape: "[2]", offsets: "[3,5]"),
+                    tensorEntry("nothing", "F32", shape: "[0]", offsets: "[3,3]"),
+                    tensorEntry("early", "U8", shape: "[3]", offsets: "[0,3]")),
+                data: [1, 2, 3, 4, 5]))
         XCTAssertEqual(file.tensors.map(\.name), ["early", "nothing", "late"])
         XCTAssertEqual(file.info("late")?.byteRange, 3..<5)
     }
 
     func testSubByteTensorsThatFillWholeBytesAreAccepted() throws {
-        let file = try SafeTensorsFile(bytes: fileBytes(
-            header: #"{"packed":{"dtype":"F4","shape":[4],"data_offsets":[0,2]}}"#, data: [0, 0]))
+        let file = try SafeTensorsFile(
+            bytes: fileBytes(
+                header: #"{"packed":{"dtype":"F4","shape":[4],"data_offsets":[0,2]}}"#, data: [0, 0]))
         XCTAssertEqual(file.info("packed")?.dtype, .f4)
     }
 
     func testNullMetadataAndUnknownEntryFieldsAreAcceptedLikeTheReference() throws {
-        let file = try SafeTensorsFile(bytes: fileBytes(
-            header: #"{"__metadata__":null,"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"extra":true}}"#, data: [9]))
+        let file = try SafeTensorsFile(
+            bytes: fileBytes(
+                header: #"{"__metadata__":null,"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"extra":true}}"#,
+                data: [9]))
         XCTAssertEqual(file.metadata, [:])
         XCTAssertEqual(file.info("w")?.shape, [1])
     }
@@ -284,23 +320,31 @@ final class SafeTensorsTests: XCTestCase {
     func testOpeningAMissingFileReportsThePath() throws {
         let url = try makeTemporaryDirectory().appendingPathComponent("absent.safetensors")
         XCTAssertThrowsError(try SafeTensorsFile(contentsOf: url)) { error in
-            XCTAssertEqual(error as? SafeTensorsError, .fileSystemFailure(
-                path: url.path, operation: "open", reason: "No such file or directory"))
+            XCTAssertEqual(
+                error as? SafeTensorsError,
+                .fileSystemFailure(
+                    path: url.path, operation: "open", reason: "No such file or directory"))
         }
     }
 
     func testOpeningADirectoryIsRejected() throws {
         let directory = try makeTemporaryDirectory()
         XCTAssertThrowsError(try SafeTensorsFile(contentsOf: directory)) { error in
-            XCTAssertEqual(error as? SafeTensorsError, .fileSystemFailure(
-                path: directory.path, operation: "map", reason: "it is not a regular file"))
+            XCTAssertEqual(
+                error as? SafeTensorsError,
+                .fileSystemFailure(
+                    path: directory.path, operation: "map", reason: "it is not a regular file"))
         }
     }
 
     func testErrorsFromFilesNameTheFileAndTheTensor() throws {
         let url = try makeTemporaryDirectory().appendingPathComponent("broken.safetensors")
-        try Data(fileBytes(header: #"{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}}"#, data: Array(repeating: 0, count: 12)))
-            .write(to: url)
+        try Data(
+            fileBytes(
+                header: #"{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}}"#,
+                data: Array(repeating: 0, count: 12))
+        )
+        .write(to: url)
         XCTAssertThrowsError(try SafeTensorsFile(contentsOf: url)) { error in
             let expected = SafeTensorsError.byteSizeMismatch(
                 file: url.path, tensor: "w", dtype: .f32, shape: [2, 2], expectedByteCount: 16, actualByteCount: 12)
@@ -350,6 +394,12 @@ final class SafeTensorsTests: XCTestCase {
         assertReadingFails(fileBytes(header: #"{"\uDE42":1}"#), with: .headerNotJSON(file: nil, byteOffset: 2))
     }
 
+    func testDeeplyNestedHeaderIsRejectedWithoutExhaustingTheStack() {
+        let header = #"{"a":"# + String(repeating: "[", count: 100_000)
+        // The value of "a" is nesting level 1; the 33rd level, at byte 5 + 32, is refused.
+        assertReadingFails(fileBytes(header: header), with: .headerNotJSON(file: nil, byteOffset: 37))
+    }
+
     func testHeaderThatIsNotAnObjectIsRejected() {
         assertReadingFails(fileBytes(header: "[]"), with: .headerNotObject(file: nil))
         assertReadingFails(fileBytes(header: " {}"), with: .headerNotObject(file: nil))
@@ -381,7 +431,8 @@ final class SafeTensorsTests: XCTestCase {
     func testTensorFieldsOfTheWrongTypeNameTheField() {
         assertReadingFails(
             fileBytes(header: #"{"w":{"dtype":8,"shape":[1],"data_offsets":[0,1]}}"#, data: [0]),
-            with: .invalidField(file: nil, tensor: "w", field: "dtype", expected: "a string naming the element type, such as \"F32\""))
+            with: .invalidField(
+                file: nil, tensor: "w", field: "dtype", expected: "a string naming the element type, such as \"F32\""))
         let shapeExpectation = "an array of non-negative integers"
         assertReadingFails(
             fileBytes(header: #"{"w":{"dtype":"U8","shape":"1","data_offsets":[0,1]}}"#, data: [0]),
@@ -399,7 +450,9 @@ final class SafeTensorsTests: XCTestCase {
 
     func testUnknownDTypeIsNamed() {
         assertReadingFails(
-            fileBytes(header: #"{"w":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}}"#, data: Array(repeating: 0, count: 16)),
+            fileBytes(
+                header: #"{"w":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}}"#,
+                data: Array(repeating: 0, count: 16)),
             with: .unknownDType(file: nil, tensor: "w", dtype: "F128"))
     }
 
@@ -413,17 +466,23 @@ final class SafeTensorsTests: XCTestCase {
 
     func testDataOffsetsEndingBeforeTheyBeginAreRejected() {
         assertReadingFails(
-            fileBytes(header: #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}}"#, data: Array(repeating: 0, count: 8)),
+            fileBytes(
+                header: headerJSON(tensorEntry("w", "F32", shape: "[1]", offsets: "[8,4]")),
+                data: Array(repeating: 0, count: 8)),
             with: .reversedDataOffsets(file: nil, tensor: "w", begin: 8, end: 4))
     }
 
     func testGapsBeforeOrBetweenTensorsAreRejected() {
         assertReadingFails(
-            fileBytes(header: #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Array(repeating: 0, count: 8)),
+            fileBytes(
+                header: headerJSON(tensorEntry("w", "F32", shape: "[1]", offsets: "[4,8]")),
+                data: Array(repeating: 0, count: 8)),
             with: .gapBeforeTensor(file: nil, tensor: "w", expectedBegin: 0, begin: 4))
         assertReadingFails(
             fileBytes(
-                header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+                header: headerJSON(
+                    tensorEntry("a", "F32", shape: "[1]", offsets: "[0,4]"),
+                    tensorEntry("b", "F32", shape: "[1]", offsets: "[8,12]")),
                 data: Array(repeating: 0, count: 12)),
             with: .gapBeforeTensor(file: nil, tensor: "b", expectedBegin: 4, begin: 8))
     }
@@ -431,22 +490,29 @@ final class SafeTensorsTests: XCTestCase {
     func testOverlappingTensorsAreRejectedNamingBoth() {
         assertReadingFails(
             fileBytes(
-                header: #"{"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+                header: headerJSON(
+                    tensorEntry("b", "F32", shape: "[1]", offsets: "[4,8]"),
+                    tensorEntry("a", "F32", shape: "[2]", offsets: "[0,8]")),
                 data: Array(repeating: 0, count: 8)),
             with: .overlappingTensors(file: nil, tensor: "b", previousTensor: "a", begin: 4, previousEnd: 8))
     }
 
     func testByteSizeThatDisagreesWithShapeAndDTypeIsRejected() {
         assertReadingFails(
-            fileBytes(header: #"{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}}"#, data: Array(repeating: 0, count: 12)),
-            with: .byteSizeMismatch(file: nil, tensor: "w", dtype: .f32, shape: [2, 2], expectedByteCount: 16, actualByteCount: 12))
+            fileBytes(
+                header: #"{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}}"#,
+                data: Array(repeating: 0, count: 12)),
+            with: .byteSizeMismatch(
+                file: nil, tensor: "w", dtype: .f32, shape: [2, 2], expectedByteCount: 16, actualByteCount: 12))
     }
 
     func testShapesWhoseSizeOverflowsAreRejected() {
         // Cases from the reference implementation's test_validation_overflow, plus a byte-size overflow.
         for shape in ["[2,9223372036854775807]", "[2,18446744073709551614]", "[4611686018427387904]"] {
             assertReadingFails(
-                fileBytes(header: #"{"w":{"dtype":"I32","shape":\#(shape),"data_offsets":[0,16]}}"#, data: Array(repeating: 0, count: 16)),
+                fileBytes(
+                    header: #"{"w":{"dtype":"I32","shape":\#(shape),"data_offsets":[0,16]}}"#,
+                    data: Array(repeating: 0, count: 16)),
                 with: .byteSizeOverflow(file: nil, tensor: "w"))
         }
     }
@@ -474,7 +540,8 @@ final class SafeTensorsTests: XCTestCase {
 
     func testMetadataValuesThatAreNotStringsAreRejected() {
         assertReadingFails(
-            fileBytes(header: #"{"__metadata__":{"ok":"yes","step":1}}"#), with: .metadataValueNotString(file: nil, key: "step"))
+            fileBytes(header: #"{"__metadata__":{"ok":"yes","step":1}}"#),
+            with: .metadataValueNotString(file: nil, key: "step"))
     }
 
     // MARK: Helpers
@@ -488,9 +555,20 @@ final class SafeTensorsTests: XCTestCase {
 
     /// The values a one-tensor file of 16-bit `dtype` elements with these bit patterns reads as.
     private func floats(of dtype: SafeTensorsDType, bits: [UInt16]) throws -> [Float] {
-        let header = #"{"t":{"dtype":"\#(dtype.rawValue)","shape":[\#(bits.count)],"data_offsets":[0,\#(bits.count * 2)]}}"#
+        let header =
+            #"{"t":{"dtype":"\#(dtype.rawValue)","shape":[\#(bits.count)],"data_offsets":[0,\#(bits.count * 2)]}}"#
         return try SafeTensorsFile(bytes: fileBytes(header: header, data: littleEndianBytes(bits))).floats("t")
     }
+}
+
+/// A header's JSON text: an object with the given members.
+private func headerJSON(_ members: String...) -> String {
+    "{" + members.joined(separator: ",") + "}"
+}
+
+/// A tensor's header member as JSON text; the fields are raw JSON so tests can malform them.
+private func tensorEntry(_ name: String, _ dtype: String, shape: String, offsets: String) -> String {
+    #""\#(name)":{"dtype":"\#(dtype)","shape":\#(shape),"data_offsets":\#(offsets)}"#
 }
 
 /// A safetensors file: the length prefix for `header`, the header, then `data`.
@@ -524,7 +602,8 @@ private func assertWritingFails(
     _ tensors: [SafeTensorsWriter.Tensor], metadata: [String: String]? = nil, with expected: SafeTensorsError,
     file: StaticString = #filePath, line: UInt = #line
 ) {
-    XCTAssertThrowsError(try SafeTensorsWriter.serialize(tensors, metadata: metadata), file: file, line: line) { error in
+    XCTAssertThrowsError(try SafeTensorsWriter.serialize(tensors, metadata: metadata), file: file, line: line) {
+        error in
         XCTAssertEqual(error as? SafeTensorsError, expected, file: file, line: line)
     }
 }

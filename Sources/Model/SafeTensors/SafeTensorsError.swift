@@ -1,9 +1,9 @@
 #if canImport(Darwin)
-import Darwin
+    import Darwin
 #elseif canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Everything that can go wrong reading or writing safetensors data.
@@ -85,93 +85,93 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .fileSystemFailure(path, operation, reason):
+        case .fileSystemFailure(let path, let operation, let reason):
             return "Could not \(operation) '\(path)': \(reason)."
-        case let .fileTooShort(file, byteCount):
+        case .fileTooShort(let file, let byteCount):
             return "\(Self.capitalized(file)) is \(byteCount) bytes long, shorter than the 8-byte "
                 + "header length every safetensors file starts with; it is truncated or not a safetensors file."
-        case let .headerTooLarge(file, headerByteCount):
+        case .headerTooLarge(let file, let headerByteCount):
             return "\(Self.capitalized(file)) declares a \(headerByteCount)-byte header, above the "
                 + "\(SafeTensorsFile.maximumHeaderByteCount)-byte limit; it is corrupt or not a safetensors file."
-        case let .headerExceedsFile(file, headerByteCount, fileByteCount):
+        case .headerExceedsFile(let file, let headerByteCount, let fileByteCount):
             return "\(Self.capitalized(file)) declares a \(headerByteCount)-byte header, but only "
                 + "\(fileByteCount - 8) bytes follow the length prefix; the file is truncated."
-        case let .headerNotUTF8(file):
+        case .headerNotUTF8(let file):
             return "The header of \(Self.name(file)) is not valid UTF-8; the file is corrupt."
-        case let .headerNotObject(file):
+        case .headerNotObject(let file):
             return "The header of \(Self.name(file)) does not begin with '{'; a safetensors header "
                 + "must be a JSON object. The file is corrupt or not a safetensors file."
-        case let .headerNotJSON(file, byteOffset):
+        case .headerNotJSON(let file, let byteOffset):
             return "The header of \(Self.name(file)) is not valid JSON (parsing failed at header byte "
                 + "\(byteOffset)); the file is corrupt."
-        case let .duplicateKey(file, key):
+        case .duplicateKey(let file, let key):
             return "The header of \(Self.name(file)) contains the key \"\(key)\" more than once; "
                 + "keys must be unique, so the file is ambiguous."
-        case let .tensorEntryNotObject(file, tensor):
+        case .tensorEntryNotObject(let file, let tensor):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) is not described by a JSON object "
                 + "with dtype, shape and data_offsets."
-        case let .missingField(file, tensor, field):
+        case .missingField(let file, let tensor, let field):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) has no \"\(field)\" field; "
                 + "every tensor needs dtype, shape and data_offsets."
-        case let .invalidField(file, tensor, field, expected):
+        case .invalidField(let file, let tensor, let field, let expected):
             return "Field \"\(field)\" of tensor \"\(tensor)\" in \(Self.name(file)) is not \(expected)."
-        case let .unknownDType(file, tensor, dtype):
+        case .unknownDType(let file, let tensor, let dtype):
             let known = SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", ")
             return "Tensor \"\(tensor)\" in \(Self.name(file)) has dtype \"\(dtype)\", which is not a "
                 + "safetensors dtype (known: \(known))."
-        case let .invalidShapeDimension(file, tensor, dimension):
+        case .invalidShapeDimension(let file, let tensor, let dimension):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) has shape dimension \(dimension); "
                 + "dimensions must be non-negative integers."
-        case let .reversedDataOffsets(file, tensor, begin, end):
+        case .reversedDataOffsets(let file, let tensor, let begin, let end):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) has data_offsets [\(begin), \(end)], "
                 + "whose end lies before its beginning."
-        case let .partialByteTensor(file, tensor, dtype, elementCount):
+        case .partialByteTensor(let file, let tensor, let dtype, let elementCount):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) holds \(elementCount) \(dtype.rawValue) "
                 + "elements, which do not fill a whole number of bytes."
-        case let .byteSizeOverflow(file, tensor):
+        case .byteSizeOverflow(let file, let tensor):
             return "The byte size of tensor \"\(tensor)\" in \(Self.name(file)) overflows; its shape "
                 + "is too large for any file, so the header is corrupt."
-        case let .byteSizeMismatch(file, tensor, dtype, shape, expectedByteCount, actualByteCount):
+        case .byteSizeMismatch(let file, let tensor, let dtype, let shape, let expectedByteCount, let actualByteCount):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) has data_offsets spanning "
                 + "\(actualByteCount) bytes, but \(dtype.rawValue) shape \(shape) needs \(expectedByteCount)."
-        case let .gapBeforeTensor(file, tensor, expectedBegin, begin):
+        case .gapBeforeTensor(let file, let tensor, let expectedBegin, let begin):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) begins at data byte \(begin), leaving "
                 + "bytes \(expectedBegin)..<\(begin) unindexed; tensors must cover the data section without gaps."
-        case let .overlappingTensors(file, tensor, previousTensor, begin, previousEnd):
+        case .overlappingTensors(let file, let tensor, let previousTensor, let begin, let previousEnd):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) begins at data byte \(begin), inside "
                 + "tensor \"\(previousTensor)\", which ends at \(previousEnd); tensors must not overlap."
-        case let .dataSectionLengthMismatch(file, coveredByteCount, dataSectionByteCount):
+        case .dataSectionLengthMismatch(let file, let coveredByteCount, let dataSectionByteCount):
             let difference =
                 dataSectionByteCount > coveredByteCount
                 ? "\(dataSectionByteCount - coveredByteCount) trailing bytes belong to no tensor"
                 : "the file is missing \(coveredByteCount - dataSectionByteCount) bytes (truncated?)"
             return "The tensors in \(Self.name(file)) cover \(coveredByteCount) data bytes but the "
                 + "data section holds \(dataSectionByteCount): \(difference)."
-        case let .metadataNotObject(file):
+        case .metadataNotObject(let file):
             return "The __metadata__ entry of \(Self.name(file)) is not a JSON object mapping strings to strings."
-        case let .metadataValueNotString(file, key):
+        case .metadataValueNotString(let file, let key):
             return "The __metadata__ value for \"\(key)\" in \(Self.name(file)) is not a string; "
                 + "metadata values must be strings."
-        case let .tensorNotFound(file, tensor):
+        case .tensorNotFound(let file, let tensor):
             return "There is no tensor named \"\(tensor)\" in \(Self.name(file))."
-        case let .unsupportedConversion(file, tensor, dtype, target, supported):
+        case .unsupportedConversion(let file, let tensor, let dtype, let target, let supported):
             let names = supported.map(\.rawValue).joined(separator: ", ")
             return "Tensor \"\(tensor)\" in \(Self.name(file)) has dtype \(dtype.rawValue), which cannot "
                 + "be read as \(target); only \(names) can. Export it with one of those dtypes."
-        case let .destinationCountMismatch(file, tensor, elementCount, destinationCount):
+        case .destinationCountMismatch(let file, let tensor, let elementCount, let destinationCount):
             return "Tensor \"\(tensor)\" in \(Self.name(file)) has \(elementCount) elements, but the "
                 + "destination holds \(destinationCount)."
-        case let .duplicateTensorName(name):
+        case .duplicateTensorName(let name):
             return "More than one tensor is named \"\(name)\"; tensor names in a file must be unique."
-        case let .reservedTensorName(name):
+        case .reservedTensorName(let name):
             return "\"\(name)\" is reserved for the header's metadata and cannot name a tensor."
-        case let .invalidShape(tensor, shape):
+        case .invalidShape(let tensor, let shape):
             return "Tensor \"\(tensor)\" has shape \(shape); dimensions must be non-negative and "
                 + "their product must fit in Int."
-        case let .elementCountMismatch(tensor, shape, elementCount, valueCount):
+        case .elementCountMismatch(let tensor, let shape, let elementCount, let valueCount):
             return "Tensor \"\(tensor)\" has shape \(shape) (\(elementCount) elements), but "
                 + "\(valueCount) values were given."
-        case let .serializedHeaderTooLarge(byteCount):
+        case .serializedHeaderTooLarge(let byteCount):
             return "The header for these tensors would be \(byteCount) bytes, above the "
                 + "\(SafeTensorsFile.maximumHeaderByteCount)-byte limit readers accept; "
                 + "store less metadata or fewer tensors per file."

@@ -16,6 +16,7 @@ public final class SafeTensorsFile: @unchecked Sendable {  // immutable after in
 
     /// Names the file in errors; nil for in-memory bytes.
     private let file: String?
+    /// Keeps the mapped or copied bytes alive; `dataSection` points into them.
     private let storage: SafeTensorsByteStorage
     private let dataSection: UnsafeRawBufferPointer
     private let tensorIndexByName: [String: Int]
@@ -53,7 +54,9 @@ public final class SafeTensorsFile: @unchecked Sendable {  // immutable after in
     /// Converts the F32, F16 or BF16 tensor `name` to Float into `destination`, which must
     /// hold exactly its element count. Writing into caller-owned memory lets a model load
     /// each tensor straight into its slice of one parameter buffer.
-    public func readFloats(_ name: String, into destination: UnsafeMutableBufferPointer<Float>) throws(SafeTensorsError) {
+    public func readFloats(
+        _ name: String, into destination: UnsafeMutableBufferPointer<Float>
+    ) throws(SafeTensorsError) {
         let tensor = try requireTensor(name)
         guard Self.floatConvertibleDTypes.contains(tensor.dtype) else {
             throw .unsupportedConversion(
@@ -74,7 +77,7 @@ public final class SafeTensorsFile: @unchecked Sendable {  // immutable after in
             for index in destination.indices {
                 destination[index] = floatFromBFloat16Bits(Self.littleEndianUInt16(in: source, at: index))
             }
-        default:
+        default:  // F32, the remaining convertible dtype
             Self.copyLittleEndianElements(from: source, to: UnsafeMutableRawBufferPointer(destination), as: UInt32.self)
         }
     }
@@ -93,7 +96,8 @@ public final class SafeTensorsFile: @unchecked Sendable {  // immutable after in
     public func readInt64s(_ name: String) throws(SafeTensorsError) -> [Int64] {
         let tensor = try requireTensor(name)
         guard tensor.dtype == .i64 else {
-            throw .unsupportedConversion(file: file, tensor: name, dtype: tensor.dtype, target: "Int64", supported: [.i64])
+            throw .unsupportedConversion(
+                file: file, tensor: name, dtype: tensor.dtype, target: "Int64", supported: [.i64])
         }
         var values = [Int64](repeating: 0, count: tensor.elementCount)
         values.withUnsafeMutableBytes { destination in
@@ -122,10 +126,10 @@ public final class SafeTensorsFile: @unchecked Sendable {  // immutable after in
     ) {
         destination.copyMemory(from: source)
         #if _endian(big)
-        for offset in stride(from: 0, to: destination.count, by: MemoryLayout<Element>.size) {
-            let value = destination.loadUnaligned(fromByteOffset: offset, as: Element.self)
-            destination.storeBytes(of: value.byteSwapped, toByteOffset: offset, as: Element.self)
-        }
+            for offset in stride(from: 0, to: destination.count, by: MemoryLayout<Element>.size) {
+                let value = destination.loadUnaligned(fromByteOffset: offset, as: Element.self)
+                destination.storeBytes(of: value.byteSwapped, toByteOffset: offset, as: Element.self)
+            }
         #endif
     }
 }

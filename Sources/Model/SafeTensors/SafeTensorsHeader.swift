@@ -36,8 +36,8 @@ struct SafeTensorsHeader {
             members = try HeaderJSONParser.parseObject(headerBytes)
         } catch {
             switch error {
-            case let .syntax(byteOffset): throw .headerNotJSON(file: file, byteOffset: byteOffset)
-            case let .duplicateKey(key): throw .duplicateKey(file: file, key: key)
+            case .syntax(let byteOffset): throw .headerNotJSON(file: file, byteOffset: byteOffset)
+            case .duplicateKey(let key): throw .duplicateKey(file: file, key: key)
             }
         }
 
@@ -83,14 +83,16 @@ struct SafeTensorsHeader {
     }
 
     /// The `__metadata__` map; `null` counts as absent, as in the reference implementation.
-    private static func metadata(from value: HeaderJSONValue, file: String?) throws(SafeTensorsError) -> [String: String] {
+    private static func metadata(
+        from value: HeaderJSONValue, file: String?
+    ) throws(SafeTensorsError) -> [String: String] {
         switch value {
         case .null:
             return [:]
-        case let .object(members):
+        case .object(let members):
             var metadata: [String: String] = [:]
             for member in members {
-                guard case let .string(text) = member.value else {
+                guard case .string(let text) = member.value else {
                     throw .metadataValueNotString(file: file, key: member.key)
                 }
                 metadata[member.key] = text
@@ -107,7 +109,7 @@ struct SafeTensorsHeader {
     private static func tensorInfo(
         named name: String, from value: HeaderJSONValue, file: String?
     ) throws(SafeTensorsError) -> SafeTensorsTensorInfo {
-        guard case let .object(members) = value else {
+        guard case .object(let members) = value else {
             throw .tensorEntryNotObject(file: file, tensor: name)
         }
         func field(_ key: String) throws(SafeTensorsError) -> HeaderJSONValue {
@@ -117,7 +119,7 @@ struct SafeTensorsHeader {
             return member.value
         }
 
-        guard case let .string(dtypeName) = try field("dtype") else {
+        guard case .string(let dtypeName) = try field("dtype") else {
             throw .invalidField(
                 file: file, tensor: name, field: "dtype", expected: "a string naming the element type, such as \"F32\"")
         }
@@ -125,27 +127,27 @@ struct SafeTensorsHeader {
             throw .unknownDType(file: file, tensor: name, dtype: dtypeName)
         }
 
-        guard case let .array(dimensionValues) = try field("shape") else {
+        guard case .array(let dimensionValues) = try field("shape") else {
             throw .invalidField(file: file, tensor: name, field: "shape", expected: "an array of non-negative integers")
         }
         var shape: [Int] = []
         for dimensionValue in dimensionValues {
-            guard case let .number(literal) = dimensionValue else {
+            guard case .number(let literal) = dimensionValue else {
                 throw .invalidField(
                     file: file, tensor: name, field: "shape", expected: "an array of non-negative integers")
             }
             switch NonNegativeInteger(literal: literal) {
-            case let .value(dimension): shape.append(dimension)
+            case .value(let dimension): shape.append(dimension)
             case .tooLarge: throw .byteSizeOverflow(file: file, tensor: name)
             case .invalid: throw .invalidShapeDimension(file: file, tensor: name, dimension: literal)
             }
         }
 
         let offsetsExpectation = "an array of two non-negative integers [begin, end]"
-        guard case let .array(offsetValues) = try field("data_offsets"), offsetValues.count == 2,
-            case let .number(beginLiteral) = offsetValues[0], case let .number(endLiteral) = offsetValues[1],
-            case let .value(begin) = NonNegativeInteger(literal: beginLiteral),
-            case let .value(end) = NonNegativeInteger(literal: endLiteral)
+        guard case .array(let offsetValues) = try field("data_offsets"), offsetValues.count == 2,
+            case .number(let beginLiteral) = offsetValues[0], case .number(let endLiteral) = offsetValues[1],
+            case .value(let begin) = NonNegativeInteger(literal: beginLiteral),
+            case .value(let end) = NonNegativeInteger(literal: endLiteral)
         else {
             throw .invalidField(file: file, tensor: name, field: "data_offsets", expected: offsetsExpectation)
         }

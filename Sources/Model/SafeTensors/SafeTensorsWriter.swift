@@ -1,11 +1,12 @@
-#if canImport(Darwin)
-import Darwin
-#elseif canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Foundation
+
+#if canImport(Darwin)
+    import Darwin
+#elseif canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Writes Float32 tensors in the safetensors format.
 ///
@@ -41,8 +42,8 @@ public enum SafeTensorsWriter {
 
         var valueCount: Int {
             switch values {
-            case let .borrowed(buffer): buffer.count
-            case let .owned(array): array.count
+            case .borrowed(let buffer): buffer.count
+            case .owned(let array): array.count
             }
         }
 
@@ -51,9 +52,9 @@ public enum SafeTensorsWriter {
             _ body: (UnsafeRawBufferPointer) throws(SafeTensorsError) -> Void
         ) throws(SafeTensorsError) {
             switch values {
-            case let .borrowed(buffer):
+            case .borrowed(let buffer):
                 try Self.withLittleEndianBytes(of: buffer, body)
-            case let .owned(array):
+            case .owned(let array):
                 try array.withUnsafeBufferPointer { buffer throws(SafeTensorsError) in
                     try Self.withLittleEndianBytes(of: buffer, body)
                 }
@@ -64,12 +65,12 @@ public enum SafeTensorsWriter {
             of buffer: UnsafeBufferPointer<Float>, _ body: (UnsafeRawBufferPointer) throws(SafeTensorsError) -> Void
         ) throws(SafeTensorsError) {
             #if _endian(big)
-            let swapped = buffer.map { $0.bitPattern.littleEndian }
-            try swapped.withUnsafeBufferPointer { words throws(SafeTensorsError) in
-                try body(UnsafeRawBufferPointer(words))
-            }
+                let swapped = buffer.map { $0.bitPattern.littleEndian }
+                try swapped.withUnsafeBufferPointer { words throws(SafeTensorsError) in
+                    try body(UnsafeRawBufferPointer(words))
+                }
             #else
-            try body(UnsafeRawBufferPointer(buffer))
+                try body(UnsafeRawBufferPointer(buffer))
             #endif
         }
     }
@@ -273,10 +274,10 @@ public enum SafeTensorsWriter {
 /// `write(2)`, whose name `SafeTensorsWriter.write` shadows inside the enum.
 private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     #if canImport(Darwin)
-    Darwin.write(descriptor, bytes, count)
+        Darwin.write(descriptor, bytes, count)
     #elseif canImport(Glibc)
-    Glibc.write(descriptor, bytes, count)
+        Glibc.write(descriptor, bytes, count)
     #elseif canImport(Musl)
-    Musl.write(descriptor, bytes, count)
+        Musl.write(descriptor, bytes, count)
     #endif
 }
