@@ -80,12 +80,14 @@ func numericGradient(
 }
 
 /// Asserts that an analytic gradient matches the central-difference gradient of `loss`
-/// at `x` within `tolerance` relative error. The numeric gradient must not vanish, so a
+/// at `x` within `tolerance` relative error. With h = 1e-2 and O(1) values the kernels
+/// measure 1e-6…6e-5, so the default 1e-3 leaves a margin of 20× and still catches
+/// a gradient that is off by a fraction of a percent. The numeric gradient must not vanish, so a
 /// kernel returning zeros cannot pass against a loss that ignores its input. Returns the error.
 @discardableResult
 func checkGradient(
     _ name: String, analytic: [Float], of loss: ([Float]) -> Double, at x: [Float],
-    step: Float = 1e-2, tolerance: Double = 1e-2, indices: [Int]? = nil,
+    step: Float = 1e-2, tolerance: Double = 1e-3, indices: [Int]? = nil,
     file: StaticString = #filePath, line: UInt = #line
 ) -> Double {
     XCTAssertEqual(analytic.count, x.count, "\(name): gradient has the wrong size", file: file, line: line)
@@ -199,7 +201,7 @@ final class FiniteDifferenceTests: XCTestCase {
         oneEntryWrong[7] += 0.5
         let shifted = Array(right[1...] + right[..<1])
         for (name, wrong) in [("scaled", scaled), ("one entry", oneEntryWrong), ("shifted", shifted)] {
-            XCTAssertGreaterThan(relativeError(wrong, numeric), 2e-2, name)
+            XCTAssertGreaterThan(relativeError(wrong, numeric), 1e-2, name)
         }
     }
 

@@ -5,7 +5,7 @@ import XCTest
 /// `fastExp` replaces libm's expf inside softmax, SwiGLU and cross-entropy, so its accuracy
 /// bounds theirs.
 final class VectorMathTests: XCTestCase {
-    /// Within a few ulp of the Double exp over [−87.3, 88.3]. (From x ≈ 88.38, where
+    /// Within 2.5 ulp of the Double exp over [−87.3, 88.3] (measured: 1.3 ulp). (From x ≈ 88.38, where
     /// x·log2(e) rounds to k = 128, it returns +∞ although e^x < Float.greatestFiniteMagnitude
     /// up to 88.72; every kernel only calls it on x ≤ 0 or on −x for a sigmoid, where that is harmless.)
     func testFastExpMatchesDouble() {
@@ -18,7 +18,7 @@ final class VectorMathTests: XCTestCase {
             let error = abs(Double(fastExp(x)) - expected) / expected
             if error > worst { worst = error; worstAt = x }
         }
-        XCTAssertLessThan(worst, 5e-7, "worst relative error \(worst) at x = \(worstAt)")
+        XCTAssertLessThan(worst, 1.5e-7, "documented as about 1 ulp (6e-8); worst relative error \(worst) at x = \(worstAt)")
         XCTAssertEqual(fastExp(0), 1)
     }
 
