@@ -1,5 +1,12 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// The kernels are compiled for the CPU that builds them (AVX2/AVX-512 where present): their
+// element-wise loops run 2–4× faster than with the x86-64 baseline (SSE2). A binary meant for
+// other machines is built with LETHE_PORTABLE=1.
+let kernelSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["LETHE_PORTABLE"] == "1"
+    ? [] : [.unsafeFlags(["-target-cpu", "native"])]
 
 // Layers as in DESIGN.md; dependencies point down only.
 let package = Package(
@@ -14,7 +21,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
-        .target(name: "Kernels", dependencies: ["CBLAS"]),
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         .target(name: "Model", dependencies: ["Kernels"]),
         .target(name: "Unlearning", dependencies: ["Model", "Kernels"]),
         .executableTarget(

@@ -1,4 +1,3 @@
-import Foundation
 import Kernels
 
 /// AdamW's hyperparameters; the defaults are `torch.optim.AdamW`'s except the learning rate.
@@ -49,23 +48,11 @@ public final class AdamW {
         precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,
                      "parameters, gradients and moments must have the same length")
         step += 1
-        let c = configuration, lr = learningRate ?? c.learningRate
-        // Scalars in Double, as PyTorch computes them in Python, then applied in Float32.
-        let decay = Float(1 - lr * c.weightDecay)
-        let oneMinusBeta1 = Float(1 - c.beta1), beta2 = Float(c.beta2), oneMinusBeta2 = Float(1 - c.beta2)
-        let stepSize = Float(lr / (1 - Foundation.pow(c.beta1, Double(step))))
-        let biasCorrection2Root = Float((1 - Foundation.pow(c.beta2, Double(step))).squareRoot())
-        let epsilon = Float(c.epsilon)
-        let p = parameters.baseAddress!, g = gradients.baseAddress!
-        let m = firstMoment.baseAddress!, v = secondMoment.baseAddress!
-        Parallelism.forEachChunk(of: parameters.count, minimumChunk: 1 << 16) { chunk in
-            for i in chunk {
-                p[i] *= decay
-                m[i] += (g[i] - m[i]) * oneMinusBeta1
-                v[i] = v[i] * beta2 + oneMinusBeta2 * (g[i] * g[i])
-                let denominator = v[i].squareRoot() / biasCorrection2Root + epsilon
-                p[i] += -stepSize * (m[i] / denominator)
-            }
-        }
+        let c = configuration
+        let scalars = AdamWStepScalars(learningRate: learningRate ?? c.learningRate, beta1: c.beta1, beta2: c.beta2,
+                                       epsilon: c.epsilon, weightDecay: c.weightDecay, step: step)
+        adamWStep(parameters: parameters.baseAddress!, gradients: gradients.baseAddress!,
+                  firstMoment: firstMoment.baseAddress!, secondMoment: secondMoment.baseAddress!,
+                  count: parameters.count, scalars: scalars)
     }
 }
