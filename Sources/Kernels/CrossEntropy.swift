@@ -46,12 +46,23 @@ public func crossEntropyBackward(
     }
 }
 
-/// log Σ exp(x[i]) over one row, shifted by its maximum for stability.
+/// log Σ exp(x[i]) over one row, shifted by its maximum for stability. Eight independent
+/// running maxima and sums: a float reduction only vectorises with independent lanes.
 @inline(__always)
 func logSumExpOfRow(_ x: UnsafePointer<Float>, count: Int) -> Float {
-    var maximum = -Float.infinity
-    for v in 0..<count { maximum = max(maximum, x[v]) }
-    var sum: Float = 0
-    for v in 0..<count { sum += fastExp(x[v] - maximum) }
+    let whole = count & ~7
+    var m = FloatLanes(repeating: -.infinity)
+    for v in stride(from: 0, to: whole, by: 8) {
+        for lane in 0..<8 { m[lane] = max(m[lane], x[v + lane]) }
+    }
+    var maximum = m.max()
+    for v in whole..<count { maximum = max(maximum, x[v]) }
+    var sums = FloatLanes(repeating: 0)
+    let shift = FloatLanes(repeating: maximum)
+    for v in stride(from: 0, to: whole, by: 8) {
+        sums += fastExp(UnsafeRawPointer(x + v).loadUnaligned(as: FloatLanes.self) - shift)
+    }
+    var sum = sums.sum()
+    for v in whole..<count { sum += fastExp(x[v] - maximum) }
     return maximum + Foundation.log(sum)
 }

@@ -24,11 +24,12 @@ public func matmulForward(
 }
 
 /// Backward of `matmulForward`: dInput = dOut · weight (overwritten, skipped when nil)
-/// and dWeight += dOutᵀ · input (accumulated, so gradients add up across micro-batches).
+/// and dWeight += dOutᵀ · input (or = when `accumulateWeight` is false, which spares
+/// zeroing the gradients before the first micro-batch).
 public func matmulBackward(
     dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
     dOut: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    rows: Int, inputs: Int, outputs: Int
+    rows: Int, inputs: Int, outputs: Int, accumulateWeight: Bool = true
 ) {
     if let dInput {
         Parallelism.forEachChunk(of: rows, minimumChunk: minimumRowsPerThread) { chunk in
@@ -47,6 +48,6 @@ public func matmulBackward(
             Int32(chunk.count), Int32(inputs), Int32(rows),
             1, dOut + chunk.lowerBound, Int32(outputs),
             input, Int32(inputs),
-            1, dWeight + chunk.lowerBound * inputs, Int32(inputs))
+            accumulateWeight ? 1 : 0, dWeight + chunk.lowerBound * inputs, Int32(inputs))
     }
 }

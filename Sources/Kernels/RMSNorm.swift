@@ -10,9 +10,7 @@ public func rmsNormForward(
     Parallelism.forEachChunk(of: rows, minimumChunk: 32) { chunk in
         for n in chunk {
             let x = input + n * channels, y = out + n * channels
-            var sumOfSquares: Float = 0
-            for c in 0..<channels { sumOfSquares += x[c] * x[c] }
-            let r = 1 / (sumOfSquares / Float(channels) + epsilon).squareRoot()
+            let r = 1 / (dot(x, x, count: channels) / Float(channels) + epsilon).squareRoot()
             rstd[n] = r
             for c in 0..<channels { y[c] = weight[c] * (x[c] * r) }
         }
@@ -20,11 +18,11 @@ public func rmsNormForward(
 }
 
 /// dInput += ∂L/∂input (accumulates: the input is the residual stream, whose gradient
-/// also arrives directly) and dWeight += ∂L/∂weight.
+/// also arrives directly) and dWeight += ∂L/∂weight (= when `accumulateWeight` is false).
 public func rmsNormBackward(
     dInput: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
     dOut: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    rstd: UnsafePointer<Float>, rows: Int, channels: Int
+    rstd: UnsafePointer<Float>, rows: Int, channels: Int, accumulateWeight: Bool = true
 ) {
     Parallelism.forEachChunk(of: rows, minimumChunk: 32) { chunk in
         for n in chunk {
@@ -38,6 +36,7 @@ public func rmsNormBackward(
         }
     }
     // The weight gradient sums over rows; one pass keeps it free of races.
+    if !accumulateWeight { dWeight.update(repeating: 0, count: channels) }
     for n in 0..<rows {
         let x = input + n * channels, dy = dOut + n * channels
         let r = rstd[n]

@@ -16,12 +16,8 @@ public func maskedSoftmaxForward(
         row.update(repeating: 0, count: width)
         return
     }
-    var sum: Float = 0
-    for j in 0..<length {
-        row[j] = fastExp(row[j] - maximum)
-        sum += row[j]
-    }
-    let scale = 1 / sum
+    for j in 0..<length { row[j] = fastExp(row[j] - maximum) }
+    let scale = 1 / sum(row, count: length)
     for j in 0..<length { row[j] *= scale }
     (row + length).update(repeating: 0, count: width - length)
 }
@@ -29,7 +25,6 @@ public func maskedSoftmaxForward(
 /// In place: dRow = p ⊙ (dRow − Σ p ⊙ dRow), the gradient through the softmax.
 @inline(__always)
 public func softmaxBackward(_ dRow: UnsafeMutablePointer<Float>, probabilities p: UnsafePointer<Float>, width: Int) {
-    var dot: Float = 0
-    for j in 0..<width { dot += p[j] * dRow[j] }
-    for j in 0..<width { dRow[j] = p[j] * (dRow[j] - dot) }
+    let total = dot(p, dRow, count: width)
+    for j in 0..<width { dRow[j] = p[j] * (dRow[j] - total) }
 }

@@ -12,6 +12,9 @@ public final class LlamaModel {
     /// All parameters, laid out by `layout`.
     public let parameters: UnsafeMutableBufferPointer<Float>
     private var gradientStorage: UnsafeMutableBufferPointer<Float>?
+    /// Set by `zeroGradients()`: the gradients read as zero, and the next backward writes
+    /// them instead of adding to them, so no pass over memory is spent on zeroing.
+    private var gradientsPendingZero = false
     private var activations: Activations?
     private var rotary: RotaryTable
     private var batch: TokenBatch?
@@ -33,6 +36,15 @@ public final class LlamaModel {
 
     /// Gradients, mirroring `parameters`; allocated (zeroed) on first use.
     public var gradients: UnsafeMutableBufferPointer<Float> {
+        let storage = allocatedGradients
+        if gradientsPendingZero {
+            storage.update(repeating: 0)
+            gradientsPendingZero = false
+        }
+        return storage
+    }
+
+    private var allocatedGradients: UnsafeMutableBufferPointer<Float> {
         if let gradientStorage { return gradientStorage }
         let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.count)
         storage.initialize(repeating: 0)
@@ -41,7 +53,7 @@ public final class LlamaModel {
     }
 
     public func zeroGradients() {
-        gradients.update(repeating: 0)
+        if gradientStorage != nil { gradientsPendingZero = true }
     }
 
     /// The logits of the last forward pass, [N, V] row-major (∂L/∂logits after a loss head).
@@ -152,41 +164,50 @@ public final class LlamaModel {
     /// Accumulates ∂L/∂parameters into `gradients`, given ∂L/∂logits in `logits`.
     public func backward() {
         guard let a = activations, let batch else { return }
-        let c = config, p = parameters.baseAddress!, g = gradients.baseAddress!
+        let c = config, p = parameters.baseAddress!, g = allocatedGradients.baseAddress!
         let N = batch.tokenCount, C = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize
         let H = c.headCount, G = c.keyValueHeadCount, D = c.headDim
         let qkvWidth = (H + 2 * G) * D
         let shape = attentionShape
+        // Each gradient below is written once before anything adds to it, except the untied
+        // embedding's, which only the scatter-add of the embedding backward produces.
+        let accumulate = !gradientsPendingZero
+        gradientsPendingZero = false
+        if !accumulate && !c.tieWordEmbeddings {
+            (g + layout.embedding).update(repeating: 0, count: V * C)
+        }
 
         a.dResidual.update(repeating: 0, count: N * C)
         matmulBackward(dInput: a.dNorm, dWeight: g + layout.lmHead, dOut: a.logits, input: a.finalNorm,
-                       weight: p + layout.lmHead, rows: N, inputs: C, outputs: V)
+                       weight: p + layout.lmHead, rows: N, inputs: C, outputs: V, accumulateWeight: accumulate)
         rmsNormBackward(dInput: a.dResidual, dWeight: g + layout.finalNorm, dOut: a.dNorm, input: a.residual[c.layerCount],
-                        weight: p + layout.finalNorm, rstd: a.finalRstd, rows: N, channels: C)
+                        weight: p + layout.finalNorm, rstd: a.finalRstd, rows: N, channels: C, accumulateWeight: accumulate)
         batch.positions.withUnsafeBufferPointer { positionBuffer in
             let positions = positionBuffer.baseAddress!
             for (l, w) in layout.layers.enumerated().reversed() {
                 // MLP branch; its output gradient is the residual gradient itself.
                 swiGLUForward(a.mlpHidden, gateUp: a.gateUp[l], rows: N, hidden: I)
                 matmulBackward(dInput: a.dMlpHidden, dWeight: g + w.down, dOut: a.dResidual, input: a.mlpHidden,
-                               weight: p + w.down, rows: N, inputs: I, outputs: C)
+                               weight: p + w.down, rows: N, inputs: I, outputs: C, accumulateWeight: accumulate)
                 swiGLUBackward(dGateUp: a.dGateUp, dOut: a.dMlpHidden, gateUp: a.gateUp[l], rows: N, hidden: I)
                 matmulBackward(dInput: a.dNorm, dWeight: g + w.gateUp, dOut: a.dGateUp, input: a.postNorm[l],
-                               weight: p + w.gateUp, rows: N, inputs: C, outputs: 2 * I)
+                               weight: p + w.gateUp, rows: N, inputs: C, outputs: 2 * I, accumulateWeight: accumulate)
                 rmsNormBackward(dInput: a.dResidual, dWeight: g + w.postAttentionNorm, dOut: a.dNorm, input: a.residualMid[l],
-                                weight: p + w.postAttentionNorm, rstd: a.postRstd[l], rows: N, channels: C)
+                                weight: p + w.postAttentionNorm, rstd: a.postRstd[l], rows: N, channels: C,
+                                accumulateWeight: accumulate)
 
                 // Attention branch.
                 matmulBackward(dInput: a.dAttention, dWeight: g + w.output, dOut: a.dResidual, input: a.attention[l],
-                               weight: p + w.output, rows: N, inputs: H * D, outputs: C)
+                               weight: p + w.output, rows: N, inputs: H * D, outputs: C, accumulateWeight: accumulate)
                 attentionBackward(dQKV: a.dQKV, scratch: a.dScores, dOut: a.dAttention, qkv: a.qkv[l],
                                   probabilities: a.probabilities[l], shape: shape)
                 rotaryBackward(a.dQKV, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: H)
                 rotaryBackward(a.dQKV + H * D, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: G)
                 matmulBackward(dInput: a.dNorm, dWeight: g + w.qkv, dOut: a.dQKV, input: a.inputNorm[l],
-                               weight: p + w.qkv, rows: N, inputs: C, outputs: qkvWidth)
+                               weight: p + w.qkv, rows: N, inputs: C, outputs: qkvWidth, accumulateWeight: accumulate)
                 rmsNormBackward(dInput: a.dResidual, dWeight: g + w.inputNorm, dOut: a.dNorm, input: a.residual[l],
-                                weight: p + w.inputNorm, rstd: a.inputRstd[l], rows: N, channels: C)
+                                weight: p + w.inputNorm, rstd: a.inputRstd[l], rows: N, channels: C,
+                                accumulateWeight: accumulate)
             }
         }
         batch.tokens.withUnsafeBufferPointer { tokens in

@@ -84,3 +84,43 @@ final class ModelGradientCheckTests: XCTestCase {
         XCTAssertEqual(model.clipGradients(maxNorm: 10), model.gradientNorm)  // below the maximum: untouched
     }
 }
+
+final class GradientZeroingTests: XCTestCase {
+    /// zeroGradients() is lazy: the next backward overwrites instead of adding. The result
+    /// must equal a first backward's, for tied embeddings (lm_head and embedding share a
+    /// gradient) and untied ones (the embedding's gradient is only a scatter-add).
+    func testBackwardAfterZeroingEqualsAFreshBackward() throws {
+        for tied in [true, false] {
+            let config = LlamaConfig(vocabSize: 11, hiddenSize: 8, intermediateSize: 8, layerCount: 2,
+                                     headCount: 2, keyValueHeadCount: 1, tieWordEmbeddings: tied)
+            let model = LlamaModel(config: config)
+            model.initializeRandomly(seed: 5, standardDeviation: 0.4)
+            let first = try TokenBatch(sequences: [[1, 2, 3, 4], [5, 6]])
+            let second = try TokenBatch(sequences: [[7, 8, 9, 10, 3]])
+            for batch in [first, second] {
+                try model.forward(batch)
+                model.crossEntropyLoss()
+                model.backwardCrossEntropy()
+            }
+            model.zeroGradients()
+            XCTAssertTrue(model.gradients.allSatisfy { $0 == 0 }, "tied=\(tied): zeroed gradients read as zero")
+            try model.forward(second)
+            model.crossEntropyLoss()
+            model.backwardCrossEntropy()
+            let afterZeroing = Array(model.gradients)
+
+            let fresh = LlamaModel(config: config)
+            fresh.initializeRandomly(seed: 5, standardDeviation: 0.4)
+            try fresh.forward(second)
+            fresh.crossEntropyLoss()
+            fresh.backwardCrossEntropy()
+            XCTAssertEqual(afterZeroing, Array(fresh.gradients), "tied=\(tied)")
+
+            model.zeroGradients()  // pending zero, then a backward that overwrites: no stale values
+            try model.forward(second)
+            model.crossEntropyLoss()
+            model.backwardCrossEntropy()
+            XCTAssertEqual(Array(model.gradients), afterZeroing, "tied=\(tied): second overwrite")
+        }
+    }
+}
