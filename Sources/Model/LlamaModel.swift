@@ -82,7 +82,7 @@ public final class LlamaModel {
     /// Runs the decoder over `batch`, filling `logits` and keeping what backward needs.
     public func forward(_ batch: TokenBatch) throws {
         try batch.validate(vocabularySize: config.vocabSize)
-        let neededPositions = Int(batch.positions.max() ?? 0) + 1
+        let neededPositions = Int(batch.maximumPosition) + 1
         if neededPositions > rotary.positions {
             rotary = RotaryTable(headDim: config.headDim, positions: neededPositions, theta: Float(config.ropeTheta))
         }
@@ -184,7 +184,8 @@ public final class LlamaModel {
                         weight: p + layout.finalNorm, rstd: a.finalRstd, rows: N, channels: C, accumulateWeight: accumulate)
         batch.positions.withUnsafeBufferPointer { positionBuffer in
             let positions = positionBuffer.baseAddress!
-            for (l, w) in layout.layers.enumerated().reversed() {
+            for l in stride(from: c.layerCount - 1, through: 0, by: -1) {
+                let w = layout.layers[l]
                 // MLP branch; its output gradient is the residual gradient itself.
                 swiGLUForward(a.mlpHidden, gateUp: a.gateUp[l], rows: N, hidden: I)
                 matmulBackward(dInput: a.dMlpHidden, dWeight: g + w.down, dOut: a.dResidual, input: a.mlpHidden,

@@ -57,13 +57,20 @@ public struct TokenBatch: Sendable, Equatable {
         try self.init(inputIDs: padded, attentionMask: mask, labels: labels)
     }
 
+    /// The largest position in the batch (rotary tables must reach it).
+    public var maximumPosition: Int32 { length > 0 ? Int32(length - 1) : 0 }
+
     /// Throws when a token or target falls outside the vocabulary.
     public func validate(vocabularySize: Int) throws {
-        for token in tokens where token < 0 || Int(token) >= vocabularySize {
-            throw TokenBatchError.tokenOutOfRange(token: Int(token), vocabularySize: vocabularySize)
-        }
-        for target in targets where target != ignoreIndex && (target < 0 || Int(target) >= vocabularySize) {
-            throw TokenBatchError.tokenOutOfRange(token: Int(target), vocabularySize: vocabularySize)
+        let size = Int32(vocabularySize)
+        for n in 0..<tokenCount {
+            let token = tokens[n], target = targets[n]
+            if token < 0 || token >= size {
+                throw TokenBatchError.tokenOutOfRange(token: Int(token), vocabularySize: vocabularySize)
+            }
+            if target != ignoreIndex && (target < 0 || target >= size) {
+                throw TokenBatchError.tokenOutOfRange(token: Int(target), vocabularySize: vocabularySize)
+            }
         }
     }
 }
