@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -24,16 +26,26 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         .target(name: "Model", dependencies: ["Kernels"]),
         .target(name: "Unlearning", dependencies: ["Model", "Kernels"]),
+        .target(
+            name: "Store",
+            dependencies: [
+                "Model", "CZstd",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "lethe",
             dependencies: [
-                "Model", "Unlearning", "Kernels",
+                "Model", "Unlearning", "Kernels", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "CAllocationCounter"], exclude: ["Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
+        .testTarget(name: "CLITests", dependencies: ["lethe", "Model"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+
+/// Runs the real `lethe` executable built beside the test bundle.
+struct LetheProcess {
+    struct Output {
+        let status: Int32
+        let standardOutput: String
+        let standardError: String
+    }
+
+    static var executable: URL {
+        Bundle.main.bundleURL.appendingPathComponent("lethe")
+    }
+
+    static func run(_ arguments: [String]) throws -> Output {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus,
+                      standardOutput: String(decoding: outputData, as: UTF8.self),
+                      standardError: String(decoding: errorData, as: UTF8.self))
+    }
+
+    static func json(_ arguments: [String]) throws -> [String: Any] {
+        let output = try run(arguments)
+        XCTAssertEqual(output.status, 0, "lethe \(arguments.joined(separator: " ")): \(output.standardError)")
+        let object = try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8))
+        return try XCTUnwrap(object as? [String: Any], "not a JSON object: \(output.standardOutput)")
+    }
+}
+
+enum Fixture {
+    static let llama = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../ModelTests/Fixtures/llama").standardized
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
