@@ -88,42 +88,27 @@ public enum SafeTensorsWriter {
         return bytes
     }
 
-    /// Writes the file for `tensors` and `metadata` to `url` atomically: the bytes go to a
-    /// temporary file in the same directory, which is flushed to disk and then renamed over
-    /// `url`, so a crash leaves either the old file or the complete new one. Tensor data is
-    /// written straight from the callers' buffers without an in-memory copy of the file.
+    /// Writes the file for `tensors` and `metadata` to `url` crash-safely (see `DurableFile`),
+    /// straight from the callers' buffers without an in-memory copy of the file.
     public static func write(
         _ tensors: [Tensor], metadata: [String: String]? = nil, to url: URL
     ) throws(SafeTensorsError) {
         let layout = try Layout(tensors: tensors, metadata: metadata)
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let descriptor = mkstemp(&template)
-        guard descriptor >= 0 else {
-            throw .systemCallFailed(path: directory, operation: "create a temporary file in")
+        do {
+            try DurableFile.write(to: url) { sink in
+                try emit(tensors, layout: layout) { chunk throws(SafeTensorsError) in
+                    do { try sink(chunk) } catch let error as FileSystemError {
+                        throw .fileSystemFailure(path: error.path, operation: error.operation, reason: error.reason)
+                    } catch { throw .fileSystemFailure(path: url.path, operation: "write", reason: "\(error)") }
+                }
+            }
+        } catch let error as SafeTensorsError {
+            throw error
+        } catch let error as FileSystemError {
+            throw .fileSystemFailure(path: error.path, operation: error.operation, reason: error.reason)
+        } catch {
+            throw .fileSystemFailure(path: url.path, operation: "write", reason: "\(error)")
         }
-        let temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var isDescriptorOpen = true
-        var isRenamed = false
-        defer {
-            if isDescriptorOpen { close(descriptor) }
-            if !isRenamed { unlink(temporaryPath) }
-        }
-
-        try emit(tensors, layout: layout) { chunk throws(SafeTensorsError) in
-            try writeAll(chunk, to: descriptor, path: temporaryPath)
-        }
-        // mkstemp creates the file readable by its owner only; a checkpoint is ordinary data.
-        guard fchmod(descriptor, 0o644) == 0 else {
-            throw .systemCallFailed(path: temporaryPath, operation: "set permissions of")
-        }
-        guard fsync(descriptor) == 0 else { throw .systemCallFailed(path: temporaryPath, operation: "flush") }
-        isDescriptorOpen = false
-        guard close(descriptor) == 0 else { throw .systemCallFailed(path: temporaryPath, operation: "close") }
-        guard rename(temporaryPath, path) == 0 else { throw .systemCallFailed(path: path, operation: "replace") }
-        isRenamed = true
-        try flushDirectory(directory)
     }
 
     /// The header and sizes for a set of tensors, checked before anything is written.
@@ -243,41 +228,4 @@ public enum SafeTensorsWriter {
             try tensor.withLittleEndianBytes(sink)
         }
     }
-
-    private static func writeAll(
-        _ bytes: UnsafeRawBufferPointer, to descriptor: Int32, path: String
-    ) throws(SafeTensorsError) {
-        guard let start = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            // Some systems reject single writes above 2 GiB, so large tensors go in chunks.
-            let chunkSize = min(bytes.count - offset, 1 << 30)
-            let written = systemWrite(descriptor, start + offset, chunkSize)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .systemCallFailed(path: path, operation: "write")
-            }
-            offset += written
-        }
-    }
-
-    /// Makes the rename itself durable: without flushing the directory, a crash could
-    /// leave the directory entry pointing at the old file.
-    private static func flushDirectory(_ directory: String) throws(SafeTensorsError) {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .systemCallFailed(path: directory, operation: "open") }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw .systemCallFailed(path: directory, operation: "flush") }
-    }
-}
-
-/// `write(2)`, whose name `SafeTensorsWriter.write` shadows inside the enum.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Darwin)
-        Darwin.write(descriptor, bytes, count)
-    #elseif canImport(Glibc)
-        Glibc.write(descriptor, bytes, count)
-    #elseif canImport(Musl)
-        Musl.write(descriptor, bytes, count)
-    #endif
 }
