@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "CAllocationCounter"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
-        .testTarget(name: "CLITests", dependencies: ["lethe", "Model"]),
+        .testTarget(name: "CLITests", dependencies: ["lethe", "Model", "Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model"], exclude: ["Fixtures"]),
     ]
 )

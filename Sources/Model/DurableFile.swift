@@ -11,7 +11,7 @@ public struct FileSystemError: Error, Equatable, CustomStringConvertible {
     public let operation: String
     public let reason: String
 
-    init(path: String, operation: String) {
+    public init(path: String, operation: String) {
         self.path = path
         self.operation = operation
         reason = String(cString: strerror(errno))

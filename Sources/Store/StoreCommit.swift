@@ -1,0 +1,106 @@
+import Foundation
+import Model
+
+/// What a new version records besides its weights.
+public struct CommitDetails: Sendable {
+    public var kind: String
+    public var method: String?
+    public var hyperparameters: [String: JSONValue]
+    public var metrics: [String: JSONValue]
+    public var note: String
+    public var requests: [String]
+    /// Why HEAD moves, and who moves it (the audit log keeps both).
+    public var reason: String
+    public var actor: String
+
+    public init(kind: String, method: String? = nil, hyperparameters: [String: JSONValue] = [:], metrics: [String: JSONValue] = [:],
+                note: String = "", requests: [String] = [], reason: String, actor: String = StoreActor.current) {
+        self.kind = kind
+        self.method = method
+        self.hyperparameters = hyperparameters
+        self.metrics = metrics
+        self.note = note
+        self.requests = requests
+        self.reason = reason
+        self.actor = actor
+    }
+}
+
+extension CheckpointStore {
+    /// Publishes the model's weights as a new version whose parent is `parent` (HEAD when
+    /// nil) and moves HEAD to it, unless HEAD is no longer `expectedHead` (someone rolled
+    /// back meanwhile): then nothing is published and `RegistryError.headMoved` is thrown.
+    /// The object is durably on disk before the registry transaction that names it.
+    @discardableResult
+    public func commit(_ model: LlamaModel, _ details: CommitDetails, parent: Int?, expectedHead: Int?) throws -> VersionRecord {
+        let bytes = try SafeTensorsWriter.serialize(model.safeTensors, metadata: ["format": "pt"])
+        return try commit(safetensors: bytes, details, parent: parent, expectedHead: expectedHead)
+    }
+
+    /// `commit` for weights already serialised as safetensors bytes.
+    @discardableResult
+    public func commit(safetensors bytes: [UInt8], _ details: CommitDetails, parent: Int?, expectedHead: Int?) throws -> VersionRecord {
+        let lock = try WriterLock(root: layout.root)
+        defer { withExtendedLifetime(lock) {} }
+        let objectID = sha256Hex(bytes)
+        let parentVersion = try parent.map { id -> VersionRecord in
+            guard let version = try registry.version(id) else { throw StoreError.unknownVersion(id) }
+            return version
+        }
+        let object: ObjectRecord
+        if let existing = try registry.object(id: objectID) {
+            object = existing  // identical weights: the version shares the object
+        } else {
+            object = try writeObject(id: objectID, bytes: bytes, against: parentVersion)
+        }
+        let chainLength = try chainLength(of: object)
+        let version = VersionRecord(
+            id: try registry.nextVersionID(), parent: parentVersion?.id, createdAt: Date(), kind: .init(rawValue: details.kind),
+            object: object.id, method: details.method, hyperparameters: details.hyperparameters,
+            metrics: details.metrics, note: details.note, chainLength: chainLength)
+        try registry.publishVersion(version, object: object, requests: details.requests, moveHead: true,
+                                    expectedHead: expectedHead, reason: details.reason, actor: details.actor)
+        try faultInjection(.registryCommitted)
+        return version
+    }
+
+    /// Encodes and durably writes the object: a delta against the parent's object when the
+    /// parent exists and the chain stays within the keyframe interval, a full one otherwise.
+    private func writeObject(id: String, bytes: [UInt8], against parent: VersionRecord?) throws -> ObjectRecord {
+        var encoding = ObjectEncoding.full
+        var base: String?
+        var stored: [UInt8]
+        if let parent, let parentObject = try registry.object(id: parent.object),
+           try chainLength(of: parentObject) + 1 <= settings.keyframeInterval {
+            let parentBytes = try loadSafeTensorsBytes(version: parent.id)
+            stored = try ObjectCodec.encodeDelta(base: parentBytes, target: bytes, settings: settings.compression)
+            encoding = .delta
+            base = parent.object
+        } else {
+            stored = try ObjectCodec.encodeFull(bytes, settings: settings.compression)
+        }
+        let relativePath = layout.relativeObjectPath(id: id)
+        let url = layout.url(relativePath: relativePath)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try DurableFile.write(stored, to: url) { step in try faultInjection(.object(step)) }
+        stored = []
+        return ObjectRecord(id: id, encoding: encoding, baseObject: base, rawSize: bytes.count,
+                            storedSize: try storedSize(of: url), path: relativePath, createdAt: Date())
+    }
+
+    private func storedSize(of url: URL) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Delta hops from the object to its full keyframe.
+    func chainLength(of object: ObjectRecord) throws -> Int {
+        var hops = 0
+        var current = object
+        while let base = current.baseObject {
+            guard let next = try registry.object(id: base) else { break }
+            hops += 1
+            current = next
+        }
+        return hops
+    }
+}

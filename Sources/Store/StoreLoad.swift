@@ -1,0 +1,51 @@
+import Foundation
+import Model
+
+extension CheckpointStore {
+    /// The version's weights as the raw safetensors bytes, decoded through its delta chain
+    /// and checked against the object's SHA-256 (a mismatch names the version).
+    public func loadSafeTensorsBytes(version id: Int) throws -> [UInt8] {
+        guard let version = try registry.version(id) else { throw StoreError.unknownVersion(id) }
+        return try loadObject(version.object, forVersion: id)
+    }
+
+    /// The version's model: the store's config with the version's weights.
+    public func loadModel(version id: Int) throws -> LlamaModel {
+        let bytes = try loadSafeTensorsBytes(version: id)
+        let model = LlamaModel(config: try config())
+        try model.loadWeights(from: try SafeTensorsFile(bytes: bytes), fileName: "version \(id)")
+        return model
+    }
+
+    func loadObject(_ objectID: String, forVersion version: Int) throws -> [UInt8] {
+        // Walk down to the keyframe, then decode upwards.
+        var chain: [ObjectRecord] = []
+        var next: String? = objectID
+        while let id = next {
+            guard let object = try registry.object(id: id) else {
+                throw StoreError.objectMissing(version: version, object: id, path: "no registry row")
+            }
+            chain.append(object)
+            next = object.baseObject
+        }
+        var bytes: [UInt8] = []
+        for object in chain.reversed() {
+            let url = layout.url(relativePath: object.path)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw StoreError.objectMissing(version: version, object: object.id, path: url.path)
+            }
+            do {
+                bytes = object.encoding == .delta
+                    ? try ObjectCodec.decodeDelta(base: bytes, delta: Array(data))
+                    : try ObjectCodec.decodeFull(Array(data))
+            } catch {
+                throw StoreError.decodeFailure(version: version, object: object.id, reason: "\(error)")
+            }
+            let actual = sha256Hex(bytes)
+            guard actual == object.id else {
+                throw StoreError.integrityFailure(version: version, object: object.id, expected: object.id, actual: actual)
+            }
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+import Model
+import Store
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a store whose version 0 is a Hugging Face model folder.")
+    @OptionGroup var options: StoreOptions
+    @Option(help: "The model folder: config.json, tokenizer files, safetensors weights.")
+    var model: String
+    @Option(help: "zstd level for objects.")
+    var level: Int32 = CompressionSettings().level
+    @Option(help: "Longest delta chain before a full keyframe.")
+    var keyframeInterval = 8
+
+    func run() throws {
+        let settings = StoreSettings(compression: CompressionSettings(level: level), keyframeInterval: keyframeInterval)
+        let store = try CheckpointStore.create(at: options.root, importing: URL(fileURLWithPath: model), settings: settings)
+        let version = try store.registry.version(try store.head())!
+        if options.json { return print(try encodeJSON(version)) }
+        print("created \(options.store) with version 0 from \(model) (object \(version.object.prefix(12)))")
+    }
+}
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List every version, newest first, and HEAD.")
+    @OptionGroup var options: StoreOptions
+
+    struct Output: Encodable {
+        let head: Int?
+        let versions: [VersionRecord]
+    }
+
+    func run() throws {
+        let store = try options.open()
+        let versions = try store.registry.versions().sorted { $0.id > $1.id }
+        let head = try store.registry.head()
+        if options.json { return print(try encodeJSON(Output(head: head, versions: versions))) }
+        let objects = Dictionary(uniqueKeysWithValues: try store.registry.objects().map { ($0.id, $0) })
+        printColumns(["", "VERSION", "PARENT", "KIND", "CREATED", "STORED", "METHOD", "NOTE"], versions.map { version in
+            let object = objects[version.object]
+            return [version.id == head ? "*" : "", String(version.id), version.parent.map(String.init) ?? "-",
+                    version.kind.rawValue, relativeTime(version.createdAt),
+                    object.map { "\(humanBytes($0.storedSize)) \($0.encoding.rawValue)" } ?? "?",
+                    version.method ?? "-", version.note]
+        })
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one version: its object, metadata, requests and HEAD moves.")
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "The version (default: HEAD).")
+    var version: Int?
+
+    struct Output: Encodable {
+        let version: VersionRecord
+        let object: ObjectRecord?
+        let isHead: Bool
+        let requests: [String]
+    }
+
+    func run() throws {
+        let store = try options.open()
+        let id = try version ?? store.head()
+        guard let record = try store.registry.version(id) else { throw StoreError.unknownVersion(id) }
+        let object = try store.registry.object(id: record.object)
+        let output = Output(version: record, object: object, isHead: try store.registry.head() == id,
+                            requests: try store.registry.requests(servedBy: id).map(\.id))
+        if options.json { return print(try encodeJSON(output)) }
+        var rows: [(String, String)] = [
+            ("version", "\(id)\(output.isHead ? " (HEAD)" : "")"),
+            ("parent", record.parent.map(String.init) ?? "-"),
+            ("kind", record.kind.rawValue),
+            ("created", "\(ISO8601DateFormatter().string(from: record.createdAt)) (\(relativeTime(record.createdAt)))"),
+            ("object", record.object),
+        ]
+        if let object {
+            rows.append(("encoding", object.encoding.rawValue + (object.baseObject.map { " against \($0.prefix(12))" } ?? "")))
+            rows.append(("size", "\(humanBytes(object.rawSize)) raw, \(humanBytes(object.storedSize)) stored"))
+        }
+        rows.append(("method", record.method ?? "-"))
+        rows.append(("hyperparameters", try compactJSON(record.hyperparameters)))
+        rows.append(("metrics", try compactJSON(record.metrics)))
+        rows.append(("requests", output.requests.isEmpty ? "-" : output.requests.joined(separator: ", ")))
+        rows.append(("note", record.note.isEmpty ? "-" : record.note))
+        printTable(rows)
+    }
+}
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Compare two versions tensor by tensor, with their metrics.")
+    @OptionGroup var options: StoreOptions
+    @Argument var from: Int
+    @Argument var to: Int
+
+    func run() throws {
+        let diff = try options.open().diff(from, to)
+        if options.json { return print(try encodeJSON(diff)) }
+        printColumns(["TENSOR", "REL L2", "MAX |Δ|"], diff.tensors.map {
+            [$0.name, String(format: "%.3e", $0.relativeL2), String(format: "%.3e", $0.maxAbsChange)]
+        })
+        print("\(diff.changedTensorCount) of \(diff.tensors.count) tensors changed")
+        print("metrics \(from): \(try compactJSON(diff.metricsFrom))")
+        print("metrics \(to): \(try compactJSON(diff.metricsTo))")
+    }
+}
+
+struct Rollback: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Move HEAD to an earlier version; nothing is deleted.")
+    @OptionGroup var options: StoreOptions
+    @Argument var version: Int
+    @Option(help: "Why (kept in the audit log).")
+    var reason: String
+
+    struct Output: Encodable {
+        let from: Int?
+        let head: Int
+    }
+
+    func run() throws {
+        let store = try options.open()
+        let previous = try store.registry.head()
+        try store.rollback(to: version, reason: reason)
+        if options.json { return print(try encodeJSON(Output(from: previous, head: version))) }
+        print("HEAD moved from \(previous.map(String.init) ?? "-") to \(version)")
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a version as a model folder that transformers loads.")
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "The version (default: HEAD).")
+    var version: Int?
+    @Option(help: "The folder to write.")
+    var out: String
+
+    func run() throws {
+        let store = try options.open()
+        let id = try version ?? store.head()
+        try store.export(version: id, to: URL(fileURLWithPath: out))
+        if options.json { return print(try encodeJSON(["version": id])) }
+        print("exported version \(id) to \(out)")
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode every object and check its hash, the chains, HEAD, and orphans.")
+    @OptionGroup var options: StoreOptions
+    @Flag(help: "Remove orphans and temporary files left by a crash.")
+    var repair = false
+
+    func run() throws {
+        let report = try options.open().verify(repair: repair)
+        if options.json {
+            print(try encodeJSON(report))
+        } else {
+            for item in report.repaired { print("removed \(item)") }
+            for problem in report.problems { print("problem: \(problem)") }
+            print("\(report.versionsChecked) versions, \(report.objectsChecked) objects checked: \(report.isHealthy ? "ok" : "\(report.problems.count) problems")")
+        }
+        if !report.isHealthy { throw ExitCode(1) }
+    }
+}
+
+struct GC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc", abstract: "Delete old versions, keeping HEAD and versions open requests name.")
+    @OptionGroup var options: StoreOptions
+    @Option(help: "Keep the N newest versions.")
+    var keepLast: Int?
+    @Option(help: "Keep these versions, e.g. 0,4,7.")
+    var keepVersions: String?
+
+    func validate() throws {
+        if let keepLast, keepLast < 0 { throw ValidationError("--keep-last must be at least 0") }
+        if keepLast == nil && keepVersions == nil { throw ValidationError("give --keep-last N or --keep-versions LIST") }
+    }
+
+    func run() throws {
+        let report = try options.open().garbageCollect(keepLast: keepLast, keepVersions: try keepVersions.map(parseVersionList) ?? [])
+        if options.json { return print(try encodeJSON(report)) }
+        print("deleted versions: \(report.deletedVersions.isEmpty ? "none" : report.deletedVersions.map(String.init).joined(separator: ", "))")
+        print("re-encoded \(report.reencodedObjects.count) objects as full; freed \(humanBytes(report.bytesFreed))")
+    }
+}

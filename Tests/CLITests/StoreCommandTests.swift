@@ -1,0 +1,126 @@
+import Foundation
+import Model
+import Store
+import XCTest
+
+/// Every store command through the real executable, on a real store in a temporary directory.
+final class StoreCommandTests: XCTestCase {
+    var directory: URL!
+    var storePath: String { directory.appendingPathComponent("store").path }
+    let modelFolder = Fixture.llama.appendingPathComponent("mha_tied")
+
+    override func setUpWithError() throws {
+        directory = try temporaryDirectory()
+        let created = try LetheProcess.run(["init", "--store", storePath, "--model", modelFolder.path])
+        XCTAssertEqual(created.status, 0, created.standardError)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Adds a version through the library, as the daemon will.
+    private func commitNudgedVersion(seed: UInt64) throws {
+        let store = try CheckpointStore(root: URL(fileURLWithPath: storePath))
+        let model = try store.loadModel(version: try store.head())
+        var generator = SeededGenerator(seed: seed)
+        for i in 0..<model.parameters.count where i % 3 == 0 { model.parameters[i] += 1e-3 * generator.nextGaussian() }
+        try store.commit(model, CommitDetails(kind: "unlearn", method: "dipo", metrics: ["forget_rouge": .number(0.1)],
+                                              note: "seed \(seed)", reason: "test"),
+                         parent: try store.head(), expectedHead: try store.head())
+    }
+
+    func testInitRefusesAnExistingStoreAndAMissingFolder() throws {
+        let again = try LetheProcess.run(["init", "--store", storePath, "--model", modelFolder.path])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.standardError.contains("already holds a Lethe store"), again.standardError)
+        let missing = try LetheProcess.run(["init", "--store", directory.appendingPathComponent("other").path, "--model", "/nonexistent"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.standardError.contains("/nonexistent"), missing.standardError)
+    }
+
+    func testHistoryListsVersionsAndMarksHead() throws {
+        try commitNudgedVersion(seed: 1)
+        let history = try LetheProcess.json(["history", "--store", storePath, "--json"])
+        XCTAssertEqual(history["head"] as? Int, 1)
+        XCTAssertEqual((history["versions"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [1, 0])
+        let table = try LetheProcess.run(["history", "--store", storePath])
+        XCTAssertEqual(table.status, 0)
+        XCTAssertTrue(table.standardOutput.contains("VERSION"), table.standardOutput)
+        XCTAssertTrue(table.standardOutput.split(separator: "\n").contains { $0.hasPrefix("*") && $0.contains("unlearn") })
+        let notAStore = try LetheProcess.run(["history", "--store", directory.appendingPathComponent("none").path])
+        XCTAssertNotEqual(notAStore.status, 0)
+        XCTAssertTrue(notAStore.standardError.contains("is not a Lethe store"), notAStore.standardError)
+    }
+
+    func testShowDescribesAVersion() throws {
+        try commitNudgedVersion(seed: 2)
+        let shown = try LetheProcess.json(["show", "1", "--store", storePath, "--json"])
+        let version = try XCTUnwrap(shown["version"] as? [String: Any])
+        XCTAssertEqual(version["method"] as? String, "dipo")
+        XCTAssertEqual(shown["is_head"] as? Bool, true)
+        let unknown = try LetheProcess.run(["show", "7", "--store", storePath])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.standardError.contains("version 7 does not exist"), unknown.standardError)
+    }
+
+    func testDiffComparesTwoVersions() throws {
+        try commitNudgedVersion(seed: 3)
+        let diff = try LetheProcess.json(["diff", "0", "1", "--store", storePath, "--json"])
+        let tensors = try XCTUnwrap(diff["tensors"] as? [[String: Any]])
+        XCTAssertFalse(tensors.isEmpty)
+        XCTAssertTrue(tensors.contains { ($0["relative_l2"] as? Double ?? 0) > 0 })
+        XCTAssertEqual((diff["metrics_to"] as? [String: Any])?["forget_rouge"] as? Double, 0.1)
+    }
+
+    func testRollbackMovesHeadAndRequiresAReason() throws {
+        try commitNudgedVersion(seed: 4)
+        let rolled = try LetheProcess.json(["rollback", "0", "--reason", "utility dropped", "--store", storePath, "--json"])
+        XCTAssertEqual(rolled["head"] as? Int, 0)
+        XCTAssertEqual(rolled["from"] as? Int, 1)
+        let noReason = try LetheProcess.run(["rollback", "1", "--store", storePath])
+        XCTAssertNotEqual(noReason.status, 0)
+        XCTAssertTrue(noReason.standardError.contains("--reason"), noReason.standardError)
+    }
+
+    func testExportWritesAFolderThatLoads() throws {
+        try commitNudgedVersion(seed: 5)
+        let out = directory.appendingPathComponent("exported")
+        let exported = try LetheProcess.run(["export", "1", "--out", out.path, "--store", storePath])
+        XCTAssertEqual(exported.status, 0, exported.standardError)
+        let store = try CheckpointStore(root: URL(fileURLWithPath: storePath))
+        let expected = try store.loadModel(version: 1), loaded = try ModelFolder.load(out)
+        XCTAssertTrue(zip(expected.parameters, loaded.parameters).allSatisfy { $0.bitPattern == $1.bitPattern })
+    }
+
+    func testVerifyPassesThenFailsOnACorruptObjectAndRepairRemovesOrphans() throws {
+        try commitNudgedVersion(seed: 6)
+        XCTAssertEqual(try LetheProcess.run(["verify", "--store", storePath]).status, 0)
+        let orphan = directory.appendingPathComponent("store/objects/.tmp-left-by-a-crash")
+        try Data([1, 2, 3]).write(to: orphan)
+        XCTAssertNotEqual(try LetheProcess.run(["verify", "--store", storePath]).status, 0)
+        let repaired = try LetheProcess.json(["verify", "--repair", "--store", storePath, "--json"])
+        XCTAssertEqual((repaired["repaired"] as? [String])?.count, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: orphan.path))
+
+        let store = try CheckpointStore(root: URL(fileURLWithPath: storePath))
+        let object = try XCTUnwrap(try store.registry.objects().first)
+        let url = store.layout.url(relativePath: object.path)
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count / 2] ^= 1
+        try bytes.write(to: url)
+        let failed = try LetheProcess.run(["verify", "--store", storePath])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertTrue(failed.standardOutput.contains("version "), failed.standardOutput)
+    }
+
+    func testGCDeletesOldVersionsButKeepsHead() throws {
+        for seed in 7...9 { try commitNudgedVersion(seed: UInt64(seed)) }
+        let collected = try LetheProcess.json(["gc", "--keep-last", "1", "--store", storePath, "--json"])
+        XCTAssertEqual(collected["deleted_versions"] as? [Int], [0, 1, 2])
+        XCTAssertEqual(try LetheProcess.run(["verify", "--store", storePath]).status, 0)
+        let usage = try LetheProcess.run(["gc", "--store", storePath])
+        XCTAssertNotEqual(usage.status, 0)
+        XCTAssertTrue(usage.standardError.contains("--keep-last"), usage.standardError)
+    }
+}

@@ -1,0 +1,695 @@
+import Foundation
+import Model
+import Store
+import XCTest
+
+/// The checkpoint object codecs: full objects (one zstd frame) and deltas against a parent
+/// (docs/store-objects.md). Every round trip is checked byte for byte.
+final class ObjectCodecTests: XCTestCase {
+    private let settings = CompressionSettings(workers: 2)
+
+    // MARK: full objects
+
+    func testFullObjectRoundTripsRandomFloats() throws {
+        let file = try randomFile(seed: 1, shapes: [[300, 200], [77], [5, 7, 11]])
+        for workers in [0, 1, 4] {
+            let object = try ObjectCodec.encodeFull(file, settings: CompressionSettings(workers: workers))
+            XCTAssertEqual(try ObjectCodec.decodeFull(object), file, "workers \(workers)")
+            XCTAssertEqual(try ObjectCodec.decodeFull(object, expectedByteCount: file.count), file)
+        }
+    }
+
+    func testFullObjectRoundTripsLargeTrainedLookingWeights() throws {
+        // Several MiB, so that zstd's worker threads each get a job.
+        let pair = try TrainedLookingPair(seed: 2, layerCount: 4)
+        let object = try ObjectCodec.encodeFull(pair.target, settings: CompressionSettings(workers: 2))
+        XCTAssertEqual(try ObjectCodec.decodeFull(object), pair.target)
+        XCTAssertLessThan(object.count, pair.target.count)
+    }
+
+    func testFullObjectRoundTripsEmptyAndTinyInputs() throws {
+        for bytes in [[], [0x42], Array(repeating: 0, count: 1 << 20)] as [[UInt8]] {
+            let object = try ObjectCodec.encodeFull(bytes, settings: settings)
+            XCTAssertEqual(try ObjectCodec.decodeFull(object), bytes)
+        }
+    }
+
+    func testZstdCommandLineDecompressesFullObjects() throws {
+        guard let zstd = executable(named: "zstd") else { throw XCTSkip("the zstd command is not installed") }
+        let file = try TrainedLookingPair(seed: 3, layerCount: 2).target
+        let directory = try temporaryDirectory()
+        let objectURL = directory.appendingPathComponent("object.zst")
+        let restoredURL = directory.appendingPathComponent("model.safetensors")
+        for workers in [0, 2] {
+            try Data(try ObjectCodec.encodeFull(file, settings: CompressionSettings(workers: workers))).write(to: objectURL)
+            try? FileManager.default.removeItem(at: restoredURL)
+            let status = try run(zstd, ["-q", "-d", objectURL.path, "-o", restoredURL.path])
+            XCTAssertEqual(status, 0)
+            XCTAssertEqual(Array(try Data(contentsOf: restoredURL)), file, "workers \(workers)")
+            // `zstd -t` checks the content checksum the frame carries.
+            XCTAssertEqual(try run(zstd, ["-q", "-t", objectURL.path]), 0)
+        }
+        // And the other way: a frame the command line wrote from a pipe has no content size.
+        let pipedURL = directory.appendingPathComponent("piped.zst")
+        try Data(file).write(to: restoredURL)
+        XCTAssertEqual(try run(zstd, ["-q", "-3", "-c", "-"], input: restoredURL, output: pipedURL), 0)
+        XCTAssertEqual(try ObjectCodec.decodeFull(Array(try Data(contentsOf: pipedURL))), file)
+    }
+
+    func testCorruptFullObjectsGiveTypedErrors() throws {
+        let file = try randomFile(seed: 4, shapes: [[64, 32], [16]])
+        let object = try ObjectCodec.encodeFull(file, settings: settings)
+        // Every cut is an error: zstd finds the frame incomplete.
+        for length in 0..<object.count {
+            XCTAssertThrowsError(try ObjectCodec.decodeFull(Array(object[0..<length])), "cut at \(length)") { error in
+                XCTAssertTrue(error is ObjectCodecError)
+            }
+        }
+        // A flipped byte is an error, or lands where zstd ignores it (an unused header bit, a
+        // larger window): the output is then still exact. Never wrong bytes, never a crash.
+        var detected = 0
+        for index in 0..<object.count {
+            var corrupt = object
+            corrupt[index] ^= 0xFF
+            do {
+                XCTAssertEqual(try ObjectCodec.decodeFull(corrupt), file, "flip at \(index) gave wrong bytes")
+            } catch is ObjectCodecError {
+                detected += 1
+            }
+        }
+        XCTAssertGreaterThan(detected, object.count * 9 / 10)
+        XCTAssertThrowsError(try ObjectCodec.decodeFull(object + [0])) { error in
+            XCTAssertEqual(error as? ObjectCodecError, .corrupt(reason: "the full object has bytes after its zstd frame"))
+        }
+        XCTAssertThrowsError(try ObjectCodec.decodeFull(object, expectedByteCount: file.count + 1)) { error in
+            XCTAssertEqual(error as? ObjectCodecError, .unexpectedSize(expectedByteCount: file.count + 1, actualByteCount: file.count))
+        }
+        XCTAssertThrowsError(try ObjectCodec.decodeFull(file)) { error in
+            guard case .corrupt = error as? ObjectCodecError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testFullObjectDeclaringAnImpossibleSizeIsRejectedBeforeAllocating() throws {
+        var object = try ObjectCodec.encodeFull(Array(repeating: 7, count: 100), settings: CompressionSettings(workers: 0))
+        // Frame header: magic, descriptor; with a content size of 100 and the single-segment
+        // flag the size is one byte right after the descriptor. Rewrite it as 8 bytes, 2⁶².
+        let descriptor = object[4]
+        XCTAssertEqual(descriptor & 0xC0, 0, "expected a 1-byte content size field")
+        XCTAssertEqual(object[5], 100)
+        object[4] = descriptor | 0xC0
+        object.replaceSubrange(5..<6, with: withUnsafeBytes(of: (UInt64(1) << 62).littleEndian, Array.init))
+        XCTAssertThrowsError(try ObjectCodec.decodeFull(object)) { error in
+            XCTAssertTrue(error is ObjectCodecError, "\(error)")
+        }
+    }
+
+    // MARK: delta objects
+
+    func testDeltaRoundTripsRandomFloats() throws {
+        let shapes = [[300, 200], [77], [5, 7, 11], [1 << 19]]
+        let base = try randomFile(seed: 5, shapes: shapes)
+        let target = try randomFile(seed: 6, shapes: shapes)
+        let delta = try ObjectCodec.encodeDelta(base: base, target: target, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta), target)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta, threads: 1), target)
+        // And back the other way.
+        let reverse = try ObjectCodec.encodeDelta(base: target, target: base, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: target, delta: reverse), base)
+    }
+
+    func testDeltaRoundTripsTrainedLookingWeightsAndIsSmallerThanAFullObject() throws {
+        let pair = try TrainedLookingPair(seed: 7, layerCount: 4)
+        let delta = try ObjectCodec.encodeDelta(base: pair.base, target: pair.target, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: pair.base, delta: delta, expectedByteCount: pair.target.count), pair.target)
+        let full = try ObjectCodec.encodeFull(pair.target, settings: settings)
+        XCTAssertLessThan(Double(delta.count), 0.8 * Double(full.count), "delta \(delta.count) vs full \(full.count)")
+    }
+
+    func testEncodingIsDeterministicWhateverTheThreadCount() throws {
+        let pair = try TrainedLookingPair(seed: 8, layerCount: 2)
+        let one = try ObjectCodec.encodeDelta(base: pair.base, target: pair.target, settings: CompressionSettings(workers: 1))
+        let four = try ObjectCodec.encodeDelta(base: pair.base, target: pair.target, settings: CompressionSettings(workers: 4))
+        XCTAssertEqual(one, four)
+    }
+
+    func testIdenticalFilesGiveATinyDelta() throws {
+        let file = try TrainedLookingPair(seed: 9, layerCount: 2).base
+        let delta = try ObjectCodec.encodeDelta(base: file, target: file, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: file, delta: delta), file)
+        // The header (compressed) and one reference covering all tensor data.
+        XCTAssertLessThan(delta.count, 1024, "\(delta.count) bytes")
+    }
+
+    func testUnchangedTensorsCostUnderOneKilobyteEach() throws {
+        // Changed and unchanged tensors alternate, so no two references merge: the worst case.
+        func pair(unchangedCount: Int) throws -> (base: [UInt8], target: [UInt8]) {
+            var generator = SeededGenerator(seed: 10)
+            var base: [TestTensor] = []
+            var target: [TestTensor] = []
+            for index in 0..<8 {
+                let values = (0..<4096).map { _ in 0.02 * generator.nextGaussian() }
+                base.append(.f32("model.layers.\(index).mlp.down_proj.weight", [64, 64], values))
+                target.append(.f32("model.layers.\(index).mlp.down_proj.weight", [64, 64], values.map { $0 * 1.001 }))
+                for extra in 0..<(unchangedCount / 8) {
+                    let unchanged = TestTensor.f32(
+                        "model.layers.\(index).extra.\(extra).weight", [128, 128],
+                        (0..<16384).map { _ in 0.02 * generator.nextGaussian() })
+                    base.append(unchanged)
+                    target.append(unchanged)
+                }
+            }
+            return (safetensors(base), safetensors(target))
+        }
+        let few = try pair(unchangedCount: 16)
+        let many = try pair(unchangedCount: 96)
+        let fewDelta = try ObjectCodec.encodeDelta(base: few.base, target: few.target, settings: settings)
+        let manyDelta = try ObjectCodec.encodeDelta(base: many.base, target: many.target, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: many.base, delta: manyDelta), many.target)
+        let perTensor = Double(manyDelta.count - fewDelta.count) / 80
+        XCTAssertLessThan(perTensor, 1024, "an unchanged 64 KiB tensor adds \(perTensor) bytes")
+        // In fact: one table entry (56 bytes) and its compressed header entry.
+        XCTAssertLessThan(perTensor, 128, "an unchanged 64 KiB tensor adds \(perTensor) bytes")
+    }
+
+    func testChangedHeaderMetadataRoundTripsAndKeepsReferences() throws {
+        var generator = SeededGenerator(seed: 11)
+        let tensors = (0..<4).map { index in
+            TestTensor.f32("w\(index)", [256, 64], (0..<16384).map { _ in generator.nextGaussian() })
+        }
+        let base = safetensors(tensors, metadata: ["format": "pt"])
+        for metadata: [String: String]? in [nil, ["format": "pt", "lethe.version": "7"], ["format": "np"]] {
+            let target = safetensors(tensors, metadata: metadata)
+            let delta = try ObjectCodec.encodeDelta(base: base, target: target, settings: settings)
+            XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta), target)
+            XCTAssertLessThan(delta.count, 1024, "the tensors should be references")
+        }
+        // Extra header padding (allowed: the data starts where the header length says).
+        let padded = safetensors(tensors, metadata: ["format": "pt"], alignment: 64, extraPadding: 40)
+        let delta = try ObjectCodec.encodeDelta(base: base, target: padded, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta), padded)
+    }
+
+    func testNewRemovedReorderedAndReshapedTensorsRoundTrip() throws {
+        var generator = SeededGenerator(seed: 12)
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in 0.05 * generator.nextGaussian() } }
+        let a = values(4096), b = values(1000), c = values(333), d = values(4096)
+        let base = safetensors([
+            .f32("a", [64, 64], a), .f32("b", [1000], b), .f32("c", [333], c), .f32("reshaped", [64, 64], d),
+            .f32("retyped", [100], values(100)),
+        ])
+        let target = safetensors([
+            .f32("new", [7, 9], values(63)),  // new, first in the file
+            .f32("c", [333], c.map { $0 + 1e-4 }),  // changed
+            .f32("a", [64, 64], a),  // unchanged, moved
+            .f32("reshaped", [4096], d),  // same bytes, other shape: stored raw
+            .half("retyped", .f16, [100], values(100)),  // other dtype
+            .f32("empty", [0, 5], []),  // no bytes at all
+            // "b" removed
+        ])
+        let delta = try ObjectCodec.encodeDelta(base: base, target: target, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta), target)
+        let empty = safetensors([])
+        for (from, to) in [(base, empty), (empty, target), (empty, empty)] {
+            let delta = try ObjectCodec.encodeDelta(base: from, target: to, settings: settings)
+            XCTAssertEqual(try ObjectCodec.decodeDelta(base: from, delta: delta), to)
+        }
+    }
+
+    func testHalfPrecisionAndIntegerTensorsRoundTrip() throws {
+        var generator = SeededGenerator(seed: 13)
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in 0.05 * generator.nextGaussian() } }
+        let f16 = values(5000), bf16 = values(5000)
+        let ids = (0..<999).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let base = safetensors([
+            .half("f16", .f16, [50, 100], f16), .half("bf16", .bf16, [50, 100], bf16),
+            .half("f16.same", .f16, [5000], f16), .half("bf16.same", .bf16, [5000], bf16),
+            TestTensor(name: "ids", dtype: "U8", shape: [999], bytes: ids),
+            TestTensor(name: "i32", dtype: "I32", shape: [250], bytes: Array(ids[0..<1000 - 1]) + [0]),
+        ])
+        let target = safetensors([
+            .half("f16", .f16, [50, 100], f16.map { $0 * 1.01 }), .half("bf16", .bf16, [50, 100], bf16.map { $0 * 1.01 }),
+            .half("f16.same", .f16, [5000], f16), .half("bf16.same", .bf16, [5000], bf16),
+            TestTensor(name: "ids", dtype: "U8", shape: [999], bytes: ids.reversed()),
+            TestTensor(name: "i32", dtype: "I32", shape: [250], bytes: Array(ids[0..<1000 - 1].reversed()) + [1]),
+        ])
+        let delta = try ObjectCodec.encodeDelta(base: base, target: target, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta), target)
+        // The unchanged half-precision tensors are references: 20 KB of data cost nothing.
+        let changedOnly = safetensors(Array(try SafeTensorsFile(bytes: target).tensors.map(\.name).isEmpty ? [] : []))
+        _ = changedOnly
+        XCTAssertLessThan(delta.count, 20_000 + 1024)
+    }
+
+    func testPartlyChangedLargeTensorStoresOnlyTheChangedSegments() throws {
+        // 8 MiB embedding whose rows changed only in its first MiB, like a fine-tune that saw
+        // few tokens.
+        var generator = SeededGenerator(seed: 14)
+        let rows = 8192, columns = 256
+        let embedding = (0..<(rows * columns)).map { _ in 0.02 * generator.nextGaussian() }
+        var changed = embedding
+        for index in 0..<(rows * columns / 8) { changed[index] += 1e-4 * generator.nextGaussian() }
+        let base = safetensors([.f32("model.embed_tokens.weight", [rows, columns], embedding)])
+        let target = safetensors([.f32("model.embed_tokens.weight", [rows, columns], changed)])
+        let delta = try ObjectCodec.encodeDelta(base: base, target: target, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta), target)
+        XCTAssertLessThan(delta.count, rows * columns * 4 / 8, "the unchanged 7 MiB must be references")
+    }
+
+    func testDeltaAgainstTheWrongBaseIsABaseMismatch() throws {
+        let pair = try TrainedLookingPair(seed: 15, layerCount: 2)
+        let delta = try ObjectCodec.encodeDelta(base: pair.base, target: pair.target, settings: settings)
+        // Another version of the same model: same header, same size, other data.
+        let sibling = try TrainedLookingPair(seed: 16, layerCount: 2).target
+        XCTAssertEqual(sibling.count, pair.base.count)
+        for wrong in [sibling, pair.target, Array(pair.base.dropLast(4)), []] {
+            XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: wrong, delta: delta)) { error in
+                guard case .baseMismatch = error as? ObjectCodecError else { return XCTFail("\(error)") }
+            }
+        }
+    }
+
+    func testEncodingRejectsFilesThatAreNotSafeTensors() throws {
+        let valid = try randomFile(seed: 17, shapes: [[4]])
+        XCTAssertThrowsError(try ObjectCodec.encodeDelta(base: [1, 2, 3], target: valid, settings: settings)) { error in
+            guard case .invalidSafeTensors(role: "base", _) = error as? ObjectCodecError else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try ObjectCodec.encodeDelta(base: valid, target: valid.dropLast(), settings: settings)) { error in
+            guard case .invalidSafeTensors(role: "target", _) = error as? ObjectCodecError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testExpectedByteCountIsCheckedBeforeDecoding() throws {
+        let pair = try TrainedLookingPair(seed: 18, layerCount: 1)
+        let delta = try ObjectCodec.encodeDelta(base: pair.base, target: pair.target, settings: settings)
+        XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: pair.base, delta: delta, expectedByteCount: 5)) { error in
+            XCTAssertEqual(error as? ObjectCodecError, .unexpectedSize(expectedByteCount: 5, actualByteCount: pair.target.count))
+        }
+    }
+
+    // MARK: corrupt delta containers
+
+    /// A small delta with every segment kind: header, references, planes, zstd.
+    private func smallDelta() throws -> (base: [UInt8], target: [UInt8], delta: [UInt8]) {
+        var generator = SeededGenerator(seed: 19)
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in 0.05 * generator.nextGaussian() } }
+        let same = values(64), changed = values(128)
+        let base = safetensors([.f32("same", [64], same), .f32("changed", [128], changed), .f32("gone", [8], values(8))])
+        let target = safetensors([
+            .f32("same", [64], same), .f32("changed", [128], changed.map { $0 * 1.0001 }), .f32("new", [16], values(16)),
+        ])
+        return (base, target, try ObjectCodec.encodeDelta(base: base, target: target, settings: settings))
+    }
+
+    func testCuttingADeltaAnywhereIsATypedError() throws {
+        let (base, target, delta) = try smallDelta()
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta), target)
+        let layout = try DeltaLayout(delta)
+        for length in 0..<delta.count {
+            XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: Array(delta[0..<length])), "cut at \(length)") { error in
+                guard let error = error as? ObjectCodecError else { return XCTFail("cut at \(length): \(error)") }
+                // At a section boundary the error names the section that is missing.
+                if layout.sectionBoundaries.contains(length) {
+                    guard case .truncated = error else { return XCTFail("cut at boundary \(length): \(error)") }
+                }
+            }
+        }
+        XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: Array(delta[0..<112]))) { error in
+            XCTAssertEqual(
+                error as? ObjectCodecError,
+                .truncated(section: "segment table", requiredByteCount: layout.segmentCount * 56, availableByteCount: 0))
+        }
+        XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: Array(delta[0..<layout.payloadStart]))) { error in
+            XCTAssertEqual(
+                error as? ObjectCodecError,
+                .truncated(section: "payloads", requiredByteCount: delta.count - layout.payloadStart, availableByteCount: 0))
+        }
+    }
+
+    func testFlippingAnyByteOfADeltaIsATypedErrorOrHarmless() throws {
+        let (base, target, delta) = try smallDelta()
+        let layout = try DeltaLayout(delta)
+        var detected = 0
+        for index in 0..<delta.count {
+            for pattern: UInt8 in [0xFF, 0x01, 0x10] {
+                var corrupt = delta
+                corrupt[index] ^= pattern
+                do {
+                    // A flip that decodes must decode to the target exactly (zstd ignores a few
+                    // frame-header bits); wrong bytes would be a bug.
+                    XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: corrupt), target, "flip \(pattern) at \(index)")
+                } catch let error as ObjectCodecError {
+                    detected += 1
+                    // Flips in the header and table are caught by name.
+                    switch index {
+                    case 0..<8: XCTAssertEqual(error, .notADeltaObject)
+                    case 8..<12: guard case .unsupportedVersion = error else { return XCTFail("\(index): \(error)") }
+                    case 12..<layout.payloadStart:
+                        guard case .corrupt = error else { return XCTFail("\(index): \(error)") }
+                    default: break
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(detected, delta.count * 3 * 9 / 10)
+        XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: delta + [0])) { error in
+            XCTAssertEqual(error as? ObjectCodecError, .corrupt(reason: "1 bytes follow the last payload"))
+        }
+        XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: try ObjectCodec.encodeFull(target, settings: settings))) {
+            XCTAssertEqual($0 as? ObjectCodecError, .notADeltaObject)
+        }
+    }
+
+    func testForgedTablesWithAValidChecksumStayInBounds() throws {
+        // An attacker can recompute the table checksum; the bounds checks must still hold.
+        let (base, _, delta) = try smallDelta()
+        let layout = try DeltaLayout(delta)
+        let forgeries: [(String, (inout [UInt8]) -> Void)] = [
+            ("huge segment count", { $0.store(UInt64.max / 2, at: 64) }),
+            ("huge target size", { $0.store(UInt64(Int.max), at: 16) }),
+            ("reference past the base", { $0.store(UInt64(base.count), at: layout.segmentOffset(1) + 16) }),
+            ("huge segment length", { $0.store(UInt64(Int.max - 3), at: layout.segmentOffset(0) + 8) }),
+            ("payload longer than the object", { $0.store(UInt64(Int.max), at: layout.segmentOffset(0) + 24) }),
+            ("unknown kind", { $0[layout.segmentOffset(0)] = 9 }),
+            ("reserved byte", { $0[layout.segmentOffset(0) + 3] = 1 }),
+            ("flags", { $0[12] = 1 }),
+        ]
+        for (name, forge) in forgeries {
+            var forged = delta
+            forge(&forged)
+            forged.resealDeltaChecksum(segmentCount: layout.segmentCount)
+            XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: forged), name) { error in
+                XCTAssertTrue(error is ObjectCodecError, "\(name): \(error)")
+            }
+        }
+        var future = delta
+        future.store(UInt32(2), at: 8)
+        XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: future)) { error in
+            XCTAssertEqual(error as? ObjectCodecError, .unsupportedVersion(found: 2, supported: 1))
+        }
+    }
+
+    // MARK: measurements on real training (LETHE_OBJECT_CODEC_BENCH=1, release build)
+
+    /// Trains a small Llama, fine-tunes it at lr 1e-4, and prints the codecs' sizes and speeds
+    /// beside `zstd -3`. Run:
+    ///     LETHE_OBJECT_CODEC_BENCH=1 swift test -c release --filter ObjectCodecTests/testMeasureOnTrainedWeights
+    func testMeasureOnTrainedWeights() throws {
+        guard ProcessInfo.processInfo.environment["LETHE_OBJECT_CODEC_BENCH"] == "1" else {
+            throw XCTSkip("set LETHE_OBJECT_CODEC_BENCH=1 (and build with -c release) to measure")
+        }
+        let fixture = try TrainedFixture.load()
+        let workers = Int(ProcessInfo.processInfo.environment["LETHE_OBJECT_CODEC_WORKERS"] ?? "") ?? 2
+        for (name, target) in [("fine-tuned", fixture.fineTuned), ("mlp-only", fixture.mlpOnly)] {
+            let settings = CompressionSettings(workers: workers)
+            let m = try ObjectCodec.measure(base: fixture.base, target: target, settings: settings)
+            let cli = try zstdCommandLineSize(target, level: 3)
+            print("""
+                [\(name)] raw \(m.rawByteCount) B; zstd -3 (CLI) \(cli.map(String.init) ?? "n/a") B, in-process \(m.zstdLevel3ByteCount) B
+                  full  \(m.fullByteCount) B = \(fmt(m.fullRatioVsZstd)) × zstd -3; compress \(fmt(m.fullCompressMBPerSecond)) MB/s, restore \(fmt(m.fullRestoreMBPerSecond)) MB/s
+                  delta \(m.deltaByteCount) B = \(fmt(m.deltaRatioVsZstd)) × zstd -3; compress \(fmt(m.deltaCompressMBPerSecond)) MB/s, restore \(fmt(m.deltaRestoreMBPerSecond)) MB/s
+                  planes of \(m.changedWordByteCount) changed bytes: \(m.planeByteCountsByTransform.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                """)
+        }
+    }
+}
+
+// MARK: - test files
+
+/// A tensor for `safetensors(_:)`, of any dtype.
+private struct TestTensor {
+    var name: String
+    var dtype: String
+    var shape: [Int]
+    var bytes: [UInt8]
+
+    static func f32(_ name: String, _ shape: [Int], _ values: [Float]) -> TestTensor {
+        TestTensor(name: name, dtype: "F32", shape: shape, bytes: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+    }
+
+    enum HalfType { case f16, bf16 }
+
+    static func half(_ name: String, _ type: HalfType, _ shape: [Int], _ values: [Float]) -> TestTensor {
+        let words: [UInt16] = values.map { value in
+            switch type {
+            case .f16: Float16(value).bitPattern
+            case .bf16: UInt16(truncatingIfNeeded: value.bitPattern >> 16)
+            }
+        }
+        return TestTensor(
+            name: name, dtype: type == .f16 ? "F16" : "BF16", shape: shape,
+            bytes: words.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) })
+    }
+}
+
+/// A safetensors file of `tensors` in the given order, any dtype; the header is padded with
+/// spaces to `alignment` plus `extraPadding`.
+private func safetensors(
+    _ tensors: [TestTensor], metadata: [String: String]? = nil, alignment: Int = 8, extraPadding: Int = 0
+) -> [UInt8] {
+    var entries: [String] = []
+    if let metadata {
+        let fields = metadata.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }
+        entries.append("\"__metadata__\":{\(fields.joined(separator: ","))}")
+    }
+    var offset = 0
+    for tensor in tensors {
+        let shape = tensor.shape.map(String.init).joined(separator: ",")
+        entries.append("\"\(tensor.name)\":{\"dtype\":\"\(tensor.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
+        offset += tensor.bytes.count
+    }
+    var header = Array("{\(entries.joined(separator: ","))}".utf8)
+    let padded = (8 + header.count + alignment - 1) / alignment * alignment - 8 + extraPadding
+    header += Array(repeating: UInt8(ascii: " "), count: padded - header.count)
+    var file = withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init)
+    file += header
+    for tensor in tensors { file += tensor.bytes }
+    return file
+}
+
+/// Gaussian floats in tensors of `shapes`, named like model weights.
+private func randomFile(seed: UInt64, shapes: [[Int]]) throws -> [UInt8] {
+    var generator = SeededGenerator(seed: seed)
+    let tensors = shapes.enumerated().map { index, shape in
+        TestTensor.f32("tensor.\(index)", shape, (0..<shape.reduce(1, *)).map { _ in generator.nextGaussian() })
+    }
+    let file = safetensors(tensors, metadata: ["format": "pt"])
+    _ = try SafeTensorsFile(bytes: file)
+    return file
+}
+
+/// A parent and child version that look like a Llama fine-tune without training one: weights
+/// N(0, 0.02²) (norms near 1), and a child where every weight moved by a Laplace-distributed
+/// step of about 0.5 % of its magnitude's scale, as a few hundred AdamW steps at lr 1e-4 do.
+private struct TrainedLookingPair {
+    let base: [UInt8]
+    let target: [UInt8]
+
+    init(seed: UInt64, layerCount: Int, hidden: Int = 128, intermediate: Int = 344, vocabulary: Int = 1024) throws {
+        var generator = SeededGenerator(seed: seed)
+        let config = LlamaConfig(
+            vocabSize: vocabulary, hiddenSize: hidden, intermediateSize: intermediate, layerCount: layerCount,
+            headCount: 4, keyValueHeadCount: 2)
+        let model = LlamaModel(config: config)
+        model.initializeRandomly(seed: seed)
+        for tensor in model.layout.normTensors {
+            for index in 0..<tensor.count { model.parameters[tensor.offset + index] = 1 + 0.1 * generator.nextGaussian() }
+        }
+        base = try SafeTensorsWriter.serialize(model.safeTensors, metadata: ["format": "pt"])
+        for index in 0..<model.layout.count {
+            let uniform = Float(generator.next() >> 40) / Float(1 << 24) - 0.5
+            let laplace = (uniform < 0 ? 1 : -1) * Foundation.log(1 - 2 * abs(uniform) + 1e-12)
+            model.parameters[index] += 1e-4 * laplace
+        }
+        target = try SafeTensorsWriter.serialize(model.safeTensors, metadata: ["format": "pt"])
+    }
+}
+
+/// The header, table and payload offsets of a delta container, for the corruption tests.
+private struct DeltaLayout {
+    let segmentCount: Int
+    let payloadStart: Int
+    /// Every offset where a section or a field of the fixed header ends, each table entry
+    /// and each payload frame ends.
+    let sectionBoundaries: Set<Int>
+
+    init(_ delta: [UInt8]) throws {
+        segmentCount = Int(delta.load(UInt64.self, at: 64))
+        payloadStart = 112 + segmentCount * 56
+        var boundaries: Set<Int> = [0, 8, 12, 16, 24, 32, 64, 72, 80, 112]
+        var payload = payloadStart
+        for segment in 0..<segmentCount {
+            let entry = 112 + segment * 56
+            boundaries.insert(entry + 56)
+            for plane in 0..<4 {
+                payload += Int(delta.load(UInt64.self, at: entry + 24 + 8 * plane))
+                boundaries.insert(payload)
+            }
+        }
+        boundaries.remove(delta.count)
+        sectionBoundaries = boundaries
+        XCTAssertEqual(payload, delta.count)
+    }
+
+    func segmentOffset(_ index: Int) -> Int { 112 + index * 56 }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func load<Integer: FixedWidthInteger>(_: Integer.Type, at offset: Int) -> Integer {
+        withUnsafeBytes { Integer(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Integer.self)) }
+    }
+
+    fileprivate mutating func store<Integer: FixedWidthInteger>(_ value: Integer, at offset: Int) {
+        withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: Integer.self) }
+    }
+
+    /// Recomputes the SHA-256 over the fixed header and table, as a forger would.
+    fileprivate mutating func resealDeltaChecksum(segmentCount: Int) {
+        let tableEnd = Swift.min(count, 112 + segmentCount * 56)
+        let digest = sha256(Array(self[0..<80]) + Array(self[112..<tableEnd]))
+        replaceSubrange(80..<112, with: digest)
+    }
+}
+
+// MARK: - real training for the measurement
+
+/// A small Llama (vocab 2048, hidden 256, 4 layers) trained 400 steps at lr 1e-3 on
+/// synthetic sequences with a learnable pattern, then fine-tuned 300 steps at lr 1e-4 with
+/// fresh AdamW moments on another pattern; plus a version where only the MLPs of layers 1
+/// and 2 took the fine-tuned weights. Cached in the temporary directory.
+private struct TrainedFixture {
+    let base: [UInt8]
+    let fineTuned: [UInt8]
+    let mlpOnly: [UInt8]
+
+    static func load() throws -> TrainedFixture {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-object-codec-fixture-v1")
+        let urls = ["base", "fine-tuned", "mlp-only"].map { directory.appendingPathComponent("\($0).safetensors") }
+        if let files = try? urls.map({ Array(try Data(contentsOf: $0)) }) {
+            return TrainedFixture(base: files[0], fineTuned: files[1], mlpOnly: files[2])
+        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = LlamaConfig(
+            vocabSize: 2048, hiddenSize: 256, intermediateSize: 688, layerCount: 4, headCount: 4, keyValueHeadCount: 4,
+            maxPositionEmbeddings: 128)
+        let model = LlamaModel(config: config)
+        model.initializeRandomly(seed: 42)
+        var generator = SeededGenerator(seed: 43)
+        try train(model, steps: 400, learningRate: 1e-3, warmup: 40, pattern: .progressions, generator: &generator)
+        let base = try SafeTensorsWriter.serialize(model.safeTensors, metadata: ["format": "pt"])
+        try train(model, steps: 300, learningRate: 1e-4, warmup: 0, pattern: .cycles, generator: &generator)
+        let fineTuned = try SafeTensorsWriter.serialize(model.safeTensors, metadata: ["format": "pt"])
+        let baseFile = try SafeTensorsFile(bytes: base), tunedFile = try SafeTensorsFile(bytes: fineTuned)
+        var tensors: [SafeTensorsWriter.Tensor] = []
+        for tensor in model.layout.tensors {
+            let takesTuned = tensor.name.hasPrefix("model.layers.1.mlp.") || tensor.name.hasPrefix("model.layers.2.mlp.")
+            let values = try (takesTuned ? tunedFile : baseFile).floats(tensor.name)
+            tensors.append(SafeTensorsWriter.Tensor(name: tensor.name, shape: tensor.shape, values: values))
+        }
+        let mlpOnly = try SafeTensorsWriter.serialize(tensors, metadata: ["format": "pt"])
+        for (url, bytes) in zip(urls, [base, fineTuned, mlpOnly]) { try Data(bytes).write(to: url) }
+        return TrainedFixture(base: base, fineTuned: fineTuned, mlpOnly: mlpOnly)
+    }
+
+    enum Pattern { case progressions, cycles }
+
+    /// Next-token training with AdamW (torch semantics, weight decay 0.01) on batches of
+    /// 16 × 64 tokens: arithmetic progressions mod the vocabulary, or short random cycles.
+    static func train(
+        _ model: LlamaModel, steps: Int, learningRate: Double, warmup: Int, pattern: Pattern,
+        generator: inout SeededGenerator
+    ) throws {
+        let vocabulary = model.config.vocabSize
+        let count = model.layout.count
+        var m = [Float](repeating: 0, count: count), v = [Float](repeating: 0, count: count)
+        for step in 1...steps {
+            let sequences = (0..<16).map { _ -> [Int] in
+                switch pattern {
+                case .progressions:
+                    let start = Int(generator.next() % UInt64(vocabulary)), stride = 1 + Int(generator.next() % 16)
+                    return (0..<64).map { (start + $0 * stride) % vocabulary }
+                case .cycles:
+                    let period = 3 + Int(generator.next() % 6)
+                    let cycle = (0..<period).map { _ in Int(generator.next() % UInt64(vocabulary)) }
+                    return (0..<64).map { cycle[$0 % period] }
+                }
+            }
+            model.zeroGradients()
+            try model.forward(try TokenBatch(inputIDs: sequences))
+            let loss = model.crossEntropyLoss()
+            model.backwardCrossEntropy()
+            let lr = learningRate * (warmup > 0 ? min(1, Double(step) / Double(warmup)) : 1)
+            let decay = Float(1 - lr * 0.01), stepSize = Float(lr / (1 - pow(0.9, Double(step))))
+            let correction = Float((1 - pow(0.999, Double(step))).squareRoot())
+            let p = model.parameters, g = model.gradients
+            m.withUnsafeMutableBufferPointer { m in
+                v.withUnsafeMutableBufferPointer { v in
+                    for i in 0..<count {
+                        p[i] *= decay
+                        m[i] += (g[i] - m[i]) * 0.1
+                        v[i] = v[i] * 0.999 + 0.001 * (g[i] * g[i])
+                        p[i] += -stepSize * (m[i] / (v[i].squareRoot() / correction + 1e-8))
+                    }
+                }
+            }
+            if step % 100 == 0 { print("train \(pattern) step \(step): loss \(loss)") }
+        }
+    }
+}
+
+// MARK: - helpers
+
+private func fmt(_ value: Double) -> String { String(format: "%.3f", value) }
+
+private func sha256(_ bytes: [UInt8]) -> [UInt8] {
+    // The tests do not depend on Crypto; the system's sha256sum does the hashing.
+    let directory = FileManager.default.temporaryDirectory
+    let url = directory.appendingPathComponent("lethe-sha-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try! Data(bytes).write(to: url)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["sha256sum", url.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try! process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let hex = Array(output.prefix(64))
+    return stride(from: 0, to: 64, by: 2).map { UInt8(String(hex[$0..<$0 + 2]), radix: 16)! }
+}
+
+private func executable(named name: String) -> URL? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}
+
+@discardableResult
+private func run(_ executable: URL, _ arguments: [String], input: URL? = nil, output: URL? = nil) throws -> Int32 {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let input { process.standardInput = try FileHandle(forReadingFrom: input) }
+    if let output {
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: output)
+    }
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+private func zstdCommandLineSize(_ bytes: [UInt8], level: Int) throws -> Int? {
+    guard let zstd = executable(named: "zstd") else { return nil }
+    let directory = try temporaryDirectory()
+    let input = directory.appendingPathComponent("model.safetensors")
+    try Data(bytes).write(to: input)
+    try run(zstd, ["-q", "-\(level)", "-f", input.path, "-o", input.path + ".zst"])
+    return try FileManager.default.attributesOfItem(atPath: input.path + ".zst")[.size] as? Int
+}
+
+private func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-object-codec-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
