@@ -47,13 +47,12 @@ extension CheckpointStore {
             guard let version = try registry.version(id) else { throw StoreError.unknownVersion(id) }
             return version
         }
-        let object: ObjectRecord
+        let object: ObjectRecord, chainLength: Int
         if let existing = try registry.object(id: objectID) {
-            object = existing  // identical weights: the version shares the object
+            (object, chainLength) = (existing, try registry.chainLength(ofObject: existing.id))  // identical weights: shared
         } else {
-            object = try writeObject(id: objectID, bytes: bytes, against: parentVersion)
+            (object, chainLength) = try writeObject(id: objectID, bytes: bytes, against: parentVersion)
         }
-        let chainLength = try chainLength(of: object)
         let version = VersionRecord(
             id: try registry.nextVersionID(), parent: parentVersion?.id, createdAt: Date(), kind: .init(rawValue: details.kind),
             object: object.id, method: details.method, hyperparameters: details.hyperparameters,
@@ -66,16 +65,19 @@ extension CheckpointStore {
 
     /// Encodes and durably writes the object: a delta against the parent's object when the
     /// parent exists and the chain stays within the keyframe interval, a full one otherwise.
-    private func writeObject(id: String, bytes: [UInt8], against parent: VersionRecord?) throws -> ObjectRecord {
+    /// Returns the object and its chain length (delta hops to its keyframe).
+    private func writeObject(id: String, bytes: [UInt8], against parent: VersionRecord?) throws -> (ObjectRecord, Int) {
         var encoding = ObjectEncoding.full
         var base: String?
         var stored: [UInt8]
-        if let parent, let parentObject = try registry.object(id: parent.object),
-           try chainLength(of: parentObject) + 1 <= settings.keyframeInterval {
+        var chainLength = 0
+        if let parent, case let parentChain = try registry.chainLength(ofObject: parent.object),
+           parentChain + 1 <= settings.keyframeInterval {
             let parentBytes = try loadSafeTensorsBytes(version: parent.id)
             stored = try ObjectCodec.encodeDelta(base: parentBytes, target: bytes, settings: settings.compression)
             encoding = .delta
             base = parent.object
+            chainLength = parentChain + 1
         } else {
             stored = try ObjectCodec.encodeFull(bytes, settings: settings.compression)
         }
@@ -84,23 +86,12 @@ extension CheckpointStore {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try DurableFile.write(stored, to: url) { step in try faultInjection(.object(step)) }
         stored = []
-        return ObjectRecord(id: id, encoding: encoding, baseObject: base, rawSize: bytes.count,
-                            storedSize: try storedSize(of: url), path: relativePath, createdAt: Date())
+        let object = ObjectRecord(id: id, encoding: encoding, baseObject: base, rawSize: bytes.count,
+                                  storedSize: try storedSize(of: url), path: relativePath, createdAt: Date())
+        return (object, chainLength)
     }
 
     private func storedSize(of url: URL) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
-    }
-
-    /// Delta hops from the object to its full keyframe.
-    func chainLength(of object: ObjectRecord) throws -> Int {
-        var hops = 0
-        var current = object
-        while let base = current.baseObject {
-            guard let next = try registry.object(id: base) else { break }
-            hops += 1
-            current = next
-        }
-        return hops
     }
 }

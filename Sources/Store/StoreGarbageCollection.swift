@@ -36,7 +36,7 @@ extension CheckpointStore {
         var ordered: [(object: ObjectRecord, depth: Int)] = []
         for id in keptObjects {
             guard let object = try registry.object(id: id) else { continue }
-            ordered.append((object, try chainLength(of: object)))
+            ordered.append((object, try registry.chainLength(ofObject: object.id)))
         }
         for (object, _) in ordered.sorted(by: { ($0.depth, $0.object.id) < ($1.depth, $1.object.id) }) {
             guard try chainLeavesKeptObjects(object.id, keptObjects) else { continue }

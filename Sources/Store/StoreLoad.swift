@@ -18,18 +18,13 @@ extension CheckpointStore {
     }
 
     func loadObject(_ objectID: String, forVersion version: Int) throws -> [UInt8] {
-        // Walk down to the keyframe, then decode upwards.
-        var chain: [ObjectRecord] = []
-        var next: String? = objectID
-        while let id = next {
-            guard let object = try registry.object(id: id) else {
-                throw StoreError.objectMissing(version: version, object: id, path: "no registry row")
-            }
-            chain.append(object)
-            next = object.baseObject
+        // From the keyframe up to the object.
+        let chain: [ObjectRecord]
+        do { chain = try registry.objectChain(objectID) } catch let error as RegistryError {
+            throw StoreError.objectMissing(version: version, object: objectID, path: "\(error)")
         }
         var bytes: [UInt8] = []
-        for object in chain.reversed() {
+        for object in chain {
             let url = layout.url(relativePath: object.path)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw StoreError.objectMissing(version: version, object: object.id, path: url.path)

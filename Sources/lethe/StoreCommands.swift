@@ -34,10 +34,11 @@ struct History: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        let versions = try store.registry.versions().sorted { $0.id > $1.id }
-        let head = try store.registry.head()
+        // One snapshot, so HEAD is always among the versions listed with it.
+        let (head, unsorted, objectList) = try store.registry.read { (try $0.head(), try $0.versions(), try $0.objects()) }
+        let versions = unsorted.sorted { $0.id > $1.id }
         if options.json { return print(try encodeJSON(Output(head: head, versions: versions))) }
-        let objects = Dictionary(uniqueKeysWithValues: try store.registry.objects().map { ($0.id, $0) })
+        let objects = Dictionary(uniqueKeysWithValues: objectList.map { ($0.id, $0) })
         printColumns(["", "VERSION", "PARENT", "KIND", "CREATED", "STORED", "METHOD", "NOTE"], versions.map { version in
             let object = objects[version.object]
             return [version.id == head ? "*" : "", String(version.id), version.parent.map(String.init) ?? "-",
@@ -184,5 +185,48 @@ struct GC: ParsableCommand {
         if options.json { return print(try encodeJSON(report)) }
         print("deleted versions: \(report.deletedVersions.isEmpty ? "none" : report.deletedVersions.map(String.init).joined(separator: ", "))")
         print("re-encoded \(report.reencodedObjects.count) objects as full; freed \(humanBytes(report.bytesFreed))")
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish a model folder's weights as a new version on top of HEAD.",
+        discussion: "The folder must hold the same architecture as the store (same tensor names and shapes), e.g. a copy fine-tuned elsewhere.")
+    @OptionGroup var options: StoreOptions
+    @Option(help: "The model folder whose weights become the new version.")
+    var model: String
+    @Option(help: "A note kept with the version.")
+    var note = ""
+
+    func run() throws {
+        let store = try options.open()
+        installStallHook(on: store)
+        let imported = try ModelFolder.load(URL(fileURLWithPath: model))
+        let expected = ParameterLayout(config: try store.config())
+        guard imported.layout.tensors.map(\.shape) == expected.tensors.map(\.shape),
+              imported.layout.tensors.map(\.name) == expected.tensors.map(\.name)
+        else { throw StoreError.invalidArgument("\(model) holds a different architecture than the store (tensor names or shapes differ)") }
+        let head = try store.head()
+        let version = try store.commit(imported, CommitDetails(kind: "import", note: note.isEmpty ? "imported from \(model)" : note,
+                                                               reason: "import"), parent: head, expectedHead: head)
+        if options.json { return print(try encodeJSON(version)) }
+        print("published version \(version.id) (parent \(head)) from \(model)")
+    }
+}
+
+/// Fault-injection hook for crash tests: with LETHE_TEST_STALL_AT=STEP the process stops
+/// at that publishing step (e.g. `object.temporaryWritten`, `registryCommitted`) and waits
+/// to be killed, so a test can SIGKILL it mid-write. Unset in normal use.
+private func installStallHook(on store: CheckpointStore) {
+    guard let target = ProcessInfo.processInfo.environment["LETHE_TEST_STALL_AT"] else { return }
+    store.faultInjection = { step in
+        let name: String
+        switch step {
+        case .object(let fileStep): name = "object.\(fileStep.rawValue)"
+        case .registryCommitted: name = "registryCommitted"
+        }
+        guard name == target else { return }
+        FileHandle.standardError.write(Data("stalled at \(name)\n".utf8))
+        while true { sleep(3600) }
     }
 }

@@ -43,16 +43,16 @@ final class ObjectCodecTests: XCTestCase {
         for workers in [0, 2] {
             try Data(try ObjectCodec.encodeFull(file, settings: CompressionSettings(workers: workers))).write(to: objectURL)
             try? FileManager.default.removeItem(at: restoredURL)
-            let status = try run(zstd, ["-q", "-d", objectURL.path, "-o", restoredURL.path])
+            let status = try runProcess(zstd, ["-q", "-d", objectURL.path, "-o", restoredURL.path])
             XCTAssertEqual(status, 0)
             XCTAssertEqual(Array(try Data(contentsOf: restoredURL)), file, "workers \(workers)")
             // `zstd -t` checks the content checksum the frame carries.
-            XCTAssertEqual(try run(zstd, ["-q", "-t", objectURL.path]), 0)
+            XCTAssertEqual(try runProcess(zstd, ["-q", "-t", objectURL.path]), 0)
         }
         // And the other way: a frame the command line wrote from a pipe has no content size.
         let pipedURL = directory.appendingPathComponent("piped.zst")
         try Data(file).write(to: restoredURL)
-        XCTAssertEqual(try run(zstd, ["-q", "-3", "-c", "-"], input: restoredURL, output: pipedURL), 0)
+        XCTAssertEqual(try runProcess(zstd, ["-q", "-3", "-c", "-"], input: restoredURL, output: pipedURL), 0)
         XCTAssertEqual(try ObjectCodec.decodeFull(Array(try Data(contentsOf: pipedURL))), file)
     }
 
@@ -72,8 +72,10 @@ final class ObjectCodecTests: XCTestCase {
             var corrupt = object
             corrupt[index] ^= 0xFF
             do {
-                XCTAssertEqual(try ObjectCodec.decodeFull(corrupt), file, "flip at \(index) gave wrong bytes")
-            } catch is ObjectCodecError {
+                let decoded = try ObjectCodec.decodeFull(corrupt)
+                XCTAssertEqual(decoded, file, "flip at \(index) gave wrong bytes")
+            } catch {
+                // Typed: decodeFull throws only ObjectCodecError.
                 detected += 1
             }
         }
@@ -234,10 +236,18 @@ final class ObjectCodecTests: XCTestCase {
         ])
         let delta = try ObjectCodec.encodeDelta(base: base, target: target, settings: settings)
         XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: delta), target)
-        // The unchanged half-precision tensors are references: 20 KB of data cost nothing.
-        let changedOnly = safetensors(Array(try SafeTensorsFile(bytes: target).tensors.map(\.name).isEmpty ? [] : []))
-        _ = changedOnly
-        XCTAssertLessThan(delta.count, 20_000 + 1024)
+        // The two unchanged half-precision tensors (10 KB each) are references: compared with
+        // a delta without them, they add a table entry and a header entry each.
+        func withoutSame(_ file: [UInt8]) throws -> [UInt8] {
+            let parsed = try SafeTensorsFile(bytes: file)
+            let dataStart = file.count - (parsed.tensors.last?.byteRange.upperBound ?? 0)
+            return safetensors(parsed.tensors.filter { !$0.name.hasSuffix(".same") }.map { info in
+                TestTensor(name: info.name, dtype: info.dtype.rawValue, shape: info.shape,
+                           bytes: Array(file[(dataStart + info.byteRange.lowerBound)..<(dataStart + info.byteRange.upperBound)]))
+            })
+        }
+        let smaller = try ObjectCodec.encodeDelta(base: try withoutSame(base), target: try withoutSame(target), settings: settings)
+        XCTAssertLessThan(delta.count - smaller.count, 2 * 1024, "two unchanged tensors cost \(delta.count - smaller.count) bytes")
     }
 
     func testPartlyChangedLargeTensorStoresOnlyTheChangedSegments() throws {
@@ -313,7 +323,7 @@ final class ObjectCodecTests: XCTestCase {
                 }
             }
         }
-        XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: Array(delta[0..<112]))) { error in
+        XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: Array(delta[0..<144]))) { error in
             XCTAssertEqual(
                 error as? ObjectCodecError,
                 .truncated(section: "segment table", requiredByteCount: layout.segmentCount * 56, availableByteCount: 0))
@@ -336,8 +346,9 @@ final class ObjectCodecTests: XCTestCase {
                 do {
                     // A flip that decodes must decode to the target exactly (zstd ignores a few
                     // frame-header bits); wrong bytes would be a bug.
-                    XCTAssertEqual(try ObjectCodec.decodeDelta(base: base, delta: corrupt), target, "flip \(pattern) at \(index)")
-                } catch let error as ObjectCodecError {
+                    let decoded = try ObjectCodec.decodeDelta(base: base, delta: corrupt)
+                    XCTAssertEqual(decoded, target, "flip \(pattern) at \(index)")
+                } catch {
                     detected += 1
                     // Flips in the header and table are caught by name.
                     switch index {
@@ -376,7 +387,7 @@ final class ObjectCodecTests: XCTestCase {
         for (name, forge) in forgeries {
             var forged = delta
             forge(&forged)
-            forged.resealDeltaChecksum(segmentCount: layout.segmentCount)
+            try forged.resealDeltaChecksums(segmentCount: layout.segmentCount)
             XCTAssertThrowsError(try ObjectCodec.decodeDelta(base: base, delta: forged), name) { error in
                 XCTAssertTrue(error is ObjectCodecError, "\(name): \(error)")
             }
@@ -514,11 +525,11 @@ private struct DeltaLayout {
 
     init(_ delta: [UInt8]) throws {
         segmentCount = Int(delta.load(UInt64.self, at: 64))
-        payloadStart = 112 + segmentCount * 56
-        var boundaries: Set<Int> = [0, 8, 12, 16, 24, 32, 64, 72, 80, 112]
+        payloadStart = 144 + segmentCount * 56
+        var boundaries: Set<Int> = [0, 8, 12, 16, 24, 32, 64, 72, 80, 112, 144]
         var payload = payloadStart
         for segment in 0..<segmentCount {
-            let entry = 112 + segment * 56
+            let entry = 144 + segment * 56
             boundaries.insert(entry + 56)
             for plane in 0..<4 {
                 payload += Int(delta.load(UInt64.self, at: entry + 24 + 8 * plane))
@@ -530,7 +541,7 @@ private struct DeltaLayout {
         XCTAssertEqual(payload, delta.count)
     }
 
-    func segmentOffset(_ index: Int) -> Int { 112 + index * 56 }
+    func segmentOffset(_ index: Int) -> Int { 144 + index * 56 }
 }
 
 extension Array where Element == UInt8 {
@@ -542,11 +553,11 @@ extension Array where Element == UInt8 {
         withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: Integer.self) }
     }
 
-    /// Recomputes the SHA-256 over the fixed header and table, as a forger would.
-    fileprivate mutating func resealDeltaChecksum(segmentCount: Int) {
-        let tableEnd = Swift.min(count, 112 + segmentCount * 56)
-        let digest = sha256(Array(self[0..<80]) + Array(self[112..<tableEnd]))
-        replaceSubrange(80..<112, with: digest)
+    /// Recomputes the table's and the header's SHA-256, as a forger would.
+    fileprivate mutating func resealDeltaChecksums(segmentCount: Int) throws {
+        let tableEnd = Swift.min(count, 144 + segmentCount * 56)
+        replaceSubrange(80..<112, with: try sha256(Array(self[144..<tableEnd])))
+        replaceSubrange(112..<144, with: try sha256(Array(self[0..<112])))
     }
 }
 
@@ -640,22 +651,16 @@ private struct TrainedFixture {
 
 private func fmt(_ value: Double) -> String { String(format: "%.3f", value) }
 
-private func sha256(_ bytes: [UInt8]) -> [UInt8] {
-    // The tests do not depend on Crypto; the system's sha256sum does the hashing.
-    let directory = FileManager.default.temporaryDirectory
-    let url = directory.appendingPathComponent("lethe-sha-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: url) }
-    try! Data(bytes).write(to: url)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["sha256sum", url.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try! process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    let hex = Array(output.prefix(64))
-    return stride(from: 0, to: 64, by: 2).map { UInt8(String(hex[$0..<$0 + 2]), radix: 16)! }
+/// SHA-256 by the system's `sha256sum` (the test target does not depend on Crypto).
+private func sha256(_ bytes: [UInt8]) throws -> [UInt8] {
+    let input = try temporaryDirectory().appendingPathComponent("bytes")
+    try Data(bytes).write(to: input)
+    let output = input.appendingPathExtension("sha256")
+    guard let sha256sum = executable(named: "sha256sum"), try runProcess(sha256sum, [input.path], output: output) == 0 else {
+        throw XCTSkip("sha256sum is not available")
+    }
+    let hex = Array(try String(contentsOf: output, encoding: .utf8).prefix(64))
+    return stride(from: 0, to: 64, by: 2).map { UInt8(String(hex[$0..<$0 + 2]), radix: 16) ?? 0 }
 }
 
 private func executable(named name: String) -> URL? {
@@ -665,13 +670,13 @@ private func executable(named name: String) -> URL? {
 }
 
 @discardableResult
-private func run(_ executable: URL, _ arguments: [String], input: URL? = nil, output: URL? = nil) throws -> Int32 {
+private func runProcess(_ executable: URL, _ arguments: [String], input: URL? = nil, output: URL? = nil) throws -> Int32 {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     if let input { process.standardInput = try FileHandle(forReadingFrom: input) }
     if let output {
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: output)
     }
     try process.run()
@@ -684,7 +689,7 @@ private func zstdCommandLineSize(_ bytes: [UInt8], level: Int) throws -> Int? {
     let directory = try temporaryDirectory()
     let input = directory.appendingPathComponent("model.safetensors")
     try Data(bytes).write(to: input)
-    try run(zstd, ["-q", "-\(level)", "-f", input.path, "-o", input.path + ".zst"])
+    try runProcess(zstd, ["-q", "-\(level)", "-f", input.path, "-o", input.path + ".zst"])
     return try FileManager.default.attributesOfItem(atPath: input.path + ".zst")[.size] as? Int
 }
 

@@ -13,15 +13,16 @@ import Foundation
 ///         32   32  base fingerprint (`DeltaBaseFingerprint`)
 ///         64    8  segment count
 ///         72    8  payload byte count
-///         80   32  SHA-256 of bytes 0..<80 followed by the segment table
-///        112       segment table: segment count × 56 bytes
+///         80   32  SHA-256 of the segment table
+///        112   32  SHA-256 of bytes 0..<112 (the header check)
+///        144       segment table: segment count × 56 bytes
 ///                  payloads, in table order
 enum DeltaFormat {
     static let magic: [UInt8] = Array("LETHEDLT".utf8)
     static let version: UInt32 = 1
-    static let headerByteCount = 112
-    /// The part of the header the checksum covers (everything before the checksum).
-    static let checksummedHeaderByteCount = 80
+    static let headerByteCount = 144
+    /// Where the header check starts: it covers everything before it.
+    static let headerCheckOffset = 112
     static let segmentByteCount = 56
     /// A zstd block restores at most 128 KiB from no fewer than 4 bytes: no honest frame
     /// expands more than this, which bounds what a segment may claim before allocating.
@@ -93,7 +94,8 @@ extension DeltaFormat {
             append(UInt64(segment.baseOffset), to: &table)
             for length in segment.payloadLengths { append(UInt64(length), to: &table) }
         }
-        bytes += checksum(header: bytes, table: table)
+        bytes += Array(SHA256.hash(data: table))
+        bytes += Array(SHA256.hash(data: bytes))
         bytes += table
         return bytes
     }
@@ -102,10 +104,9 @@ extension DeltaFormat {
         withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
     }
 
-    private static func checksum(header: some DataProtocol, table: some DataProtocol) -> [UInt8] {
+    private static func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: header)
-        hasher.update(data: table)
+        hasher.update(bufferPointer: bytes)
         return Array(hasher.finalize())
     }
 }
@@ -127,7 +128,19 @@ extension DeltaFormat {
             throw .unsupportedVersion(found: version, supported: self.version)
         }
 
+        let headerCheck = Array(object[headerCheckOffset..<headerByteCount])
+        guard sha256(UnsafeRawBufferPointer(rebasing: object[0..<headerCheckOffset])) == headerCheck else {
+            throw .corrupt(reason: "the fixed header does not match its SHA-256")
+        }
+        // From here on the header is as the encoder wrote it (or forged with a matching
+        // check: the bounds checks below still keep every access inside the buffers).
+        guard readUInt32(object, at: 12) == 0 else { throw .corrupt(reason: "reserved flags are set") }
+        let targetByteCount = try readCount(object, at: 16, field: "target byte count")
+        let baseByteCount = try readCount(object, at: 24, field: "base byte count")
+        let fingerprint = Array(object[32..<64])
         let segmentCount = try readCount(object, at: 64, field: "segment count")
+        let payloadByteCount = try readCount(object, at: 72, field: "payload byte count")
+
         let (tableByteCount, overflow) = segmentCount.multipliedReportingOverflow(by: segmentByteCount)
         guard !overflow, tableByteCount <= object.count - headerByteCount else {
             throw .truncated(
@@ -135,18 +148,9 @@ extension DeltaFormat {
                 availableByteCount: object.count - headerByteCount)
         }
         let table = UnsafeRawBufferPointer(rebasing: object[headerByteCount..<(headerByteCount + tableByteCount)])
-        let storedChecksum = Array(object[checksummedHeaderByteCount..<headerByteCount])
-        let headerBytes = UnsafeRawBufferPointer(rebasing: object[0..<checksummedHeaderByteCount])
-        guard checksum(header: headerBytes, table: table) == storedChecksum else {
-            throw .corrupt(reason: "the header or segment table does not match its SHA-256")
+        guard sha256(table) == Array(object[80..<112]) else {
+            throw .corrupt(reason: "the segment table does not match its SHA-256")
         }
-        // From here on the header and table are as the encoder wrote them (or forged with
-        // a matching checksum: the checks below still keep every access in bounds).
-        guard readUInt32(object, at: 12) == 0 else { throw .corrupt(reason: "reserved flags are set") }
-        let targetByteCount = try readCount(object, at: 16, field: "target byte count")
-        let baseByteCount = try readCount(object, at: 24, field: "base byte count")
-        let fingerprint = Array(object[32..<64])
-        let payloadByteCount = try readCount(object, at: 72, field: "payload byte count")
         let payloadStart = headerByteCount + tableByteCount
         let available = object.count - payloadStart
         guard payloadByteCount <= available else {
