@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Model", "CZstd",
+                "Model", "Unlearning", "CZstd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Store
 import Unlearning
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Lethe's speed.",
-        subcommands: [BenchTrain.self]
+        subcommands: [BenchTrain.self, BenchStore.self]
     )
 }
 
@@ -61,3 +62,32 @@ struct BenchTrain: ParsableCommand {
 }
 
 extension TrainingBenchmark.Shape: ExpressibleByArgument {}
+
+struct BenchStore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Measure checkpoint object sizes and codec speeds on trained weights, beside zstd -3."
+    )
+
+    @Flag(help: "A tiny model and a few steps (seconds), for tests.")
+    var quick = false
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        let result = try StoreBenchmark(quick: quick).run { line in
+            if !json { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
+        }
+        if json { return print(try encodeJSON(result)) }
+        print("\(result.parameters.formatted()) parameters, \(result.pretrainSteps) pretraining steps, then \(result.updateSteps) AdamW steps at lr 1e-4")
+        printColumns(["CASE", "RAW", "ZSTD -3", "FULL", "DELTA", "COMPRESS", "RESTORE"], result.cases.map { c in
+            let m = c.measurement
+            return [c.name, humanBytes(m.rawByteCount), humanBytes(m.zstdLevel3ByteCount),
+                    String(format: "%@ (%.3f×)", humanBytes(m.fullByteCount), c.fullRatioVsZstd),
+                    String(format: "%@ (%.3f×)", humanBytes(m.deltaByteCount), c.deltaRatioVsZstd),
+                    String(format: "%.0f / %.0f MB/s", m.fullCompressMBPerSecond, m.deltaCompressMBPerSecond),
+                    String(format: "%.0f / %.0f MB/s", m.fullRestoreMBPerSecond, m.deltaRestoreMBPerSecond)]
+        })
+        print(String(format: "an unchanged tensor costs %.0f bytes in a delta (full / delta speeds shown)", result.unchangedTensorBytes))
+    }
+}

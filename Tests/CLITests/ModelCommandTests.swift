@@ -65,3 +65,17 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(result.standardError.contains("--steps"), result.standardError)
     }
 }
+
+final class BenchStoreCommandTests: XCTestCase {
+    func testQuickStoreBenchmarkReportsTheDocumentedKeys() throws {
+        let result = try LetheProcess.json(["bench", "store", "--quick", "--json"])
+        for key in ["full_ratio_vs_zstd", "delta_ratio_vs_zstd", "compress_mb_s", "restore_mb_s"] {
+            let value = try XCTUnwrap(result[key] as? Double, key)
+            XCTAssertGreaterThan(value, 0, key)
+        }
+        let delta = try XCTUnwrap(result["delta_ratio_vs_zstd"] as? Double)
+        XCTAssertLessThan(delta, 1, "a delta against the parent is smaller than zstd -3 of the whole file")
+        XCTAssertEqual((result["cases"] as? [[String: Any]])?.count, 2)
+        XCTAssertLessThan(try XCTUnwrap(result["unchanged_tensor_bytes"] as? Double), 1024)
+    }
+}
