@@ -47,3 +47,21 @@ func temporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// A test case with a fresh store, created by `lethe init` from a fixture model, in a
+/// temporary directory.
+class StoreCommandTestCase: XCTestCase {
+    var directory: URL!
+    var storePath: String { directory.appendingPathComponent("store").path }
+    let modelFolder = Fixture.llama.appendingPathComponent("mha_tied")
+
+    override func setUpWithError() throws {
+        directory = try temporaryDirectory()
+        let created = try LetheProcess.run(["init", "--store", storePath, "--model", modelFolder.path])
+        XCTAssertEqual(created.status, 0, created.standardError)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

@@ -4,21 +4,7 @@ import Store
 import XCTest
 
 /// Every store command through the real executable, on a real store in a temporary directory.
-final class StoreCommandTests: XCTestCase {
-    var directory: URL!
-    var storePath: String { directory.appendingPathComponent("store").path }
-    let modelFolder = Fixture.llama.appendingPathComponent("mha_tied")
-
-    override func setUpWithError() throws {
-        directory = try temporaryDirectory()
-        let created = try LetheProcess.run(["init", "--store", storePath, "--model", modelFolder.path])
-        XCTAssertEqual(created.status, 0, created.standardError)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class StoreCommandTests: StoreCommandTestCase {
     /// Adds a version through the library, as the daemon will.
     private func commitNudgedVersion(seed: UInt64) throws {
         let store = try CheckpointStore(root: URL(fileURLWithPath: storePath))

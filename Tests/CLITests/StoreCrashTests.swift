@@ -6,20 +6,7 @@ import XCTest
 /// A `lethe import` killed with SIGKILL at each step of publishing leaves a store whose
 /// HEAD is a complete version, which `verify` passes once recovery removed the leftovers.
 /// And a reader process listing history while versions are published never fails.
-final class StoreCrashTests: XCTestCase {
-    var directory: URL!
-    var storePath: String { directory.appendingPathComponent("store").path }
-    let modelFolder = Fixture.llama.appendingPathComponent("mha_tied")
-
-    override func setUpWithError() throws {
-        directory = try temporaryDirectory()
-        XCTAssertEqual(try LetheProcess.run(["init", "--store", storePath, "--model", modelFolder.path]).status, 0)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class StoreCrashTests: StoreCommandTestCase {
     /// A folder like the store's model with nudged weights.
     private func nudgedFolder(seed: UInt64) throws -> URL {
         let model = try ModelFolder.load(modelFolder)

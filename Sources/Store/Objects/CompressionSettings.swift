@@ -11,9 +11,9 @@ public struct CompressionSettings: Sendable, Equatable, Codable {
     public var level: Int32
     /// The zstd level of the frames inside a delta object: byte planes and raw segments.
     public var deltaLevel: Int32
-    /// Threads that compress: zstd's `ZSTD_c_nbWorkers` for full objects, the number of
-    /// segments compressed at once for deltas. Decoding uses the same number of threads.
-    /// 0 or 1 means the calling thread only.
+    /// Threads that compress: each compresses independent zstd frames (2 MiB pieces of a full
+    /// object, segments of a delta). 0 or 1 means the calling thread only. Decoding takes its
+    /// own thread count (`decodeFull`/`decodeDelta`, default one per core).
     public var workers: Int
 
     public init(level: Int32 = 3, deltaLevel: Int32 = 1, workers: Int = CompressionSettings.defaultWorkers) {

@@ -72,7 +72,7 @@ struct DeltaEncoder {
                 for tensor in targetFile.tensors {
                     let range = (targetData + tensor.byteRange.lowerBound)..<(targetData + tensor.byteRange.upperBound)
                     // Bytes no tensor covers (valid files have none) are kept as they are.
-                    builder.appendZstd(builder.end..<range.lowerBound)
+                    if range.lowerBound > builder.end { builder.appendZstd(builder.end..<range.lowerBound) }
                     if let match = baseFile.info(tensor.name), match.dtype == tensor.dtype, match.shape == tensor.shape {
                         let baseOffset = baseData + match.byteRange.lowerBound
                         if tensor.dtype.bitWidth == 32 {
@@ -86,7 +86,7 @@ struct DeltaEncoder {
                         builder.appendZstd(range)
                     }
                 }
-                builder.appendZstd(builder.end..<target.count)
+                if target.count > builder.end { builder.appendZstd(builder.end..<target.count) }
                 segments = builder.segments
             }
         }

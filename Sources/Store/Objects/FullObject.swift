@@ -1,49 +1,103 @@
 import CZstd
 
 extension ObjectCodec {
-    /// A full object: the raw safetensors bytes as one standard zstd frame with the content
-    /// size and content checksum recorded, so `zstd -d object` gives the safetensors file back.
-    /// Compressed on `settings.workers` threads inside libzstd (one frame all the same).
+    /// Full objects are cut into frames of at most this many bytes of input, compressed and
+    /// decompressed in parallel. Concatenated zstd frames decompress to the concatenation of
+    /// their contents (RFC 8878, section 3.1), so `zstd -d` still restores the file.
+    static let fullFrameByteCount = 2 << 20
+
+    /// A full object: the raw safetensors bytes as standard zstd frames, one per 2 MiB of
+    /// input, each with its content size and content checksum, so that `zstd -d object`
+    /// gives the safetensors file back. The frames are independent, which lets
+    /// `settings.workers` threads compress them and `decodeFull` restore them in parallel;
+    /// one multithreaded zstd frame could only be decompressed on one thread.
     public static func encodeFull(_ safetensors: [UInt8], settings: CompressionSettings) throws(ObjectCodecError) -> [UInt8] {
-        let compressor = try ZstdCompressor(level: settings.level, workers: settings.workers > 1 ? settings.workers : 0)
-        return try safetensors.withRawBytes { source throws(ObjectCodecError) in try compressor.compress(source) }
+        let pieces = stride(from: 0, to: safetensors.count, by: fullFrameByteCount).map {
+            $0..<min($0 + fullFrameByteCount, safetensors.count)
+        }
+        // An empty file is one empty frame, so that the object is still a zstd file.
+        let ranges = pieces.isEmpty ? [0..<0] : pieces
+        let frames = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: ranges.count)
+        frames.initialize(repeating: [])
+        defer { frames.deinitialize().deallocate() }
+        let level = settings.level
+        try safetensors.withRawBytes { source throws(ObjectCodecError) in
+            try ParallelWork.run(
+                itemCount: ranges.count, threads: settings.workers,
+                makeWorker: { () throws(ObjectCodecError) in
+                    try SegmentCompressor(level: level, largestSegment: min(fullFrameByteCount, source.count))
+                }
+            ) { worker, index throws(ObjectCodecError) in
+                frames[index] = try worker.compress(UnsafeRawBufferPointer(rebasing: source[ranges[index]]))
+            }
+        }
+        var object: [UInt8] = []
+        object.reserveCapacity(frames.reduce(0) { $0 + $1.count })
+        for frame in frames { object += frame }
+        return object
     }
 
-    /// The safetensors bytes of a full object. Frames without a recorded content size (as
-    /// `zstd` writes from a pipe) are accepted too. With `expectedByteCount` (the raw size the
-    /// registry recorded), a frame declaring another size is rejected before any memory is
-    /// allocated for it.
-    public static func decodeFull(_ object: [UInt8], expectedByteCount: Int? = nil) throws(ObjectCodecError) -> [UInt8] {
-        try object.withRawBytes { frame throws(ObjectCodecError) in
-            guard frame.count >= 4, frame.loadUnaligned(as: UInt32.self) == UInt32(ZSTD_MAGICNUMBER).littleEndian else {
-                throw .corrupt(reason: "a full object must be a zstd frame, and this one does not start with the zstd magic number")
+    /// The safetensors bytes of a full object: one or more zstd frames, restored in parallel
+    /// on `threads` threads. Frames without a recorded content size (as `zstd` writes from a
+    /// pipe) are accepted too, and restored on one thread. With `expectedByteCount` (the raw
+    /// size the registry recorded), an object declaring another size is rejected before any
+    /// memory is allocated for it.
+    public static func decodeFull(
+        _ object: [UInt8], expectedByteCount: Int? = nil, threads: Int = CompressionSettings.defaultWorkers
+    ) throws(ObjectCodecError) -> [UInt8] {
+        try object.withRawBytes { object throws(ObjectCodecError) in
+            guard object.count >= 4, object.loadUnaligned(as: UInt32.self) == UInt32(ZSTD_MAGICNUMBER).littleEndian else {
+                throw .corrupt(reason: "a full object must be a zstd file, and this one does not start with the zstd magic number")
             }
-            // One frame, nothing after it: a truncated object fails here, before decoding.
-            guard try Zstd.frameCompressedSize(frame) == frame.count else {
-                throw .corrupt(reason: "the full object has bytes after its zstd frame")
+            guard let frames = try frameTable(object) else {
+                return try decodeFramesOfUnknownSize(object, expectedByteCount: expectedByteCount)
             }
-            guard let declared = try Zstd.frameContentSize(frame) else {
-                return try decodeFrameOfUnknownSize(frame, expectedByteCount: expectedByteCount)
-            }
-            // Each zstd block needs at least 4 bytes and restores at most 128 KiB, which
-            // bounds what a frame of this size can honestly declare.
-            guard declared <= UInt64(frame.count) * 32768, declared <= UInt64(Int.max) else {
-                throw .corrupt(reason: "the zstd frame declares \(declared) bytes, more than \(frame.count) compressed bytes can hold")
-            }
-            let byteCount = Int(declared)
+            let byteCount = frames.last.map { $0.output.upperBound } ?? 0
             if let expectedByteCount, expectedByteCount != byteCount {
                 throw .unexpectedSize(expectedByteCount: expectedByteCount, actualByteCount: byteCount)
             }
-            let decompressor = try ZstdDecompressor()
-            return try uninitializedBytes(count: byteCount) { destination throws(ObjectCodecError) in
-                try decompressor.decompress(frame, into: destination, what: "full object")
+            // Largest first: the last frame is usually short.
+            let order = frames.indices.sorted { frames[$0].output.count > frames[$1].output.count }
+            return try uninitializedBytes(count: byteCount) { output throws(ObjectCodecError) in
+                try ParallelWork.run(
+                    itemCount: order.count, threads: threads, makeWorker: { () throws(ObjectCodecError) in try ZstdDecompressor() }
+                ) { decompressor, item throws(ObjectCodecError) in
+                    let frame = frames[order[item]]
+                    try decompressor.decompress(
+                        UnsafeRawBufferPointer(rebasing: object[frame.input]),
+                        into: UnsafeMutableRawBufferPointer(rebasing: output[frame.output]), what: "full object")
+                }
             }
         }
     }
 
-    /// Streams a frame whose header does not say how large it is.
-    private static func decodeFrameOfUnknownSize(
-        _ frame: UnsafeRawBufferPointer, expectedByteCount: Int?
+    /// Where each frame of `object` lies and which bytes of the file it restores; nil if a
+    /// frame does not record its content size. A truncated object fails here, before decoding.
+    private static func frameTable(
+        _ object: UnsafeRawBufferPointer
+    ) throws(ObjectCodecError) -> [(input: Range<Int>, output: Range<Int>)]? {
+        var frames: [(input: Range<Int>, output: Range<Int>)] = []
+        var offset = 0
+        var restored = 0
+        while offset < object.count {
+            let rest = UnsafeRawBufferPointer(rebasing: object[offset...])
+            let size = try Zstd.frameCompressedSize(rest)
+            guard let declared = try Zstd.frameContentSize(rest) else { return nil }
+            // Each zstd block needs at least 4 bytes and restores at most 128 KiB, which
+            // bounds what a frame of this size can honestly declare.
+            guard declared / 32768 <= UInt64(size), declared <= UInt64(Int.max - restored) else {
+                throw .corrupt(reason: "a zstd frame of \(size) bytes declares \(declared) bytes, more than it can hold")
+            }
+            frames.append((offset..<(offset + size), restored..<(restored + Int(declared))))
+            offset += size
+            restored += Int(declared)
+        }
+        return frames
+    }
+
+    /// Streams frames whose headers do not say how large they are.
+    private static func decodeFramesOfUnknownSize(
+        _ object: UnsafeRawBufferPointer, expectedByteCount: Int?
     ) throws(ObjectCodecError) -> [UInt8] {
         guard let stream = ZSTD_createDStream() else {
             throw .zstd(operation: "create a decompression stream", errorName: "out of memory")
@@ -51,15 +105,16 @@ extension ObjectCodec {
         defer { ZSTD_freeDStream(stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
-        var input = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
-        var isComplete = false
-        while !isComplete {
+        var input = ZSTD_inBuffer(src: object.baseAddress, size: object.count, pos: 0)
+        var frameComplete = false
+        while !(frameComplete && input.pos == input.size) {
             let produced = try chunk.withUnsafeMutableBufferPointer { buffer throws(ObjectCodecError) -> Int in
                 var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
-                let remaining = try Zstd.check(ZSTD_decompressStream(stream, &out, &input), "decompress the full object")
-                isComplete = remaining == 0
-                if !isComplete && out.pos == 0 && input.pos == input.size {
-                    throw .truncated(section: "zstd frame", requiredByteCount: frame.count + remaining, availableByteCount: frame.count)
+                let before = input.pos
+                let hint = try Zstd.check(ZSTD_decompressStream(stream, &out, &input), "decompress the full object")
+                frameComplete = hint == 0
+                if out.pos == 0 && input.pos == before && !frameComplete {
+                    throw .truncated(section: "zstd frame", requiredByteCount: object.count + hint, availableByteCount: object.count)
                 }
                 return out.pos
             }

@@ -36,18 +36,21 @@ extension ObjectCodec {
         }
         var full: [UInt8] = []
         var delta: [UInt8] = []
+        var restored: [UInt8] = []
         let fullCompress = try bestTime(repetitions) { () throws(ObjectCodecError) in full = try encodeFull(target, settings: settings) }
         let fullRestore = try bestTime(repetitions) { () throws(ObjectCodecError) in
-            guard try decodeFull(full) == target else { throw .corrupt(reason: "the full object does not restore the target") }
+            restored = []  // free the previous result first, as a caller would have
+            restored = try decodeFull(full, threads: settings.workers)
         }
+        guard restored == target else { throw .corrupt(reason: "the full object does not restore the target") }
         let deltaCompress = try bestTime(repetitions) { () throws(ObjectCodecError) in
             delta = try encodeDelta(base: base, target: target, settings: settings)
         }
         let deltaRestore = try bestTime(repetitions) { () throws(ObjectCodecError) in
-            guard try decodeDelta(base: base, delta: delta, threads: settings.workers) == target else {
-                throw .corrupt(reason: "the delta object does not restore the target")
-            }
+            restored = []
+            restored = try decodeDelta(base: base, delta: delta, threads: settings.workers)
         }
+        guard restored == target else { throw .corrupt(reason: "the delta object does not restore the target") }
         let (planeSizes, changedBytes) = try planeSizesByTransform(base: base, target: target, settings: settings)
         let megabytes = Double(target.count) / 1e6
         return ObjectCodecMeasurement(

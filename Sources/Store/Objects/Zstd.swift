@@ -34,14 +34,15 @@ enum Zstd {
     private static let ZSTD_CONTENTSIZE_ERROR_VALUE = UInt64.max - 1
 }
 
-/// A compression context with the level, checksum flag and thread count set once.
+/// A compression context with the level, checksum flag and content size flag set once.
+///
+/// zstd's own worker threads (`ZSTD_c_nbWorkers`; Debian's libzstd is built with them)
+/// are not used: they produce one frame, which only one thread can decompress. The codec
+/// compresses independent frames on its own threads instead (`ParallelWork`).
 final class ZstdCompressor {
     private let context: OpaquePointer
-    /// The worker threads zstd actually uses: the requested count, or 0 when the library
-    /// was built without multithreading.
-    let workers: Int
 
-    init(level: Int32, workers: Int = 0) throws(ObjectCodecError) {
+    init(level: Int32) throws(ObjectCodecError) {
         guard let context = ZSTD_createCCtx() else {
             throw .zstd(operation: "create a compression context", errorName: "out of memory")
         }
@@ -49,17 +50,6 @@ final class ZstdCompressor {
         _ = try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level), "set the compression level \(level)")
         _ = try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1), "turn the checksum flag on")
         _ = try Zstd.check(ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1), "turn the content size flag on")
-        var effectiveWorkers = 0
-        if workers > 0 {
-            // A library built without ZSTD_MULTITHREAD rejects any worker count; compress on
-            // the calling thread then.
-            if ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(clamping: workers))) == 0 {
-                effectiveWorkers = workers
-            } else {
-                _ = ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, 0)
-            }
-        }
-        self.workers = effectiveWorkers
     }
 
     deinit { ZSTD_freeCCtx(context) }
