@@ -30,9 +30,10 @@ extension CheckpointStore {
                 throw StoreError.objectMissing(version: version, object: object.id, path: url.path)
             }
             do {
+                // The registry's raw size bounds what a forged object could make the decoder allocate.
                 bytes = object.encoding == .delta
-                    ? try ObjectCodec.decodeDelta(base: bytes, delta: Array(data))
-                    : try ObjectCodec.decodeFull(Array(data))
+                    ? try ObjectCodec.decodeDelta(base: bytes, delta: Array(data), expectedByteCount: object.rawSize)
+                    : try ObjectCodec.decodeFull(Array(data), expectedByteCount: object.rawSize)
             } catch {
                 throw StoreError.decodeFailure(version: version, object: object.id, reason: "\(error)")
             }

@@ -326,7 +326,7 @@ final class RegistryTests: XCTestCase {
         assertRefused(
             registry, "INSERT INTO head_log (from_version, to_version, reason, actor) VALUES (0, 0, 'x', 'y')",
             mentioning: "current HEAD")
-        // What docs/store-schema.md shows for a manual rollback works.
+        // What docs/store.md shows for a manual rollback works.
         try registry.execute(sql: """
             INSERT INTO head_log (from_version, to_version, reason, actor)
                 VALUES ((SELECT version FROM head), 0, 'manual rollback', 'dba');

@@ -12,11 +12,20 @@ extension Array where Element == UInt8 {
 func uninitializedBytes(
     count: Int, _ initialize: (UnsafeMutableRawBufferPointer) throws(ObjectCodecError) -> Void
 ) throws(ObjectCodecError) -> [UInt8] {
+    try uninitializedBytes(capacity: count) { buffer throws(ObjectCodecError) -> Int in
+        try initialize(buffer)
+        return count
+    }
+}
+
+/// An array of up to `capacity` bytes; `initialize` fills a prefix and returns its length.
+func uninitializedBytes(
+    capacity: Int, _ initialize: (UnsafeMutableRawBufferPointer) throws(ObjectCodecError) -> Int
+) throws(ObjectCodecError) -> [UInt8] {
     var failure: ObjectCodecError?
-    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+    let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
         do throws(ObjectCodecError) {
-            try initialize(UnsafeMutableRawBufferPointer(buffer))
-            initializedCount = count
+            initializedCount = try initialize(UnsafeMutableRawBufferPointer(buffer))
         } catch {
             failure = error
             initializedCount = 0

@@ -10,7 +10,7 @@ extension ObjectCodec {
     public static func encodeDelta(
         base: [UInt8], target: [UInt8], settings: CompressionSettings
     ) throws(ObjectCodecError) -> [UInt8] {
-        try DeltaEncoder(level: settings.deltaLevel, threads: settings.workers).encode(base: base, target: target)
+        try DeltaEncoder(level: settings.level, threads: settings.workers).encode(base: base, target: target)
     }
 }
 
@@ -36,30 +36,51 @@ struct DeltaEncoder {
 
     func encode(base: [UInt8], target: [UInt8]) throws(ObjectCodecError) -> [UInt8] {
         let plan = try self.plan(base: base, target: target)
-        let payloads = try compress(plan, base: base, target: target)
-        let segments = zip(plan, payloads).map { planned, frames in
-            DeltaSegment(
-                kind: planned.kind, length: planned.range.count, baseOffset: planned.baseOffset,
-                payloadLengths: frames.map(\.count) + Array(repeating: 0, count: 4 - frames.count))
-        }
-        let payloadByteCount = segments.reduce(0) { $0 + $1.payloadByteCount }
         let fingerprint = base.withUnsafeBytes { DeltaBaseFingerprint.of($0) }
-        var object = DeltaFormat.serialize(DeltaHeader(
-            targetByteCount: target.count, baseByteCount: base.count, baseFingerprint: fingerprint,
-            segments: segments, payloadByteCount: payloadByteCount))
-        object.reserveCapacity(object.count + payloadByteCount)
-        for frames in payloads {
-            for frame in frames { object += frame }
+        // Largest first, so no thread is left with a big segment at the end.
+        let order = plan.indices.filter { plan[$0].kind != .reference }.sorted { plan[$0].range.count > plan[$1].range.count }
+        let largest = order.first.map { plan[$0].range.count } ?? 0
+        let level = self.level
+        return try base.withRawBytes { base throws(ObjectCodecError) in
+            try target.withRawBytes { target throws(ObjectCodecError) in
+                try CompressedOutput.build(
+                    prefixByteCount: DeltaFormat.headerByteCount + plan.count * DeltaFormat.segmentByteCount,
+                    regionByteCounts: plan.map(SegmentCompressor.regionByteCount), order: order, threads: threads,
+                    makeWorker: { () throws(ObjectCodecError) in try SegmentCompressor(level: level, largestSegment: largest) },
+                    compress: { worker, index, region throws(ObjectCodecError) in
+                        let segment = plan[index]
+                        let source = UnsafeRawBufferPointer(rebasing: target[segment.range])
+                        switch segment.kind {
+                        case .zstd:
+                            return [try worker.compress(source, into: region)]
+                        case .planes32:
+                            let words = UnsafeRawBufferPointer(
+                                rebasing: base[segment.baseOffset..<(segment.baseOffset + segment.range.count)])
+                            return try worker.compressPlanes(target: source, base: words, transform: Self.transform, into: region)
+                        case .reference:
+                            return []
+                        }
+                    },
+                    writePrefix: { frameSizes, prefix in
+                        let segments = zip(plan, frameSizes).map { planned, frames in
+                            DeltaSegment(
+                                kind: planned.kind, length: planned.range.count, baseOffset: planned.baseOffset,
+                                payloadLengths: frames + Array(repeating: 0, count: 4 - frames.count))
+                        }
+                        let header = DeltaFormat.serialize(DeltaHeader(
+                            targetByteCount: target.count, baseByteCount: base.count, baseFingerprint: fingerprint,
+                            segments: segments, payloadByteCount: segments.reduce(0) { $0 + $1.payloadByteCount }))
+                        prefix.copyBytes(from: header)
+                    })
+            }
         }
-        return object
     }
 
     // MARK: planning
 
     /// The segments that restore `target`, in file order.
     func plan(base: [UInt8], target: [UInt8]) throws(ObjectCodecError) -> [PlannedSegment] {
-        let baseFile = try Self.parse(base, role: "base")
-        let targetFile = try Self.parse(target, role: "target")
+        let (baseFile, targetFile) = try Self.parse(base: base, target: target, threads: threads)
         let baseData = base.withUnsafeBytes { DeltaBaseFingerprint.dataSectionOffset($0) }
         let targetData = target.withUnsafeBytes { DeltaBaseFingerprint.dataSectionOffset($0) }
 
@@ -93,90 +114,92 @@ struct DeltaEncoder {
         return segments
     }
 
-    private static func parse(_ bytes: [UInt8], role: String) throws(ObjectCodecError) -> SafeTensorsFile {
-        do {
-            return try SafeTensorsFile(bytes: bytes)
-        } catch {
-            throw .invalidSafeTensors(role: role, reason: error.description)
-        }
-    }
-
-    // MARK: compression
-
-    /// Each planned segment's payload frames (none for a reference), compressed in parallel.
-    func compress(
-        _ plan: [PlannedSegment], base: [UInt8], target: [UInt8]
-    ) throws(ObjectCodecError) -> [[[UInt8]]] {
-        // Largest first, so no thread is left with a big segment at the end.
-        let work = plan.indices.filter { plan[$0].kind != .reference }.sorted { plan[$0].range.count > plan[$1].range.count }
-        let results = UnsafeMutableBufferPointer<[[UInt8]]>.allocate(capacity: plan.count)
-        results.initialize(repeating: [])
+    /// Both files parsed (which copies each) at the same time when there are threads for it.
+    private static func parse(
+        base: [UInt8], target: [UInt8], threads: Int
+    ) throws(ObjectCodecError) -> (base: SafeTensorsFile, target: SafeTensorsFile) {
+        let inputs = [base, target]
+        let results = UnsafeMutableBufferPointer<Result<SafeTensorsFile, SafeTensorsError>?>.allocate(capacity: 2)
+        results.initialize(repeating: nil)
         defer { results.deinitialize().deallocate() }
-        let largest = work.first.map { plan[$0].range.count } ?? 0
-        let level = self.level
-        try base.withRawBytes { base throws(ObjectCodecError) in
-            try target.withRawBytes { target throws(ObjectCodecError) in
-                try ParallelWork.run(
-                    itemCount: work.count, threads: threads,
-                    makeWorker: { () throws(ObjectCodecError) in try SegmentCompressor(level: level, largestSegment: largest) }
-                ) { worker, item throws(ObjectCodecError) in
-                    let index = work[item]
-                    let segment = plan[index]
-                    let source = UnsafeRawBufferPointer(rebasing: target[segment.range])
-                    switch segment.kind {
-                    case .zstd:
-                        results[index] = [try worker.compress(source)]
-                    case .planes32:
-                        let baseWords = UnsafeRawBufferPointer(rebasing: base[segment.baseOffset..<(segment.baseOffset + segment.range.count)])
-                        results[index] = try worker.compressPlanes(target: source, base: baseWords, transform: Self.transform)
-                    case .reference:
-                        break
-                    }
-                }
+        try ParallelWork.run(itemCount: 2, threads: threads, makeWorker: {}) { _, index throws(ObjectCodecError) in
+            results[index] = Result { () throws(SafeTensorsError) in try SafeTensorsFile(bytes: inputs[index]) }
+        }
+        // The base's error first when both are invalid, whichever thread finished first.
+        var files: [SafeTensorsFile] = []
+        for (result, role) in zip(results, ["base", "target"]) {
+            switch result {
+            case .success(let file): files.append(file)
+            case .failure(let error): throw .invalidSafeTensors(role: role, reason: error.description)
+            case nil: throw .invalidSafeTensors(role: role, reason: "it was not parsed")
             }
         }
-        return Array(results)
+        return (files[0], files[1])
     }
 }
 
-/// One thread's zstd context and scratch space.
+/// One thread's zstd context and plane scratch space.
 final class SegmentCompressor {
     let compressor: ZstdCompressor
-    /// Room for one segment's planes, and for one compressed frame.
+    private let largestSegment: Int
     private let planes: UnsafeMutableRawBufferPointer
-    private let frame: UnsafeMutableRawBufferPointer
+    /// Room for one segment's frames, made for callers that want only their sizes.
+    private var frames: UnsafeMutableRawBufferPointer?
 
     init(level: Int32, largestSegment: Int) throws(ObjectCodecError) {
         compressor = try ZstdCompressor(level: level)
+        self.largestSegment = largestSegment
         planes = .allocate(byteCount: largestSegment, alignment: 64)
-        frame = .allocate(byteCount: Zstd.compressBound(largestSegment), alignment: 64)
     }
 
     deinit {
         planes.deallocate()
-        frame.deallocate()
+        frames?.deallocate()
     }
 
-    /// `source` as one frame.
-    func compress(_ source: UnsafeRawBufferPointer) throws(ObjectCodecError) -> [UInt8] {
-        let count = try compressor.compress(source, into: frame)
-        return Array(frame[0..<count])
+    /// The space `segment`'s frames can take in the worst case.
+    static func regionByteCount(_ segment: DeltaEncoder.PlannedSegment) -> Int {
+        switch segment.kind {
+        case .reference: 0
+        case .zstd: Zstd.compressBound(segment.range.count)
+        case .planes32: 4 * Zstd.compressBound(segment.range.count / 4)
+        }
+    }
+
+    /// `source` as one frame at the start of `region`; returns the frame's size.
+    func compress(_ source: UnsafeRawBufferPointer, into region: UnsafeMutableRawBufferPointer) throws(ObjectCodecError) -> Int {
+        try compressor.compress(source, into: region)
     }
 
     /// The four byte planes of `transform` applied to the words of `target` and `base`
-    /// (equal byte counts, a multiple of 4, at most the largest segment), each as one frame.
+    /// (equal byte counts, a multiple of 4, at most the largest segment), each as one frame,
+    /// one after the other from the start of `region`; returns the frames' sizes.
     func compressPlanes(
-        target: UnsafeRawBufferPointer, base: UnsafeRawBufferPointer, transform: WordTransform
-    ) throws(ObjectCodecError) -> [[UInt8]] {
+        target: UnsafeRawBufferPointer, base: UnsafeRawBufferPointer, transform: WordTransform,
+        into region: UnsafeMutableRawBufferPointer
+    ) throws(ObjectCodecError) -> [Int] {
         let wordCount = target.count / 4
         transform.split(
             target: target.baseAddress!, base: base.baseAddress!, wordCount: wordCount,
             planes: planes.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        var frames: [[UInt8]] = []
+        var sizes: [Int] = []
+        var start = 0
         for plane in 0..<4 {
-            frames.append(try compress(UnsafeRawBufferPointer(rebasing: planes[(plane * wordCount)..<((plane + 1) * wordCount)])))
+            let bytes = UnsafeRawBufferPointer(rebasing: planes[(plane * wordCount)..<((plane + 1) * wordCount)])
+            let size = try compressor.compress(bytes, into: UnsafeMutableRawBufferPointer(rebasing: region[start...]))
+            sizes.append(size)
+            start += size
         }
-        return frames
+        return sizes
+    }
+
+    /// The sizes of the frames `compressPlanes` would write.
+    func planeFrameSizes(
+        target: UnsafeRawBufferPointer, base: UnsafeRawBufferPointer, transform: WordTransform
+    ) throws(ObjectCodecError) -> [Int] {
+        let frames = self.frames ?? .allocate(byteCount: 4 * Zstd.compressBound(largestSegment / 4), alignment: 64)
+        self.frames = frames
+        return try compressPlanes(target: target, base: base, transform: transform, into: frames)
     }
 }
 

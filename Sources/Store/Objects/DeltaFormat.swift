@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// The delta container, version 1 (docs/store-objects.md documents every field). All
+/// The delta container, version 1 (docs/store.md documents every field). All
 /// integers are little-endian.
 ///
 ///     offset size
@@ -172,7 +172,8 @@ extension DeltaFormat {
         var restored = 0
         var payloads = 0
         for index in 0..<segmentCount {
-            let segment = try readSegment(table, index: index, baseByteCount: baseByteCount)
+            let segment = try readSegment(
+                table, index: index, baseByteCount: baseByteCount, payloadByteCount: payloadByteCount)
             // Each sum stays below the object's or the claimed size, so neither overflows.
             guard segment.length <= targetByteCount - restored else {
                 throw .corrupt(reason: "the segments restore more than the \(targetByteCount) bytes of the target")
@@ -196,7 +197,7 @@ extension DeltaFormat {
     }
 
     private static func readSegment(
-        _ table: UnsafeRawBufferPointer, index: Int, baseByteCount: Int
+        _ table: UnsafeRawBufferPointer, index: Int, baseByteCount: Int, payloadByteCount: Int
     ) throws(ObjectCodecError) -> DeltaSegment {
         let start = index * segmentByteCount
         let entry = UnsafeRawBufferPointer(rebasing: table[start..<(start + segmentByteCount)])
@@ -209,7 +210,12 @@ extension DeltaFormat {
         let baseOffset = try readCount(entry, at: 16, field: "\(name) base offset")
         var payloadLengths: [Int] = []
         for plane in 0..<4 {
-            payloadLengths.append(try readCount(entry, at: 24 + 8 * plane, field: "\(name) payload length"))
+            let payload = try readCount(entry, at: 24 + 8 * plane, field: "\(name) payload length")
+            // Bounded by the payload area, so that sums of payload lengths cannot overflow.
+            guard payload <= payloadByteCount else {
+                throw .corrupt(reason: "\(name) has a payload of \(payload) bytes, more than all \(payloadByteCount) payload bytes")
+            }
+            payloadLengths.append(payload)
         }
         guard length > 0 else { throw .corrupt(reason: "\(name) is empty") }
 

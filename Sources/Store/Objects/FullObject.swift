@@ -17,24 +17,17 @@ extension ObjectCodec {
         }
         // An empty file is one empty frame, so that the object is still a zstd file.
         let ranges = pieces.isEmpty ? [0..<0] : pieces
-        let frames = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: ranges.count)
-        frames.initialize(repeating: [])
-        defer { frames.deinitialize().deallocate() }
         let level = settings.level
-        try safetensors.withRawBytes { source throws(ObjectCodecError) in
-            try ParallelWork.run(
-                itemCount: ranges.count, threads: settings.workers,
-                makeWorker: { () throws(ObjectCodecError) in
-                    try SegmentCompressor(level: level, largestSegment: min(fullFrameByteCount, source.count))
-                }
-            ) { worker, index throws(ObjectCodecError) in
-                frames[index] = try worker.compress(UnsafeRawBufferPointer(rebasing: source[ranges[index]]))
-            }
+        return try safetensors.withRawBytes { source throws(ObjectCodecError) in
+            try CompressedOutput.build(
+                prefixByteCount: 0, regionByteCounts: ranges.map { Zstd.compressBound($0.count) },
+                order: Array(ranges.indices), threads: settings.workers,
+                makeWorker: { () throws(ObjectCodecError) in try ZstdCompressor(level: level) },
+                compress: { compressor, index, region throws(ObjectCodecError) in
+                    [try compressor.compress(UnsafeRawBufferPointer(rebasing: source[ranges[index]]), into: region)]
+                },
+                writePrefix: { _, _ in })
         }
-        var object: [UInt8] = []
-        object.reserveCapacity(frames.reduce(0) { $0 + $1.count })
-        for frame in frames { object += frame }
-        return object
     }
 
     /// The safetensors bytes of a full object: one or more zstd frames, restored in parallel

@@ -10,7 +10,7 @@ public struct ObjectCodecMeasurement: Codable, Sendable, Equatable {
     public var fullByteCount: Int
     public var deltaByteCount: Int
     /// The plane frames of the changed 32-bit segments under each candidate transform
-    /// (`xor`, `difference`, `zigzagDifference`), at the delta level; the delta uses `zigzagDifference`.
+    /// (`xor`, `difference`, `zigzagDifference`), at the settings' level; deltas use `zigzagDifference`.
     public var planeByteCountsByTransform: [String: Int]
     /// Raw bytes of the changed 32-bit segments those plane frames encode.
     public var changedWordByteCount: Int
@@ -65,21 +65,21 @@ extension ObjectCodec {
     static func planeSizesByTransform(
         base: [UInt8], target: [UInt8], settings: CompressionSettings
     ) throws(ObjectCodecError) -> (sizes: [String: Int], changedByteCount: Int) {
-        let encoder = DeltaEncoder(level: settings.deltaLevel, threads: 1)
+        let encoder = DeltaEncoder(level: settings.level, threads: 1)
         let segments = try encoder.plan(base: base, target: target).filter { $0.kind == .planes32 }
         let largest = segments.map(\.range.count).max() ?? 0
-        let compressor = try SegmentCompressor(level: settings.deltaLevel, largestSegment: largest)
+        let compressor = try SegmentCompressor(level: settings.level, largestSegment: largest)
         var sizes: [String: Int] = [:]
         try base.withRawBytes { base throws(ObjectCodecError) in
             try target.withRawBytes { target throws(ObjectCodecError) in
                 for transform in WordTransform.allCases {
                     var total = 0
                     for segment in segments {
-                        let frames = try compressor.compressPlanes(
+                        let sizes = try compressor.planeFrameSizes(
                             target: UnsafeRawBufferPointer(rebasing: target[segment.range]),
                             base: UnsafeRawBufferPointer(rebasing: base[segment.baseOffset..<(segment.baseOffset + segment.range.count)]),
                             transform: transform)
-                        total += frames.reduce(0) { $0 + $1.count }
+                        total += sizes.reduce(0, +)
                     }
                     sizes[transform.rawValue] = total
                 }

@@ -1,7 +1,7 @@
 /// The invertible maps from a (base word, target word) pair of 32-bit bit patterns to the
 /// word whose four bytes a delta stores as separate planes. The codec writes
 /// `zigzagDifference`; the others stay for `ObjectCodec.measure`, which compares them
-/// (docs/store-objects.md, "Measurements").
+/// (docs/store.md, "Measurements").
 enum WordTransform: String, CaseIterable, Sendable {
     /// `target ^ base`.
     case xor

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// The store's SQLite registry (`lethe.sqlite`): objects, versions, HEAD and its audit
-/// log, requests and the forget set. docs/store-schema.md documents the tables.
+/// log, requests and the forget set. docs/store.md documents the tables.
 ///
 /// Every method runs in one transaction: a change is whole or absent, never half-done.
 /// Several changes that must land together go through ``transaction(_:)``. The database

@@ -6,7 +6,7 @@ import GRDB
 /// appended at the end ("v2", "v3", …). `grdb_migrations` in the database lists the
 /// ones applied. The schema is written in SQL rather than GRDB's table builder so that
 /// it reads exactly as `sqlite3 lethe.sqlite .schema` prints it and as
-/// docs/store-schema.md documents it.
+/// docs/store.md documents it.
 ///
 /// Timestamps are UTC text in SQLite's own format, `YYYY-MM-DD HH:MM:SS.SSS` (ISO 8601
 /// with a space for the `T`): it is what GRDB writes for a `Date`, what the column
