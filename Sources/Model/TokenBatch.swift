@@ -58,7 +58,13 @@ public struct TokenBatch: Sendable, Equatable {
     }
 
     /// The largest position in the batch (rotary tables must reach it).
-    public var maximumPosition: Int32 { length > 0 ? Int32(length - 1) : 0 }
+    public var maximumPosition: Int32 {
+        positions.withUnsafeBufferPointer { all in
+            var maximum: Int32 = 0
+            for i in 0..<all.count { maximum = max(maximum, all[i]) }
+            return maximum
+        }
+    }
 
     /// Throws when a token or target falls outside the vocabulary.
     public func validate(vocabularySize: Int) throws {
