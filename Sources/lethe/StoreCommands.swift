@@ -50,7 +50,7 @@ struct History: ParsableCommand {
 }
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show one version: its object, metadata, requests and HEAD moves.")
+    static let configuration = CommandConfiguration(abstract: "Show one version: its object, metadata and the requests it served.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The version (default: HEAD).")
     var version: Int?
