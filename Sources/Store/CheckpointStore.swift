@@ -18,10 +18,15 @@ public final class CheckpointStore: @unchecked Sendable {
     }
 
     /// Opens an existing store.
-    public init(root: URL, settings: StoreSettings = StoreSettings()) throws {
-        layout = StoreLayout(root: root)
+    public convenience init(root: URL, settings: StoreSettings = StoreSettings()) throws {
+        let layout = StoreLayout(root: root)
         guard FileManager.default.fileExists(atPath: layout.database.path) else { throw StoreError.notAStore(path: root.path) }
-        registry = try Registry(path: layout.database.path)
+        self.init(layout: layout, registry: try Registry(path: layout.database.path), settings: settings)
+    }
+
+    private init(layout: StoreLayout, registry: Registry, settings: StoreSettings) {
+        self.layout = layout
+        self.registry = registry
         self.settings = settings
     }
 
@@ -40,8 +45,7 @@ public final class CheckpointStore: @unchecked Sendable {
         let model = try ModelFolder.load(modelFolder)
         try FileManager.default.createDirectory(at: layout.objects, withIntermediateDirectories: true)
         try copyModelFiles(from: modelFolder, to: layout.modelFiles)
-        _ = try Registry(path: layout.database.path)
-        let store = try CheckpointStore(root: root, settings: settings)
+        let store = CheckpointStore(layout: layout, registry: try Registry(path: layout.database.path), settings: settings)
         try store.commit(model, CommitDetails(kind: "init", note: "imported from \(modelFolder.path)", reason: "init", actor: actor),
                          parent: nil, expectedHead: nil)
         return store

@@ -69,7 +69,7 @@ extension CheckpointStore {
     private func writeObject(id: String, bytes: [UInt8], against parent: VersionRecord?) throws -> (ObjectRecord, Int) {
         var encoding = ObjectEncoding.full
         var base: String?
-        var stored: [UInt8]
+        let stored: [UInt8]
         var chainLength = 0
         if let parent, case let parentChain = try registry.chainLength(ofObject: parent.object),
            parentChain + 1 <= settings.keyframeInterval {
@@ -85,13 +85,8 @@ extension CheckpointStore {
         let url = layout.url(relativePath: relativePath)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try DurableFile.write(stored, to: url) { step in try faultInjection(.object(step)) }
-        stored = []
         let object = ObjectRecord(id: id, encoding: encoding, baseObject: base, rawSize: bytes.count,
-                                  storedSize: try storedSize(of: url), path: relativePath, createdAt: Date())
+                                  storedSize: stored.count, path: relativePath, createdAt: Date())
         return (object, chainLength)
-    }
-
-    private func storedSize(of url: URL) throws -> Int {
-        (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
     }
 }

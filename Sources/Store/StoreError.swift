@@ -8,7 +8,6 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case integrityFailure(version: Int, object: String, expected: String, actual: String)
     case decodeFailure(version: Int, object: String, reason: String)
     case notAFolder(path: String)
-    case refusedDeletion(version: Int, reason: String)
     case invalidArgument(String)
 
     public var description: String {
@@ -22,7 +21,6 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "version \(version): object \(object.prefix(12)) is corrupt: its content hashes to \(actual.prefix(12)), not \(expected.prefix(12))"
         case .decodeFailure(let version, let object, let reason): "version \(version): object \(object.prefix(12)) cannot be decoded: \(reason)"
         case .notAFolder(let path): "\(path) is not a folder"
-        case .refusedDeletion(let version, let reason): "version \(version) is kept: \(reason)"
         case .invalidArgument(let message): message
         }
     }

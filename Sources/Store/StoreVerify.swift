@@ -47,7 +47,7 @@ extension CheckpointStore {
         }
         report.objectsChecked = checkedObjects.count
         if !repair {
-            for orphan in try findOrphans() { report.problems.append("orphan: \(orphan)") }
+            for orphan in try orphans() { report.problems.append("orphan: \(orphan)") }
         }
         return report
     }
@@ -70,8 +70,6 @@ extension CheckpointStore {
             }
         }
     }
-
-    private func findOrphans() throws -> [String] { try orphans().map(\.description) }
 
     private func orphans() throws -> [Orphan] {
         var found: [Orphan] = []
