@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
-        .target(name: "Model", dependencies: ["Kernels"]),
+        .target(name: "Model", dependencies: ["Kernels", "CZstd"]),
         .target(name: "Unlearning", dependencies: ["Model", "Kernels"]),
         .target(
             name: "Store",

@@ -3,6 +3,7 @@ import Foundation
 /// What is wrong with a Hugging Face model folder, naming the file and the tensor.
 public enum ModelFolderError: Error, Equatable, CustomStringConvertible {
     case missingWeights(folder: String)
+    case unreadableCompressedWeights(path: String, reason: String)
     case invalidShardIndex(path: String, reason: String)
     case missingTensor(name: String, file: String)
     case unexpectedTensor(name: String, file: String)
@@ -11,7 +12,9 @@ public enum ModelFolderError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingWeights(let folder):
-            "\(folder) has neither model.safetensors nor model.safetensors.index.json"
+            "\(folder) has none of model.safetensors, model.safetensors.zst and model.safetensors.index.json"
+        case .unreadableCompressedWeights(let path, let reason):
+            "\(path): \(reason)"
         case .invalidShardIndex(let path, let reason):
             "\(path): \(reason)"
         case .missingTensor(let name, let file):
@@ -26,9 +29,12 @@ public enum ModelFolderError: Error, Equatable, CustomStringConvertible {
 
 /// A Hugging Face model folder: `config.json` and the weights, in one `model.safetensors`
 /// or sharded as `model-0000X-of-0000Y.safetensors` listed by `model.safetensors.index.json`.
+/// Lethe also reads `model.safetensors.zst` (the file compressed with zstd), which is how
+/// `Checkpoints/base` ships its weights.
 public enum ModelFolder {
     public static let configFile = "config.json"
     public static let weightsFile = "model.safetensors"
+    public static let compressedWeightsFile = "model.safetensors.zst"
     public static let shardIndexFile = "model.safetensors.index.json"
 
     /// Loads the config and the weights (F32, F16 or BF16, converted to Float32).
@@ -38,7 +44,7 @@ public enum ModelFolder {
         let files = try weightFiles(in: folder)
         var loaded = Set<String>()
         for file in files {
-            let tensors = try SafeTensorsFile(contentsOf: folder.appendingPathComponent(file))
+            let tensors = try openWeights(folder.appendingPathComponent(file))
             loaded.formUnion(try model.loadWeights(from: tensors, fileName: file, requireAll: false))
         }
         if let missing = model.layout.tensors.first(where: { !loaded.contains($0.name) }) {
@@ -50,7 +56,9 @@ public enum ModelFolder {
     /// The safetensors files of the folder, in shard order.
     static func weightFiles(in folder: URL) throws -> [String] {
         let fileManager = FileManager.default
-        if fileManager.fileExists(atPath: folder.appendingPathComponent(weightsFile).path) { return [weightsFile] }
+        for single in [weightsFile, compressedWeightsFile] where fileManager.fileExists(atPath: folder.appendingPathComponent(single).path) {
+            return [single]
+        }
         let indexURL = folder.appendingPathComponent(shardIndexFile)
         guard fileManager.fileExists(atPath: indexURL.path) else { throw ModelFolderError.missingWeights(folder: folder.path) }
         guard let data = try? Data(contentsOf: indexURL),
@@ -66,6 +74,23 @@ public enum ModelFolder {
             if !files.contains(file) { files.append(file) }
         }
         return files.sorted()
+    }
+
+    /// Whether `name` holds weights (as opposed to config and tokenizer files).
+    public static func isWeightsFile(_ name: String) -> Bool {
+        name.hasSuffix(".safetensors") || name == compressedWeightsFile || name == shardIndexFile
+    }
+
+    /// A safetensors file, mapped, or restored into memory when it is zstd-compressed.
+    static func openWeights(_ url: URL) throws -> SafeTensorsFile {
+        guard url.lastPathComponent.hasSuffix(".zst") else { return try SafeTensorsFile(contentsOf: url) }
+        let compressed = try Data(contentsOf: url, options: .alwaysMapped)
+        do {
+            let bytes = try compressed.withUnsafeBytes { buffer throws(ZstdStreamError) in try ZstdStream.decompress(buffer) }
+            return try SafeTensorsFile(bytes: bytes)
+        } catch let error as ZstdStreamError {
+            throw ModelFolderError.unreadableCompressedWeights(path: url.path, reason: error.description)
+        }
     }
 
     /// Writes `config.json` and `model.safetensors` (Float32) into `folder`, which is created if needed.

@@ -59,7 +59,7 @@ public final class CheckpointStore: @unchecked Sendable {
             let source = folder.appendingPathComponent(name)
             let values = try source.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey])
             guard values.isRegularFile == true, values.isSymbolicLink != true,
-                  !name.hasSuffix(".safetensors"), name != ModelFolder.shardIndexFile, !name.hasPrefix(".")
+                  !ModelFolder.isWeightsFile(name), !name.hasPrefix(".")
             else { continue }
             try DurableFile.write(Array(try Data(contentsOf: source)), to: destination.appendingPathComponent(name))
         }

@@ -41,6 +41,13 @@ public final class AdamW {
         secondMoment.deallocate()
     }
 
+    /// Continues from a saved state: the moments must already hold what they held after
+    /// `step` updates (bias correction depends on it).
+    public func resume(atStep step: Int) {
+        precondition(step >= 0, "a step count is never negative")
+        self.step = step
+    }
+
     /// One optimizer step over `parameters` (same length as the moments), optionally at a
     /// scheduled learning rate instead of the configured one.
     public func update(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>,

@@ -1,4 +1,5 @@
 import CZstd
+import Model
 
 extension ObjectCodec {
     /// Full objects are cut into frames of at most this many bytes of input, compressed and
@@ -92,28 +93,15 @@ extension ObjectCodec {
     private static func decodeFramesOfUnknownSize(
         _ object: UnsafeRawBufferPointer, expectedByteCount: Int?
     ) throws(ObjectCodecError) -> [UInt8] {
-        guard let stream = ZSTD_createDStream() else {
-            throw .zstd(operation: "create a decompression stream", errorName: "out of memory")
-        }
-        defer { ZSTD_freeDStream(stream) }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
-        var input = ZSTD_inBuffer(src: object.baseAddress, size: object.count, pos: 0)
-        var frameComplete = false
-        while !(frameComplete && input.pos == input.size) {
-            let produced = try chunk.withUnsafeMutableBufferPointer { buffer throws(ObjectCodecError) -> Int in
-                var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
-                let before = input.pos
-                let hint = try Zstd.check(ZSTD_decompressStream(stream, &out, &input), "decompress the full object")
-                frameComplete = hint == 0
-                if out.pos == 0 && input.pos == before && !frameComplete {
-                    throw .truncated(section: "zstd frame", requiredByteCount: object.count + hint, availableByteCount: object.count)
-                }
-                return out.pos
-            }
-            output.append(contentsOf: chunk[0..<produced])
-            if let expectedByteCount, output.count > expectedByteCount {
-                throw .unexpectedSize(expectedByteCount: expectedByteCount, actualByteCount: output.count)
+        let output: [UInt8]
+        do {
+            output = try ZstdStream.decompress(object, byteLimit: expectedByteCount ?? Int.max)
+        } catch {
+            switch error {
+            case .zstd(let operation, let errorName): throw .zstd(operation: "\(operation) the full object", errorName: errorName)
+            case .truncated(let required, let available):
+                throw .truncated(section: "zstd frame", requiredByteCount: required, availableByteCount: available)
+            case .tooLarge(let limit): throw .unexpectedSize(expectedByteCount: limit, actualByteCount: limit + 1)
             }
         }
         if let expectedByteCount, output.count != expectedByteCount {

@@ -1,0 +1,144 @@
+import Foundation
+import Model
+
+/// The settings of a supervised fine-tuning run; saved in its checkpoints so a resumed run
+/// continues the same schedule and data order.
+public struct SupervisedTrainingOptions: Sendable, Codable, Equatable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var warmupSteps: Int
+    public var decay: LearningRateSchedule.Decay
+    /// The final learning rate as a fraction of the peak.
+    public var floorRatio: Double
+    public var weightDecay: Double
+    public var maxGradientNorm: Float
+    /// Seeds the data order (a fresh shuffle each epoch).
+    public var seed: UInt64
+
+    public init(epochs: Int, batchSize: Int, learningRate: Double, warmupSteps: Int, decay: LearningRateSchedule.Decay = .cosine,
+                floorRatio: Double = 0.1, weightDecay: Double = 0.01, maxGradientNorm: Float = 1, seed: UInt64 = 1) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.warmupSteps = warmupSteps
+        self.decay = decay
+        self.floorRatio = floorRatio
+        self.weightDecay = weightDecay
+        self.maxGradientNorm = maxGradientNorm
+        self.seed = seed
+    }
+}
+
+/// Where a run stands, reported after every step.
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Int
+    /// Mean loss over the steps since the last report.
+    public var loss: Float
+    public var learningRate: Double
+    public var tokensPerSecond: Double
+    public var secondsElapsed: Double
+    public var secondsRemaining: Double
+}
+
+/// Supervised fine-tuning of a model on prompt/completion examples: AdamW, warmup and decay,
+/// global-norm clipping, a seeded shuffle per epoch. The loop reads top to bottom: batch,
+/// forward, loss, backward, clip, step.
+public final class SupervisedTraining {
+    public let model: LlamaModel
+    public let optimizer: AdamW
+    public let options: SupervisedTrainingOptions
+    public let examples: [SupervisedExample]
+    /// Every batch is padded to this length, the longest example.
+    public let length: Int
+    public let padToken: Int
+    public let schedule: LearningRateSchedule
+    /// Steps done so far (also after a resume).
+    public private(set) var step = 0
+
+    public init(model: LlamaModel, examples: [SupervisedExample], options: SupervisedTrainingOptions, padToken: Int) {
+        precondition(!examples.isEmpty && options.batchSize > 0 && options.epochs > 0, "training needs examples, a batch size and epochs")
+        self.model = model
+        self.examples = examples
+        self.options = options
+        self.padToken = padToken
+        length = examples.map(\.tokenCount).max()!
+        optimizer = AdamW(parameterCount: model.layout.count,
+                          configuration: AdamWConfiguration(learningRate: options.learningRate, weightDecay: options.weightDecay))
+        schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
+                                        totalSteps: options.epochs * Self.stepsPerEpoch(examples.count, options.batchSize),
+                                        decay: options.decay, floorRatio: options.floorRatio)
+    }
+
+    public var stepsPerEpoch: Int { Self.stepsPerEpoch(examples.count, options.batchSize) }
+    public var totalSteps: Int { schedule.totalSteps }
+
+    private static func stepsPerEpoch(_ count: Int, _ batchSize: Int) -> Int { (count + batchSize - 1) / batchSize }
+
+    /// The example indices of `epoch` in training order: the same for a seed on every run,
+    /// so a resumed run sees exactly the batches an uninterrupted one would.
+    public func order(epoch: Int) -> [Int] {
+        var generator = SeededGenerator(seed: options.seed &+ UInt64(epoch) &* 0x9E37_79B9)
+        return Array(examples.indices).shuffled(using: &generator)
+    }
+
+    /// Trains until `totalSteps` (or `stopAfter` steps, for tests and time-boxed runs),
+    /// reporting every `reportEvery` steps and calling `checkpoint` every `checkpointEvery`
+    /// steps and at the end.
+    public func run(stopAfter: Int? = nil, reportEvery: Int = 10, checkpointEvery: Int = 500,
+                    progress: (TrainingProgress) -> Void = { _ in },
+                    checkpoint: (SupervisedTraining) throws -> Void = { _ in }) throws {
+        let last = min(totalSteps, stopAfter.map { step + $0 } ?? totalSteps)
+        let clock = ContinuousClock(), start = clock.now
+        let firstStep = step
+        var lossSum: Double = 0, lossCount = 0, tokens = 0
+        var epochOrder: (epoch: Int, indices: [Int])? = nil
+        while step < last {
+            let epoch = step / stepsPerEpoch
+            if epochOrder?.epoch != epoch { epochOrder = (epoch, order(epoch: epoch)) }
+            let offset = (step % stepsPerEpoch) * options.batchSize
+            let indices = epochOrder!.indices[offset..<min(offset + options.batchSize, examples.count)]
+            let batch = try TokenBatch(examples: indices.map { examples[$0] }, length: length, padToken: padToken)
+
+            model.zeroGradients()
+            try model.forward(batch)
+            let loss = model.crossEntropyLoss()
+            model.backwardCrossEntropy()
+            model.clipGradients(maxNorm: options.maxGradientNorm)
+            let rate = schedule.rate(atStep: step)
+            optimizer.update(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), learningRate: rate)
+            step += 1
+
+            lossSum += Double(loss)
+            lossCount += 1
+            tokens += indices.reduce(0) { $0 + examples[$1].tokenCount }
+            if step % reportEvery == 0 || step == last {
+                let elapsed = (clock.now - start).seconds
+                let perStep = elapsed / Double(step - firstStep)
+                progress(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, loss: Float(lossSum / Double(lossCount)),
+                                          learningRate: rate, tokensPerSecond: Double(tokens) / elapsed, secondsElapsed: elapsed,
+                                          secondsRemaining: perStep * Double(totalSteps - step)))
+                lossSum = 0
+                lossCount = 0
+            }
+            if step % checkpointEvery == 0 || step == last { try checkpoint(self) }
+        }
+    }
+
+    /// Continues a run saved by `TrainingCheckpoint.write`: parameters, moments and step.
+    public func resume(from checkpoint: TrainingCheckpoint) throws {
+        try checkpoint.restore(into: self)
+        step = checkpoint.step
+        optimizer.resume(atStep: checkpoint.step)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    public var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}
