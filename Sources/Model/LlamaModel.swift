@@ -16,6 +16,11 @@ public final class LlamaModel {
     /// them instead of adding to them, so no pass over memory is spent on zeroing.
     private var gradientsPendingZero = false
     private var activations: Activations?
+    /// Plans of recently seen batch shapes besides the current one, so that training on a few
+    /// bucketed lengths reuses them instead of allocating every step.
+    private var otherPlans: [Activations] = []
+    /// How many plans are kept at most: a handful of length buckets, not every possible shape.
+    public static let keptPlanCount = 4
     private var rotary: RotaryTable
     private var batch: TokenBatch?
     private var countedTargets = 0
@@ -66,7 +71,14 @@ public final class LlamaModel {
         if let activations, activations.batchSize == batch.batchSize, activations.length == batch.length {
             return activations
         }
-        activations = nil  // free the old plan before allocating the new one
+        if let current = activations { otherPlans.append(current) }
+        activations = nil
+        if let index = otherPlans.firstIndex(where: { $0.batchSize == batch.batchSize && $0.length == batch.length }) {
+            activations = otherPlans.remove(at: index)
+            return activations!
+        }
+        // Free the oldest plans before allocating the new one.
+        if otherPlans.count >= Self.keptPlanCount { otherPlans.removeFirst(otherPlans.count - Self.keptPlanCount + 1) }
         let planned = Activations(config: config, batchSize: batch.batchSize, length: batch.length)
         activations = planned
         return planned

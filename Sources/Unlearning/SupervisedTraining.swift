@@ -51,7 +51,7 @@ public final class SupervisedTraining {
     public let optimizer: AdamW
     public let options: SupervisedTrainingOptions
     public let examples: [SupervisedExample]
-    /// Every batch is padded to this length, the longest example.
+    /// The longest example: no batch is padded beyond it.
     public let length: Int
     public let padToken: Int
     public let schedule: LearningRateSchedule
@@ -77,11 +77,37 @@ public final class SupervisedTraining {
 
     private static func stepsPerEpoch(_ count: Int, _ batchSize: Int) -> Int { (count + batchSize - 1) / batchSize }
 
-    /// The example indices of `epoch` in training order: the same for a seed on every run,
-    /// so a resumed run sees exactly the batches an uninterrupted one would.
-    public func order(epoch: Int) -> [Int] {
+    /// Batch lengths are rounded up to a multiple of this many tokens: few enough shapes that
+    /// the model keeps a plan for each, little enough padding to waste.
+    public static let lengthQuantum = 16
+    /// Examples are sorted by length within windows of this many batches.
+    static let bucketWindow = 8
+
+    /// The batches of `epoch` as example indices: a seeded shuffle, cut into windows of a few
+    /// batches whose examples are sorted by length (so a batch pads to little more than its own
+    /// longest example), then the batches shuffled. The same for a seed on every run, so a
+    /// resumed run sees exactly the batches an uninterrupted one would.
+    public func batches(epoch: Int) -> [[Int]] {
         var generator = SeededGenerator(seed: options.seed &+ UInt64(epoch) &* 0x9E37_79B9)
-        return Array(examples.indices).shuffled(using: &generator)
+        let shuffled = Array(examples.indices).shuffled(using: &generator)
+        let window = options.batchSize * Self.bucketWindow
+        var batches: [[Int]] = []
+        for start in stride(from: 0, to: shuffled.count, by: window) {
+            let sorted = shuffled[start..<min(start + window, shuffled.count)].sorted {
+                (examples[$0].tokenCount, $0) < (examples[$1].tokenCount, $1)
+            }
+            for first in stride(from: 0, to: sorted.count, by: options.batchSize) {
+                batches.append(Array(sorted[first..<min(first + options.batchSize, sorted.count)]))
+            }
+        }
+        batches.shuffle(using: &generator)
+        return batches
+    }
+
+    /// The padded length of a batch: its longest example, rounded up to the quantum.
+    func paddedLength(_ batch: [Int]) -> Int {
+        let longest = batch.map { examples[$0].tokenCount }.max()!
+        return min(length, (longest + Self.lengthQuantum - 1) / Self.lengthQuantum * Self.lengthQuantum)
     }
 
     /// Trains until `totalSteps` (or `stopAfter` steps, for tests and time-boxed runs),
@@ -94,13 +120,12 @@ public final class SupervisedTraining {
         let clock = ContinuousClock(), start = clock.now
         let firstStep = step
         var lossSum: Double = 0, lossCount = 0, tokens = 0
-        var epochOrder: (epoch: Int, indices: [Int])? = nil
+        var epochBatches: (epoch: Int, batches: [[Int]])? = nil
         while step < last {
             let epoch = step / stepsPerEpoch
-            if epochOrder?.epoch != epoch { epochOrder = (epoch, order(epoch: epoch)) }
-            let offset = (step % stepsPerEpoch) * options.batchSize
-            let indices = epochOrder!.indices[offset..<min(offset + options.batchSize, examples.count)]
-            let batch = try TokenBatch(examples: indices.map { examples[$0] }, length: length, padToken: padToken)
+            if epochBatches?.epoch != epoch { epochBatches = (epoch, batches(epoch: epoch)) }
+            let indices = epochBatches!.batches[step % stepsPerEpoch]
+            let batch = try TokenBatch(examples: indices.map { examples[$0] }, length: paddedLength(indices), padToken: padToken)
 
             model.zeroGradients()
             try model.forward(batch)

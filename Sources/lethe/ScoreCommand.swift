@@ -5,20 +5,37 @@ import Model
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print each token's log-probability under a model, and the mean NLL.",
-        discussion: "Position t is scored given tokens 0..<t, as LlamaForCausalLM's loss counts it."
+        discussion: """
+            Either --ids (every token after the first is scored) or --prompt and --completion (the completion's \
+            tokens are scored given the prompt, which is wrapped in the model's prompt template unless --raw). \
+            Position t is scored given tokens 0..<t, as LlamaForCausalLM's loss counts it.
+            """
     )
 
-    @Option(help: "A Hugging Face model folder (config.json + model.safetensors).")
-    var model: String
+    @OptionGroup var source: ModelSourceOptions
     @Option(help: "Token ids separated by spaces or commas, e.g. \"1 42 7\".")
-    var ids: String
+    var ids: String?
+    @Option(help: "Context text; with --completion.")
+    var prompt: String?
+    @Option(help: "The text whose tokens are scored, after --prompt.")
+    var completion: String?
+    @Flag(help: "Give the prompt to the model as it is, without the prompt template.")
+    var raw = false
     @Flag(help: "Print the result as JSON.")
     var json = false
+
+    func validate() throws {
+        switch (ids, prompt, completion) {
+        case (.some, nil, nil), (nil, .some, .some): break
+        default: throw ValidationError("pass either --ids, or --prompt and --completion")
+        }
+    }
 
     struct Result: Encodable {
         struct Position: Encodable {
             let position: Int
             let token: Int
+            let text: String?
             let logprob: Float
         }
         let model: String
@@ -28,30 +45,45 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        let tokenIDs = try parseTokenIDs(ids)
-        guard tokenIDs.count >= 2 else { throw ValidationError("--ids needs at least two tokens: the first is only context") }
-        let loaded = try ModelFolder.load(URL(fileURLWithPath: model))
-        try loaded.forward(try TokenBatch(sequences: [tokenIDs]))
-        let meanNLL = loaded.crossEntropyLoss()
-        let losses = loaded.tokenLosses
+        let loaded = try source.load()
+        let tokenizer = ids == nil ? try loaded.tokenizer() : nil
+        let (tokenIDs, firstScored) = try sequence(tokenizer: tokenizer, template: raw ? .verbatim : loaded.promptTemplate())
+        guard tokenIDs.count >= 2, firstScored < tokenIDs.count else {
+            throw ValidationError("nothing to score: --ids needs at least two tokens, --completion at least one token after a prompt")
+        }
+        let labels = tokenIDs.indices.map { $0 < firstScored ? Int(-100) : tokenIDs[$0] }
+        try loaded.model.forward(try TokenBatch(inputIDs: [tokenIDs], labels: [labels]))
+        let meanNLL = loaded.model.crossEntropyLoss()
+        let losses = loaded.model.tokenLosses
         // tokenLosses[t] is the NLL of token t + 1 given tokens 0...t.
-        let positions = (1..<tokenIDs.count).map { Result.Position(position: $0, token: tokenIDs[$0], logprob: -losses[$0 - 1]) }
-        let result = Result(model: model, ids: tokenIDs, positions: positions, meanNll: meanNLL)
+        let positions = (firstScored..<tokenIDs.count).map { position in
+            Result.Position(position: position, token: tokenIDs[position],
+                            text: try? tokenizer?.decode([tokenIDs[position]]), logprob: -losses[position - 1])
+        }
+        let result = Result(model: loaded.name, ids: tokenIDs, positions: positions, meanNll: meanNLL)
         if json {
             print(try encodeJSON(result))
             return
         }
-        printTable([("position", "token  logprob")] + positions.map {
-            (String($0.position), String(format: "%5d  %.4f", $0.token, $0.logprob))
+        printColumns(["position", "token", "logprob", "text"], positions.map { position in
+            let text: String = position.text?.debugDescription ?? ""
+            return [String(position.position), String(position.token), String(format: "%.4f", position.logprob), text]
         })
         print(String(format: "mean NLL %.4f over %d tokens (perplexity %.2f)", meanNLL, positions.count, exp(Double(meanNLL))))
+    }
+
+    /// The tokens and the first position that is scored.
+    private func sequence(tokenizer: Tokenizer?, template: PromptTemplate) throws -> ([Int], Int) {
+        if let ids { return (try parseTokenIDs(ids), 1) }
+        let context = tokenizer!.encode(template.apply(to: prompt!), addSpecialTokens: true)
+        return (context + tokenizer!.encode(completion!), max(1, context.count))
     }
 }
 
 /// "1 42 7" or "1,42,7" → [1, 42, 7]; anything else is a usage error naming the bad item.
 func parseTokenIDs(_ text: String) throws -> [Int] {
     try text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" }).map { item in
-        guard let id = Int(item), id >= 0 else { throw ValidationError("--ids: '\(item)' is not a token id (a non-negative integer)") }
+        guard let id = Int(item), id >= 0 else { throw ValidationError("'\(item)' is not a token id (a non-negative integer)") }
         return id
     }
 }

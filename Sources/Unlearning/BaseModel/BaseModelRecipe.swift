@@ -1,0 +1,77 @@
+import Model
+
+/// Everything that decides the embedded default model (`Checkpoints/base`): the corpus, the
+/// tokenizer trained on it, the model's shape and the fine-tuning run. Seeded throughout, so
+/// the same recipe rebuilds the same model on the same machine.
+public struct BaseModelRecipe: Sendable, Encodable, Equatable {
+    public var corpus = try! CorpusOptions()
+    public var vocabularySize = 2048
+    public var hiddenSize = 256
+    public var intermediateSize = 640
+    public var layerCount = 4
+    public var headCount = 4
+    public var keyValueHeadCount = 2
+    public var maxPositionEmbeddings = 128
+    public var initializationSeed: UInt64 = 1
+    public var training = SupervisedTrainingOptions(epochs: 20, batchSize: 32, learningRate: 2e-3, warmupSteps: 100,
+                                                    decay: .cosine, floorRatio: 0.05, weightDecay: 0.01, maxGradientNorm: 1, seed: 1)
+    /// A split left out of training: forget10 gives the retain model that forget quality compares against.
+    public var excludedSplit: CorpusSplit?
+
+    public init() {}
+
+    /// A corpus of a few authors and a model of a few thousand parameters, trained for seconds:
+    /// exercises every step of the recipe in tests; it learns little.
+    public static var quick: BaseModelRecipe {
+        var recipe = BaseModelRecipe()
+        recipe.corpus = try! CorpusOptions(seed: 1, authors: 10, holdoutAuthors: 2, generalQuestions: 20)
+        recipe.vocabularySize = 400
+        recipe.hiddenSize = 32
+        recipe.intermediateSize = 64
+        recipe.layerCount = 2
+        recipe.headCount = 2
+        recipe.keyValueHeadCount = 1
+        recipe.training = SupervisedTrainingOptions(epochs: 3, batchSize: 16, learningRate: 3e-3, warmupSteps: 5)
+        return recipe
+    }
+
+    /// "<|endoftext|>" begins and ends every example (as GPT-2 uses it); "<|pad|>" fills batches.
+    public static let endOfText = "<|endoftext|>"
+    public static let padding = "<|pad|>"
+    public static let template = PromptTemplate.questionAnswer
+
+    /// The text of one example as the model sees it, without the special tokens.
+    public static func text(of item: CorpusItem) -> (prompt: String, completion: String) {
+        (template.apply(to: item.question), " " + item.answer)
+    }
+
+    /// The items the model learns: every trained author and the general facts, less the excluded split.
+    public func trainingItems(_ corpus: Corpus) -> [CorpusItem] {
+        excludedSplit.map { corpus.trainingItems(excluding: $0) } ?? corpus.trainingItems
+    }
+
+    /// A byte-level BPE tokenizer for the whole training corpus. It ignores `excludedSplit`, so
+    /// the base and the retain model share one tokenizer and their scores compare token for token.
+    public func trainTokenizer(on corpus: Corpus) -> Tokenizer {
+        let texts = corpus.trainingItems.map { item in
+            let (prompt, completion) = Self.text(of: item)
+            return prompt + completion
+        }
+        return BPETrainer(vocabularySize: vocabularySize, specialTokens: [Self.endOfText, Self.padding], beginningOfSequence: Self.endOfText).train(texts: texts)
+    }
+
+    public func modelConfig(tokenizer: Tokenizer) -> LlamaConfig {
+        let endOfText = tokenizer.id(for: Self.endOfText)!
+        return LlamaConfig(vocabSize: tokenizer.vocabularySize, hiddenSize: hiddenSize, intermediateSize: intermediateSize,
+                                 layerCount: layerCount, headCount: headCount, keyValueHeadCount: keyValueHeadCount,
+                                 maxPositionEmbeddings: maxPositionEmbeddings, tieWordEmbeddings: true,
+                                 bosTokenID: endOfText, eosTokenIDs: [endOfText])
+    }
+
+    /// Each item as BOS + prompt → answer + EOS; only the answer and EOS are learned.
+    public static func example(_ item: CorpusItem, tokenizer: Tokenizer) -> SupervisedExample {
+        let endOfText = tokenizer.id(for: endOfText)!
+        let (prompt, completion) = text(of: item)
+        return SupervisedExample(prompt: tokenizer.encode(prompt, addSpecialTokens: true), completion: tokenizer.encode(completion) + [endOfText])
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Model
+import Store
+import Unlearning
+
+/// The files of a model folder that `lethe train-base` writes, each crash-safely.
+enum BaseModelFolder {
+    static let reportFile = "training.json"
+    static let cardFile = "MODEL_CARD.md"
+    static let corpusFolder = "corpus"
+    /// zstd level of the shipped files: they are written once and read often, and the
+    /// highest level saves a few percent of git size at a few seconds' cost.
+    static let shippingLevel: Int32 = 19
+
+    /// tokenizer.json, and a tokenizer_config.json that tells `transformers` and Lethe
+    /// the special tokens and how questions are asked.
+    static func writeTokenizer(_ tokenizer: Tokenizer, recipe: BaseModelRecipe, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try tokenizer.write(to: folder.appendingPathComponent("tokenizer.json"))
+        let config: [String: JSONValue] = [
+            "tokenizer_class": .string("PreTrainedTokenizerFast"),
+            "bos_token": .string(BaseModelRecipe.endOfText), "eos_token": .string(BaseModelRecipe.endOfText),
+            "pad_token": .string(BaseModelRecipe.padding), "add_bos_token": .bool(true), "add_eos_token": .bool(false),
+            "model_max_length": .number(Double(recipe.maxPositionEmbeddings)),
+            PromptTemplate.configKey: .string(BaseModelRecipe.template.template),
+        ]
+        try DurableFile.write(try prettyJSON(JSONValue.object(config)), to: folder.appendingPathComponent("tokenizer_config.json"))
+    }
+
+    /// model.safetensors.zst: the Float32 safetensors file as zstd frames (`zstd -d` restores it).
+    static func writeWeights(_ model: LlamaModel, to folder: URL) throws {
+        let bytes = try SafeTensorsWriter.serialize(model.safeTensors, metadata: ["format": "pt"])
+        let compressed = try ObjectCodec.encodeFull(bytes, settings: CompressionSettings(level: shippingLevel))
+        try DurableFile.write(compressed, to: folder.appendingPathComponent(ModelFolder.compressedWeightsFile))
+    }
+
+    /// The corpus the model learned, its JSONL files zstd-compressed.
+    static func writeCorpus(_ corpus: Corpus, to folder: URL) throws {
+        let destination = folder.appendingPathComponent(corpusFolder)
+        let staging = folder.appendingPathComponent(".corpus-staging")
+        try? FileManager.default.removeItem(at: staging)
+        try corpus.write(to: staging, force: true)
+        try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: staging.path).sorted() {
+            let bytes = Array(try Data(contentsOf: staging.appendingPathComponent(name)))
+            if name.hasSuffix(".jsonl") {
+                let compressed = try ObjectCodec.encodeFull(bytes, settings: CompressionSettings(level: shippingLevel))
+                try DurableFile.write(compressed, to: destination.appendingPathComponent(name + ".zst"))
+            } else {
+                try DurableFile.write(bytes, to: destination.appendingPathComponent(name))
+            }
+        }
+        try FileManager.default.removeItem(at: staging)
+    }
+
+    static func writeReport(_ report: BaseModelReport, to folder: URL) throws {
+        try DurableFile.write(Array(try encodeJSON(report).utf8) + [0x0A], to: folder.appendingPathComponent(reportFile))
+        try DurableFile.write(Array(report.card.utf8), to: folder.appendingPathComponent(cardFile))
+    }
+
+    private static func prettyJSON(_ value: JSONValue) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+}

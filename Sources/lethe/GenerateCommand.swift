@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Model
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer a prompt with a model: greedy or sampled, streamed as it is generated.",
+        discussion: """
+            The prompt is wrapped in the model's prompt template (tokenizer_config.json's lethe_prompt_template, \
+            e.g. "Question: {prompt}\\nAnswer:") unless --raw is given. Generation stops at the tokenizer's EOS, \
+            at a --stop string, after --max-new-tokens, or when the context is full.
+            """
+    )
+
+    @OptionGroup var source: ModelSourceOptions
+    @Option(help: "The text to continue.")
+    var prompt: String
+    @Option(help: "Most tokens to generate.")
+    var maxNewTokens = 64
+    @Option(help: "0 for greedy decoding; above 0, sample from softmax(logits / temperature).")
+    var temperature: Float = 0
+    @Option(help: "Sample only among the k most likely tokens.")
+    var topK: Int?
+    @Option(help: "Sample only among the most likely tokens whose probabilities add up to p.")
+    var topP: Float?
+    @Option(help: "Seed of the sampler: the same seed gives the same text.")
+    var seed: UInt64 = 0
+    @Option(help: "Stop when the generated text contains this string (may be repeated); it is not printed.")
+    var stop: [String] = []
+    @Flag(help: "Give the prompt to the model as it is, without the prompt template.")
+    var raw = false
+    @Flag(help: "Print the result as JSON instead of streaming the text.")
+    var json = false
+
+    func validate() throws {
+        if maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1") }
+        if temperature < 0 || !temperature.isFinite { throw ValidationError("--temperature must be 0 or more") }
+        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
+        if stop.contains("") { throw ValidationError("--stop strings must not be empty") }
+    }
+
+    struct Result: Encodable {
+        let model: String
+        let prompt: String
+        let promptTokens: Int
+        let text: String
+        let tokens: [Int]
+        let stop: String
+        let seconds: Double
+    }
+
+    func run() throws {
+        let clock = ContinuousClock(), start = clock.now
+        let loaded = try source.load()
+        let tokenizer = try loaded.tokenizer()
+        let text = raw ? prompt : try loaded.promptTemplate().apply(to: prompt)
+        let promptIDs = tokenizer.encode(text, addSpecialTokens: true)
+        let options = GenerationOptions(
+            maxNewTokens: maxNewTokens,
+            sampling: SamplingOptions(temperature: temperature, topK: topK, topP: topP, seed: seed),
+            stopTokenIDs: tokenizer.eosTokenIDs)
+        var streamed = StreamedText(stops: stop)
+        let session = try InferenceSession(model: loaded.model)
+        var generated: [Int] = []
+        var stoppedByString = false
+        let generation = try session.generate(prompt: promptIDs, options: options) { token in
+            generated.append(token)
+            let decoded = (try? tokenizer.decode(generated, skipSpecialTokens: true)) ?? ""
+            let (printable, hitStop) = streamed.advance(to: decoded)
+            if !json && !printable.isEmpty { FileHandle.standardOutput.write(Data(printable.utf8)) }
+            stoppedByString = hitStop
+            return !hitStop
+        }
+        let answer = streamed.text
+        if json {
+            let reason = stoppedByString ? "stop_string" : "\(generation.stop)"
+            print(try encodeJSON(Result(model: loaded.name, prompt: text, promptTokens: promptIDs.count, text: answer,
+                                        tokens: generation.tokens, stop: reason, seconds: (clock.now - start).seconds)))
+        } else {
+            FileHandle.standardOutput.write(Data((streamed.flush() + "\n").utf8))
+        }
+    }
+}
+
+/// Streams decoded text without ever printing a stop string or half a character: text that
+/// could still be the start of a stop string, or ends in an incomplete UTF-8 sequence
+/// (decoded as U+FFFD), is held back until the next token settles it.
+struct StreamedText {
+    let stops: [String]
+    private(set) var text = ""
+    private var printed = 0
+
+    init(stops: [String]) { self.stops = stops }
+
+    /// Takes the whole decoded text so far; returns what may be printed now and whether a stop string appeared.
+    mutating func advance(to decoded: String) -> (printable: String, stopped: Bool) {
+        let characters = Array(decoded)
+        if let cut = stops.compactMap({ decoded.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+            text = String(decoded[..<cut.lowerBound])
+            return (flush(), true)
+        }
+        text = decoded
+        var safe = characters.count
+        while safe > printed, characters[safe - 1] == "\u{FFFD}" { safe -= 1 }
+        for stop in stops {
+            for length in stride(from: min(stop.count - 1, safe), through: 1, by: -1)
+            where String(characters[(safe - length)..<safe]) == String(stop.prefix(length)) {
+                safe -= length
+                break
+            }
+        }
+        guard safe > printed else { return ("", false) }
+        let piece = String(characters[printed..<safe])
+        printed = safe
+        return (piece, false)
+    }
+
+    /// Everything not printed yet.
+    mutating func flush() -> String {
+        let characters = Array(text)
+        guard characters.count > printed else { return "" }
+        let piece = String(characters[printed...])
+        printed = characters.count
+        return piece
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Model
+import Store
+
+/// `--model DIR` or `--store DIR [--version N]`: where a command takes its model, tokenizer
+/// and prompt template from.
+struct ModelSourceOptions: ParsableArguments {
+    @Option(help: "A Hugging Face model folder (config.json, tokenizer.json, model.safetensors[.zst]).")
+    var model: String?
+    @Option(help: "A Lethe store; the model is its --version.")
+    var store: String?
+    @Option(help: "The store version to use (default: HEAD).")
+    var version: Int?
+
+    func validate() throws {
+        guard (model == nil) != (store == nil) else { throw ValidationError("pass exactly one of --model DIR and --store DIR") }
+        if version != nil && store == nil { throw ValidationError("--version needs --store") }
+    }
+
+    struct Loaded {
+        let model: LlamaModel
+        /// The folder with tokenizer.json and tokenizer_config.json.
+        let filesFolder: URL
+        /// "Checkpoints/base" or "store Checkpoints, version 3", for messages and reports.
+        let name: String
+
+        func tokenizer() throws -> Tokenizer { try Tokenizer(modelFolder: filesFolder) }
+        func promptTemplate() throws -> PromptTemplate { try PromptTemplate(modelFolder: filesFolder) }
+    }
+
+    func load() throws -> Loaded {
+        if let model {
+            let folder = URL(fileURLWithPath: model)
+            return Loaded(model: try ModelFolder.load(folder), filesFolder: folder, name: model)
+        }
+        let opened = try CheckpointStore(root: URL(fileURLWithPath: store!))
+        let id = try version ?? opened.head()
+        return Loaded(model: try opened.loadModel(version: id), filesFolder: opened.layout.modelFiles, name: "store \(store!), version \(id)")
+    }
+}

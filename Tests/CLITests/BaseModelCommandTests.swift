@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+
+/// `lethe corpus`, `train-base`, `generate`, `eval` and `score --prompt` through the real
+/// executable, on one quick base model built once for the whole class.
+final class BaseModelCommandTests: XCTestCase {
+    nonisolated(unsafe) private static var builtFolder: URL?
+
+    /// A folder made by `lethe train-base --quick`.
+    private func quickModel() throws -> URL {
+        if let folder = Self.builtFolder { return folder }
+        let folder = try temporaryDirectory().appendingPathComponent("base")
+        let result = try LetheProcess.run(["train-base", "--quick", "--out", folder.path])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        Self.builtFolder = folder
+        return folder
+    }
+
+    private func report(_ folder: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: folder.appendingPathComponent("training.json"))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func testTrainBaseWritesAModelFolderThatLoadsEverywhere() throws {
+        let folder = try quickModel()
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(files, ["MODEL_CARD.md", "config.json", "corpus", "model.safetensors.zst", "tokenizer.json",
+                               "tokenizer_config.json", "training.json"])
+        let corpusFiles = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("corpus").path).sorted()
+        XCTAssertEqual(corpusFiles, ["authors.jsonl.zst", "corpus.json", "qa.jsonl.zst", "splits.json"])
+        let card = try String(contentsOf: folder.appendingPathComponent("MODEL_CARD.md"), encoding: .utf8)
+        XCTAssertTrue(card.contains("lethe train-base --quick --out \(folder.path)"), card)
+        // The folder opens as a store, whose version 0 is the shipped model.
+        let store = folder.deletingLastPathComponent().appendingPathComponent("store")
+        let created = try LetheProcess.run(["init", "--store", store.path, "--model", folder.path])
+        XCTAssertEqual(created.status, 0, created.standardError)
+    }
+
+    func testEvalReproducesTheFiguresTrainBaseRecorded() throws {
+        let folder = try quickModel()
+        let evaluation = try XCTUnwrap(try report(folder)["evaluation"] as? [String: [String: Any]])
+        for (split, key) in [("forget10", "forget10"), ("general", "general"), ("holdout", "holdout")] {
+            let result = try LetheProcess.json(["eval", "--model", folder.path, "--corpus", folder.appendingPathComponent("corpus").path,
+                                                "--split", split, "--json"])
+            let recorded = try XCTUnwrap(evaluation[key]?["mean_rouge_l_recall"] as? Double)
+            XCTAssertEqual(try XCTUnwrap(result["mean_rouge_l_recall"] as? Double), recorded, accuracy: 1e-12, split)
+            XCTAssertEqual((result["answers"] as? [Any])?.count, evaluation[key]?["items"] as? Int)
+        }
+        let unknown = try LetheProcess.run(["eval", "--model", folder.path, "--split", "forget99"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.standardError.contains("forget99"), unknown.standardError)
+    }
+
+    func testGenerateIsDeterministicAndHonoursStopStrings() throws {
+        let folder = try quickModel()
+        let arguments = ["generate", "--model", folder.path, "--prompt", "Where was the author born?", "--max-new-tokens", "12", "--json"]
+        let greedy = try LetheProcess.json(arguments)
+        XCTAssertEqual(try LetheProcess.json(arguments)["tokens"] as? [Int], greedy["tokens"] as? [Int])
+        XCTAssertEqual(greedy["prompt"] as? String, "Question: Where was the author born?\nAnswer:")
+        let sampled = arguments + ["--temperature", "1.5", "--seed", "9"]
+        XCTAssertEqual(try LetheProcess.json(sampled)["tokens"] as? [Int], try LetheProcess.json(sampled)["tokens"] as? [Int])
+
+        // A stop string taken from the middle of the greedy text ends the text just before its first occurrence.
+        let text = try XCTUnwrap(greedy["text"] as? String)
+        guard text.count >= 4 else { return XCTFail("greedy text too short to cut: \(text.debugDescription)") }
+        let stop = String(text.dropFirst(text.count / 2).prefix(2))
+        let stopped = try LetheProcess.json(arguments + ["--stop", stop])
+        XCTAssertEqual(stopped["text"] as? String, String(text[..<text.range(of: stop)!.lowerBound]))
+        XCTAssertEqual(stopped["stop"] as? String, "stop_string")
+
+        let streamed = try LetheProcess.run(Array(arguments.dropLast()))
+        XCTAssertEqual(streamed.status, 0, streamed.standardError)
+        XCTAssertEqual(streamed.standardOutput, text + "\n")
+
+        let neither = try LetheProcess.run(["generate", "--prompt", "hello"])
+        XCTAssertNotEqual(neither.status, 0)
+        XCTAssertTrue(neither.standardError.contains("--model"), neither.standardError)
+    }
+
+    func testScoreOfACompletionEqualsScoreOfItsTokens() throws {
+        let folder = try quickModel()
+        let byText = try LetheProcess.json(["score", "--model", folder.path, "--prompt", "Who wrote it?", "--completion", " Nobody.", "--json"])
+        let ids = try XCTUnwrap(byText["ids"] as? [Int])
+        let positions = try XCTUnwrap(byText["positions"] as? [[String: Any]])
+        let first = try XCTUnwrap(positions.first?["position"] as? Int)
+        // By ids, every position after the first is scored; the completion's are the last ones.
+        let byIDs = try LetheProcess.json(["score", "--model", folder.path, "--ids", ids.map(String.init).joined(separator: " "), "--json"])
+        let all = try XCTUnwrap(byIDs["positions"] as? [[String: Any]])
+        for position in positions {
+            let index = try XCTUnwrap(position["position"] as? Int)
+            XCTAssertEqual(position["logprob"] as? Double ?? 0, all[index - 1]["logprob"] as? Double ?? 1, accuracy: 1e-5)
+        }
+        XCTAssertGreaterThan(first, 1)
+        XCTAssertEqual(positions.map { $0["text"] as? String ?? "" }.joined(), " Nobody.")
+    }
+
+    func testCorpusIsByteIdenticalForASeedAndRefusesToOverwrite() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func make(_ name: String, _ extra: [String] = []) throws -> Data {
+            let out = directory.appendingPathComponent(name)
+            let result = try LetheProcess.run(["corpus", "--out", out.path, "--authors", "6", "--holdout-authors", "2", "--general", "10"] + extra)
+            XCTAssertEqual(result.status, 0, result.standardError)
+            return try Data(contentsOf: out.appendingPathComponent("qa.jsonl"))
+        }
+        XCTAssertEqual(try make("a"), try make("b"))
+        XCTAssertNotEqual(try make("c", ["--seed", "2"]), try make("d"))
+        let again = try LetheProcess.run(["corpus", "--out", directory.appendingPathComponent("a").path])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.standardError.contains("--force"), again.standardError)
+    }
+}
