@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Model
 import Store
 import Unlearning
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Lethe's speed.",
-        subcommands: [BenchTrain.self, BenchStore.self]
+        subcommands: [BenchTrain.self, BenchGenerate.self, BenchStore.self]
     )
 }
 
@@ -62,6 +63,57 @@ struct BenchTrain: ParsableCommand {
 }
 
 extension TrainingBenchmark.Shape: ExpressibleByArgument {}
+
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Time prefill, decoding and sampling on random prompts.",
+        discussion: {
+            let c = GenerationBenchmark.defaultShape
+            return "Without --model, randomly initialised weights: vocabulary \(c.vocabSize), hidden \(c.hiddenSize), "
+                + "intermediate \(c.intermediateSize), \(c.layerCount) layers, \(c.headCount) heads, "
+                + "\(c.keyValueHeadCount) key/value heads. Each figure is the median of several repetitions."
+        }()
+    )
+
+    @Option(help: "A Hugging Face model folder to time instead of the random model (e.g. Checkpoints/base).")
+    var model: String?
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+    @Flag(help: "A tiny model (unless --model) and few, short repetitions (seconds), for tests.")
+    var quick = false
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { Parallelism.setThreadCount(threads) }
+        let benchmark = GenerationBenchmark(modelFolder: model.map { URL(fileURLWithPath: $0) }, quick: quick)
+        let result = try benchmark.run { done, total in
+            if !json { FileHandle.standardError.write(Data("\rrepetition \(done)/\(total)".utf8)) }
+        }
+        if json { return print(try encodeJSON(result)) }
+        FileHandle.standardError.write(Data("\n".utf8))
+        let decodeEnd = { (prompt: Int) in prompt + result.decodedTokens }
+        let sampling = GenerationBenchmark.sampling
+        let rows: [(String, String)] = [
+            ("model", "\(result.model) (\(result.parameters.formatted()) parameters)"),
+            ("threads", "\(result.threads), OpenBLAS \(result.blasCore) kernels, median of \(result.repetitions)"),
+            ("prefill \(result.shortPromptTokens) tokens", String(format: "%.2f ms", result.prefillShortMs)),
+            ("prefill \(result.longPromptTokens) tokens", String(format: "%.2f ms", result.prefillLongMs)),
+            ("decode, context \(result.shortPromptTokens)–\(decodeEnd(result.shortPromptTokens))",
+             String(format: "%.3f ms/token", result.decodeShortMsPerToken)),
+            ("decode, context \(result.longPromptTokens)–\(decodeEnd(result.longPromptTokens))",
+             String(format: "%.3f ms/token", result.decodeLongMsPerToken)),
+            ("sampling", String(format: "%+.4f ms/token over greedy (T %g, top-k %d, top-p %g)", result.samplingExtraMsPerToken,
+                                Double(sampling.temperature), sampling.topK ?? 0, Double(sampling.topP ?? 1))),
+        ]
+        printTable(rows)
+    }
+}
 
 struct BenchStore: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -132,7 +132,7 @@ enum TokenizerWriter {
         case .null: text += "null"
         case .bool(let flag): text += flag ? "true" : "false"
         case .number(let literal): text += literal
-        case .string(let string): appendString(string, to: &text)
+        case .string(let string): JSONStringLiteral.append(string, to: &text)
         case .array(let elements):
             guard !elements.isEmpty else { return text += "[]" }
             text += "[\n"
@@ -147,32 +147,12 @@ enum TokenizerWriter {
             text += "{\n"
             for (index, member) in members.enumerated() {
                 text += inner
-                appendString(member.key, to: &text)
+                JSONStringLiteral.append(member.key, to: &text)
                 text += ": "
                 write(member.value, indentation: inner, to: &text)
                 text += index == members.count - 1 ? "\n" : ",\n"
             }
             text += indentation + "}"
         }
-    }
-
-    /// A JSON string literal escaped as serde_json escapes: quote, backslash and control
-    /// characters, nothing else.
-    private static func appendString(_ string: String, to text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "\u{08}": text += "\\b"
-            case "\u{0C}": text += "\\f"
-            case "\u{00}"..."\u{1F}": text += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }

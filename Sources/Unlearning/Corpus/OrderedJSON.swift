@@ -1,3 +1,5 @@
+import Model
+
 /// JSON written by Lethe itself, with object keys in the order given, so that corpus files
 /// read in a sensible order (`id` first) and are byte-identical on every platform:
 /// Foundation's `JSONEncoder` promises neither a key order nor how it escapes text.
@@ -15,34 +17,15 @@ enum OrderedJSON: Sendable {
         case .null: "null"
         case .integer(let value): String(value)
         case .unsigned(let value): String(value)
-        case .string(let value): Self.quoted(value)
+        case .string(let value): JSONStringLiteral.quoted(value)
         case .array(let elements): "[" + elements.map(\.compact).joined(separator: ",") + "]"
-        case .object(let members): "{" + members.map { Self.quoted($0.0) + ":" + $0.1.compact }.joined(separator: ",") + "}"
+        case .object(let members): "{" + members.map { JSONStringLiteral.quoted($0.0) + ":" + $0.1.compact }.joined(separator: ",") + "}"
         }
     }
 
     /// A whole `.json` file: an object's members one per line, each value compact.
     var document: String {
         guard case .object(let members) = self, !members.isEmpty else { return compact + "\n" }
-        return "{\n" + members.map { "  " + Self.quoted($0.0) + ": " + $0.1.compact }.joined(separator: ",\n") + "\n}\n"
-    }
-
-    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
-    private static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        return "{\n" + members.map { "  " + JSONStringLiteral.quoted($0.0) + ": " + $0.1.compact }.joined(separator: ",\n") + "\n}\n"
     }
 }
