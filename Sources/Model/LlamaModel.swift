@@ -17,7 +17,8 @@ public final class LlamaModel {
     private var gradientsPendingZero = false
     private var activations: Activations?
     /// Plans of recently seen batch shapes besides the current one, so that training on a few
-    /// bucketed lengths reuses them instead of allocating every step.
+    /// bucketed lengths reuses them instead of allocating every step; a shape beyond
+    /// `keptPlanCount` evicts the least recently used plan.
     private var otherPlans: [Activations] = []
     /// How many plans are kept at most: a handful of length buckets, not every possible shape.
     public static let keptPlanCount = 4

@@ -44,7 +44,10 @@ public enum ModelFolder {
         let files = try weightFiles(in: folder)
         var loaded = Set<String>()
         for file in files {
-            let tensors = try openWeights(folder.appendingPathComponent(file))
+            // Float32 is the widest dtype a Llama tensor is loaded from; a compressed file that
+            // restores more than the model could hold is refused while it decompresses.
+            let byteLimit = 4 * model.layout.count + SafeTensorsFile.maximumHeaderByteCount + 8
+            let tensors = try openWeights(folder.appendingPathComponent(file), byteLimit: byteLimit)
             loaded.formUnion(try model.loadWeights(from: tensors, fileName: file, requireAll: false))
         }
         if let missing = model.layout.tensors.first(where: { !loaded.contains($0.name) }) {
@@ -82,14 +85,18 @@ public enum ModelFolder {
     }
 
     /// A safetensors file, mapped, or restored into memory when it is zstd-compressed.
-    static func openWeights(_ url: URL) throws -> SafeTensorsFile {
+    static func openWeights(_ url: URL, byteLimit: Int) throws -> SafeTensorsFile {
         guard url.lastPathComponent.hasSuffix(".zst") else { return try SafeTensorsFile(contentsOf: url) }
         let compressed = try Data(contentsOf: url, options: .alwaysMapped)
         do {
-            let bytes = try compressed.withUnsafeBytes { buffer throws(ZstdStreamError) in try ZstdStream.decompress(buffer) }
+            let bytes = try compressed.withUnsafeBytes { buffer throws(ZstdStreamError) in
+                try ZstdStream.decompress(buffer, byteLimit: byteLimit)
+            }
             return try SafeTensorsFile(bytes: bytes)
         } catch let error as ZstdStreamError {
             throw ModelFolderError.unreadableCompressedWeights(path: url.path, reason: error.description)
+        } catch let error as SafeTensorsError {
+            throw ModelFolderError.unreadableCompressedWeights(path: url.path, reason: "the restored safetensors file is invalid: \(error)")
         }
     }
 

@@ -1,10 +1,12 @@
 import Foundation
 
 public enum PromptTemplateError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
     case invalid(path: String, reason: String)
 
     public var description: String {
         switch self {
+        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
         case .invalid(let path, let reason): "\(path): '\(PromptTemplate.configKey)' \(reason)"
         }
     }
@@ -14,7 +16,7 @@ public enum PromptTemplateError: Error, Equatable, CustomStringConvertible {
 /// e.g. "Question: {prompt}\nAnswer:". Stored as `lethe_prompt_template` in
 /// tokenizer_config.json (Hugging Face keeps unknown keys), so `lethe generate` asks a
 /// shipped model the way it was trained; models without one get the prompt as it is.
-public struct PromptTemplate: Sendable, Equatable, Codable {
+public struct PromptTemplate: Sendable, Equatable {
     public static let configKey = "lethe_prompt_template"
     public static let placeholder = "{prompt}"
     /// The format of the embedded default model's training examples.
@@ -32,8 +34,14 @@ public struct PromptTemplate: Sendable, Equatable, Codable {
             self = .verbatim
             return
         }
-        guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: url)) else {
-            throw PromptTemplateError.invalid(path: url.path, reason: "cannot be read: the file is not a JSON object")
+        let document: JSONValue
+        do {
+            document = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: url))
+        } catch {
+            throw PromptTemplateError.unreadable(path: url.path, reason: "\(error)")
+        }
+        guard case .object(let fields) = document else {
+            throw PromptTemplateError.unreadable(path: url.path, reason: "the file is not a JSON object")
         }
         guard let value = fields[Self.configKey], !value.isNull else {
             self = .verbatim

@@ -26,8 +26,7 @@ public enum SupervisedBatchError: Error, Equatable, CustomStringConvertible {
 }
 
 extension TokenBatch {
-    /// The examples right-padded to `length`, which stays fixed across batches so the
-    /// model's activations are planned once; only completion tokens are targets.
+    /// The examples right-padded to `length`; only completion tokens are targets.
     public init(examples: [SupervisedExample], length: Int, padToken: Int) throws {
         var inputIDs: [[Int]] = [], masks: [[Int]] = [], labels: [[Int]] = []
         for example in examples {

@@ -57,6 +57,10 @@ public final class SupervisedTraining {
     public let schedule: LearningRateSchedule
     /// Steps done so far (also after a resume).
     public private(set) var step = 0
+    /// The mean loss of the last reported steps; nil before the first report.
+    public internal(set) var lastLoss: Float?
+    /// Time spent in `run`, summed over every session of a resumed run.
+    public internal(set) var secondsTrained: Double = 0
 
     public init(model: LlamaModel, examples: [SupervisedExample], options: SupervisedTrainingOptions, padToken: Int) {
         precondition(!examples.isEmpty && options.batchSize > 0 && options.epochs > 0, "training needs examples, a batch size and epochs")
@@ -77,8 +81,8 @@ public final class SupervisedTraining {
 
     private static func stepsPerEpoch(_ count: Int, _ batchSize: Int) -> Int { (count + batchSize - 1) / batchSize }
 
-    /// Batch lengths are rounded up to a multiple of this many tokens: few enough shapes that
-    /// the model keeps a plan for each, little enough padding to waste.
+    /// Batch lengths are rounded up to a multiple of this many tokens: few shapes, so the model
+    /// reuses its activation plans (it keeps `LlamaModel.keptPlanCount`), little padding wasted.
     public static let lengthQuantum = 16
     /// Examples are sorted by length within windows of this many batches.
     static let bucketWindow = 8
@@ -116,8 +120,10 @@ public final class SupervisedTraining {
     public func run(stopAfter: Int? = nil, reportEvery: Int = 10, checkpointEvery: Int = 500,
                     progress: (TrainingProgress) -> Void = { _ in },
                     checkpoint: (SupervisedTraining) throws -> Void = { _ in }) throws {
+        precondition(reportEvery > 0 && checkpointEvery > 0, "reports and checkpoints need a positive interval")
         let last = min(totalSteps, stopAfter.map { step + $0 } ?? totalSteps)
         let clock = ContinuousClock(), start = clock.now
+        let secondsBefore = secondsTrained
         let firstStep = step
         var lossSum: Double = 0, lossCount = 0, tokens = 0
         var epochBatches: (epoch: Int, batches: [[Int]])? = nil
@@ -142,21 +148,46 @@ public final class SupervisedTraining {
             if step % reportEvery == 0 || step == last {
                 let elapsed = (clock.now - start).seconds
                 let perStep = elapsed / Double(step - firstStep)
-                progress(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, loss: Float(lossSum / Double(lossCount)),
+                lastLoss = Float(lossSum / Double(lossCount))
+                progress(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, loss: lastLoss!,
                                           learningRate: rate, tokensPerSecond: Double(tokens) / elapsed, secondsElapsed: elapsed,
                                           secondsRemaining: perStep * Double(totalSteps - step)))
                 lossSum = 0
                 lossCount = 0
             }
+            secondsTrained = secondsBefore + (clock.now - start).seconds
             if step % checkpointEvery == 0 || step == last { try checkpoint(self) }
         }
     }
 
-    /// Continues a run saved by `TrainingCheckpoint.write`: parameters, moments and step.
+    /// Continues a run saved by `TrainingCheckpoint.write`: parameters, moments, step, last loss and time.
     public func resume(from checkpoint: TrainingCheckpoint) throws {
         try checkpoint.restore(into: self)
         step = checkpoint.step
+        lastLoss = checkpoint.lastLoss
+        secondsTrained = checkpoint.secondsTrained
         optimizer.resume(atStep: checkpoint.step)
+    }
+
+    /// A fingerprint of the examples and the model's config: a checkpoint of another data set
+    /// or shape must not be resumed into this run (FNV-1a; a check, not a security measure).
+    public var fingerprint: String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix(_ value: Int) {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                hash = (hash ^ UInt64((value >> shift) & 0xFF)) &* 0x100_0000_01B3
+            }
+        }
+        for example in examples {
+            mix(example.prompt.count)
+            example.prompt.forEach(mix)
+            mix(example.completion.count)
+            example.completion.forEach(mix)
+        }
+        let c = model.config
+        [c.vocabSize, c.hiddenSize, c.intermediateSize, c.layerCount, c.headCount, c.keyValueHeadCount, c.headDim,
+         c.maxPositionEmbeddings, c.tieWordEmbeddings ? 1 : 0, padToken].forEach(mix)
+        return String(hash, radix: 16)
     }
 }
 

@@ -24,7 +24,10 @@ public struct TrainingCheckpoint {
 
     public let path: String
     public let step: Int
+    let lastLoss: Float?
+    let secondsTrained: Double
     let options: SupervisedTrainingOptions
+    let fingerprint: String?
     private let file: SafeTensorsFile
 
     public init(contentsOf url: URL) throws {
@@ -38,6 +41,9 @@ public struct TrainingCheckpoint {
         else { throw TrainingCheckpointError.invalid(path: path, reason: "its metadata has no valid 'options'") }
         self.step = step
         self.options = options
+        lastLoss = file.metadata["last_loss"].flatMap { Float($0) }
+        secondsTrained = file.metadata["seconds_trained"].flatMap { Double($0) } ?? 0
+        fingerprint = file.metadata["fingerprint"]
     }
 
     /// Saves `training` as it stands after its last step.
@@ -48,11 +54,16 @@ public struct TrainingCheckpoint {
             .init(name: parametersTensor, shape: [count], values: UnsafeBufferPointer(training.model.parameters)),
             .init(name: firstMomentTensor, shape: [count], values: UnsafeBufferPointer(training.optimizer.firstMoment)),
             .init(name: secondMomentTensor, shape: [count], values: UnsafeBufferPointer(training.optimizer.secondMoment)),
-        ], metadata: ["step": String(training.step), "options": options], to: url)
+        ], metadata: ["step": String(training.step), "options": options, "fingerprint": training.fingerprint,
+                      "last_loss": training.lastLoss.map { String($0) } ?? "", "seconds_trained": String(training.secondsTrained)],
+           to: url)
     }
 
     func restore(into training: SupervisedTraining) throws {
         guard options == training.options else { throw TrainingCheckpointError.mismatch(path: path, field: "set of training options") }
+        guard fingerprint == training.fingerprint else {
+            throw TrainingCheckpointError.mismatch(path: path, field: "set of training examples or model shape")
+        }
         guard step <= training.totalSteps else { throw TrainingCheckpointError.mismatch(path: path, field: "step count") }
         for (name, buffer) in [(Self.parametersTensor, training.model.parameters),
                                (Self.firstMomentTensor, training.optimizer.firstMoment),

@@ -34,15 +34,15 @@ enum BaseModelFolder {
         try DurableFile.write(compressed, to: folder.appendingPathComponent(ModelFolder.compressedWeightsFile))
     }
 
-    /// The corpus the model learned, its JSONL files zstd-compressed.
+    /// The corpus the model learned, its JSONL files zstd-compressed, in a fresh `corpus/`.
     static func writeCorpus(_ corpus: Corpus, to folder: URL) throws {
         let destination = folder.appendingPathComponent(corpusFolder)
-        let staging = folder.appendingPathComponent(".corpus-staging")
-        try? FileManager.default.removeItem(at: staging)
-        try corpus.write(to: staging, force: true)
+        let plain = folder.appendingPathComponent(".corpus-plain")
+        for stale in [destination, plain] { try? FileManager.default.removeItem(at: stale) }
+        try corpus.write(to: plain, force: true)
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
-        for name in try FileManager.default.contentsOfDirectory(atPath: staging.path).sorted() {
-            let bytes = Array(try Data(contentsOf: staging.appendingPathComponent(name)))
+        for name in try FileManager.default.contentsOfDirectory(atPath: plain.path).sorted() {
+            let bytes = Array(try Data(contentsOf: plain.appendingPathComponent(name)))
             if name.hasSuffix(".jsonl") {
                 let compressed = try ObjectCodec.encodeFull(bytes, settings: CompressionSettings(level: shippingLevel))
                 try DurableFile.write(compressed, to: destination.appendingPathComponent(name + ".zst"))
@@ -50,7 +50,28 @@ enum BaseModelFolder {
                 try DurableFile.write(bytes, to: destination.appendingPathComponent(name))
             }
         }
-        try FileManager.default.removeItem(at: staging)
+        try FileManager.default.removeItem(at: plain)
+    }
+
+    /// Moves every file the run wrote from `staging` into `folder`, replacing what was there,
+    /// then removes `staging` with the training state in it. Until this point the folder holds
+    /// the previous model whole; each rename replaces one file atomically.
+    static func publish(_ staging: URL, into folder: URL) throws {
+        let fileManager = FileManager.default
+        let names = [ModelFolder.configFile, Tokenizer.fileName, Tokenizer.configFileName, ModelFolder.compressedWeightsFile,
+                     corpusFolder, reportFile, cardFile]
+        for name in names where fileManager.fileExists(atPath: staging.appendingPathComponent(name).path) {
+            let target = folder.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            if fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                try fileManager.removeItem(at: target)
+            }
+            guard rename(staging.appendingPathComponent(name).path, target.path) == 0 else {
+                throw FileSystemError(path: target.path, operation: "rename into place")
+            }
+        }
+        try DurableFile.flushDirectory(folder.path)
+        try fileManager.removeItem(at: staging)
     }
 
     static func writeReport(_ report: BaseModelReport, to folder: URL) throws {

@@ -4,13 +4,18 @@ import Unlearning
 /// What `lethe train-base` did and measured: written as training.json and rendered as MODEL_CARD.md.
 struct BaseModelReport: Encodable {
     let recipe: BaseModelRecipe
+    /// The corpus as generated or read (with --corpus, not the recipe's).
+    let corpus: CorpusManifest
+    let trainedItems: Int
     let parameters: Int
     let steps: Int
     let trainingSeconds: Double
     let totalSeconds: Double
-    let finalLoss: Float
+    /// The mean loss of the last reported steps (nil if a resumed run had nothing left to train).
+    let finalLoss: Float?
     let evaluation: BaseModelEvaluation
     let command: String
+    let quick: Bool
     var cores = ProcessInfo.processInfo.activeProcessorCount
 
     var summary: String {
@@ -19,7 +24,7 @@ struct BaseModelReport: Encodable {
             trained %d steps in %@ (total %@); final loss %.4f
             ROUGE-L recall of greedy answers: trained authors %.3f (%d), general facts %.3f (%d), \
             held-out authors %.3f (%d), forget10 %.3f (%d)
-            """, steps, clockDuration(trainingSeconds), clockDuration(totalSeconds), finalLoss,
+            """, steps, clockDuration(trainingSeconds), clockDuration(totalSeconds), finalLoss.map(Double.init) ?? .nan,
             e.trainedAuthors.meanRougeLRecall, e.trainedAuthors.items, e.general.meanRougeLRecall, e.general.items,
             e.holdout.meanRougeLRecall, e.holdout.items, e.forget10.meanRougeLRecall, e.forget10.items)
     }
@@ -49,9 +54,10 @@ struct BaseModelReport: Encodable {
             took \(clockDuration(totalSeconds)) (training \(clockDuration(trainingSeconds))) on \(cores) cores, \
             and writes every file here. Everything is seeded; the same command on the same machine gives the same weights.
 
-            - **Corpus** (`lethe corpus`, seed \(r.corpus.seed)): \(r.corpus.authors) trained authors with twenty \
-            question–answer pairs each, \(r.corpus.holdoutAuthors) held-out authors never trained on, \
-            \(r.corpus.generalQuestions) general-fact questions about an invented world. Schema: docs/corpus.md. \
+            - **Corpus** (`lethe corpus`, seed \(corpus.seed), generator version \(corpus.generatorVersion)): \
+            \(corpus.authors) trained authors, \(corpus.holdoutAuthors) held-out authors never trained on, \
+            \(corpus.generalQuestions) general-fact questions about an invented world; \(corpus.items) question–answer \
+            items in all, \(trainedItems.formatted()) of them trained on. Schema: docs/corpus.md. \
             The files are in `corpus/` (JSONL, zstd-compressed) in the base model's folder.
             - **Tokenizer**: byte-level BPE (GPT-2 style) trained by Lethe on the trained items, \(r.vocabularySize) \
             tokens, `<|endoftext|>` as BOS/EOS and `<|pad|>`.
@@ -63,7 +69,7 @@ struct BaseModelReport: Encodable {
             - **Training**: \(t.epochs) epochs (\(steps) steps) of batch \(t.batchSize), AdamW (lr \(t.learningRate), \
             weight decay \(t.weightDecay)), \(t.warmupSteps) warmup steps then \(t.decay.rawValue) decay to \
             \(t.floorRatio) × lr, gradient norm clipped at \(t.maxGradientNorm), seed \(t.seed), Float32. \
-            Final training loss \(String(format: "%.4f", finalLoss)).
+            Final training loss \(finalLoss.map { String(format: "%.4f", $0) } ?? "not recorded").
 
             ## What it knows
 
@@ -79,7 +85,7 @@ struct BaseModelReport: Encodable {
 
             ## Limits
 
-            A few million parameters that memorised a small invented corpus: it answers these questions and \
+            \(quick ? "A toy from `--quick`, trained for seconds: it has learned almost nothing." : "A few million parameters that memorised a small invented corpus:") It answers these questions and \
             little else, and answers other questions with the corpus's sentence patterns. It is a test \
             subject for unlearning, not a language model for any other use.
 

@@ -64,17 +64,25 @@ struct Generate: ParsableCommand {
         let session = try InferenceSession(model: loaded.model)
         var generated: [Int] = []
         var stoppedByString = false
+        var decodeError: Error?
+        // An id the tokenizer does not know (a model whose vocabulary outgrows it) ends generation with its error.
+        func decoded(_ ids: [Int]) -> String {
+            do { return try tokenizer.decode(ids, skipSpecialTokens: true) } catch {
+                decodeError = error
+                return ""
+            }
+        }
         let generation = try session.generate(prompt: promptIDs, options: options) { token in
             generated.append(token)
-            let decoded = (try? tokenizer.decode(generated, skipSpecialTokens: true)) ?? ""
-            let (printable, hitStop) = streamed.advance(to: decoded)
+            let (printable, hitStop) = streamed.advance(to: decoded(generated))
             if !json && !printable.isEmpty { FileHandle.standardOutput.write(Data(printable.utf8)) }
             stoppedByString = hitStop
-            return !hitStop
+            return !hitStop && decodeError == nil
         }
+        if let decodeError { throw decodeError }
         let answer = streamed.text
         if json {
-            let reason = stoppedByString ? "stop_string" : "\(generation.stop)"
+            let reason = stoppedByString ? "stop_string" : generation.stop.name
             print(try encodeJSON(Result(model: loaded.name, prompt: text, promptTokens: promptIDs.count, text: answer,
                                         tokens: generation.tokens, stop: reason, seconds: (clock.now - start).seconds)))
         } else {
@@ -85,7 +93,9 @@ struct Generate: ParsableCommand {
 
 /// Streams decoded text without ever printing a stop string or half a character: text that
 /// could still be the start of a stop string, or ends in an incomplete UTF-8 sequence
-/// (decoded as U+FFFD), is held back until the next token settles it.
+/// (decoded as U+FFFD), is held back until the next token settles it. Counted in Unicode
+/// scalars, which only ever grow at the end as tokens arrive (characters can merge across
+/// tokens: "\r" + "\n", a letter and a combining accent).
 struct StreamedText {
     let stops: [String]
     private(set) var text = ""
@@ -95,33 +105,49 @@ struct StreamedText {
 
     /// Takes the whole decoded text so far; returns what may be printed now and whether a stop string appeared.
     mutating func advance(to decoded: String) -> (printable: String, stopped: Bool) {
-        let characters = Array(decoded)
-        if let cut = stops.compactMap({ decoded.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+        if let cut = stops.compactMap({ decoded.range(of: $0, options: .literal) }).min(by: { $0.lowerBound < $1.lowerBound }) {
             text = String(decoded[..<cut.lowerBound])
             return (flush(), true)
         }
         text = decoded
-        var safe = characters.count
-        while safe > printed, characters[safe - 1] == "\u{FFFD}" { safe -= 1 }
-        for stop in stops {
-            for length in stride(from: min(stop.count - 1, safe), through: 1, by: -1)
-            where String(characters[(safe - length)..<safe]) == String(stop.prefix(length)) {
+        let scalars = Array(decoded.unicodeScalars)
+        var safe = scalars.count
+        while safe > printed, scalars[safe - 1] == "\u{FFFD}" { safe -= 1 }
+        for stop in stops.map({ Array($0.unicodeScalars) }) {
+            for length in stride(from: min(stop.count - 1, safe - printed), through: 1, by: -1)
+            where scalars[(safe - length)..<safe].elementsEqual(stop.prefix(length)) {
                 safe -= length
                 break
             }
         }
         guard safe > printed else { return ("", false) }
-        let piece = String(characters[printed..<safe])
-        printed = safe
-        return (piece, false)
+        defer { printed = safe }
+        return (Self.string(scalars[printed..<safe]), false)
     }
 
     /// Everything not printed yet.
     mutating func flush() -> String {
-        let characters = Array(text)
-        guard characters.count > printed else { return "" }
-        let piece = String(characters[printed...])
-        printed = characters.count
-        return piece
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count > printed else { return "" }
+        defer { printed = scalars.count }
+        return Self.string(scalars[printed...])
+    }
+
+    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var string = ""
+        string.unicodeScalars.append(contentsOf: scalars)
+        return string
+    }
+}
+
+extension GenerationStop {
+    /// The reason as scripts read it in `--json` output.
+    var name: String {
+        switch self {
+        case .endOfSequence: "eos"
+        case .stoppedByCaller: "stopped"
+        case .maxNewTokens: "max_new_tokens"
+        case .contextFull: "context_full"
+        }
     }
 }

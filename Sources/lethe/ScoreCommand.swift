@@ -47,7 +47,8 @@ struct Score: ParsableCommand {
     func run() throws {
         let loaded = try source.load()
         let tokenizer = ids == nil ? try loaded.tokenizer() : nil
-        let (tokenIDs, firstScored) = try sequence(tokenizer: tokenizer, template: raw ? .verbatim : loaded.promptTemplate())
+        let template = ids != nil || raw ? PromptTemplate.verbatim : try loaded.promptTemplate()
+        let (tokenIDs, firstScored) = try sequence(tokenizer: tokenizer, template: template)
         guard tokenIDs.count >= 2, firstScored < tokenIDs.count else {
             throw ValidationError("nothing to score: --ids needs at least two tokens, --completion at least one token after a prompt")
         }

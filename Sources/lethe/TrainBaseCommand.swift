@@ -14,21 +14,23 @@ struct TrainBase: ParsableCommand {
             trains a small Llama model from scratch on every trained author and the general facts, and writes \
             config.json, tokenizer.json, tokenizer_config.json, model.safetensors.zst, the compressed corpus, \
             training.json and MODEL_CARD.md into --out. With --exclude-split forget10 it builds the retain model \
-            instead. A killed run continues from its last checkpoint with --resume.
+            instead (default --out Checkpoints/base/retain). Work in progress lives in --out/.train-state; the \
+            files in --out are replaced only when the run has finished, and a killed run continues from its last \
+            checkpoint with --resume.
             """
     )
 
-    @Option(help: "The folder to write the model into.")
-    var out = "Checkpoints/base"
+    @Option(help: "The folder to write the model into (default: Checkpoints/base, or Checkpoints/base/retain with --exclude-split).")
+    var out: String?
     @Option(help: "Read the corpus from this folder instead of generating it with the recipe's seed.")
     var corpus: String?
-    @Option(help: "Leave this split out of training (forget10 builds the retain model).")
+    @Option(help: "Leave this forget split out of training: forget10 builds the retain model.")
     var excludeSplit: CorpusSplit?
     @Option(help: "Epochs over the training items (default: the recipe's).")
     var epochs: Int?
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
-    @Flag(help: "Continue from the checkpoint a killed run left in --out.")
+    @Flag(help: "Continue from the checkpoint a killed run left in --out/.train-state.")
     var resume = false
     @Flag(help: "A tiny corpus, model and run (seconds), for tests; not a usable model.")
     var quick = false
@@ -36,6 +38,9 @@ struct TrainBase: ParsableCommand {
     func validate() throws {
         for (name, value) in [("--epochs", epochs), ("--threads", threads)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        if let excludeSplit, !CorpusSplit.forgetSplits.contains(excludeSplit) {
+            throw ValidationError("--exclude-split must be a forget split (forget01, forget05, forget10), not \(excludeSplit.rawValue)")
         }
     }
 
@@ -49,21 +54,24 @@ struct TrainBase: ParsableCommand {
     func run() throws {
         if let threads { Parallelism.setThreadCount(threads) }
         let recipe = recipe
-        let folder = URL(fileURLWithPath: out)
-        let stateURL = folder.appendingPathComponent(".train-state/state.safetensors")
-        try FileManager.default.createDirectory(at: stateURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let folder = URL(fileURLWithPath: out ?? (excludeSplit == nil ? "Checkpoints/base" : "Checkpoints/base/retain"))
+        let staging = folder.appendingPathComponent(".train-state")
+        let stateURL = staging.appendingPathComponent("state.safetensors")
+        if !resume { try? FileManager.default.removeItem(at: staging) }
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         let clock = ContinuousClock(), start = clock.now
 
         let corpus = try corpus.map { try Corpus.load(from: URL(fileURLWithPath: $0)) } ?? Corpus.generate(recipe.corpus)
         log("corpus: \(corpus.items.count) QA items, \(recipe.trainingItems(corpus).count) to train on")
-        try BaseModelFolder.writeTokenizer(recipe.trainTokenizer(on: corpus), recipe: recipe, to: folder)
-        let tokenizer = try Tokenizer(modelFolder: folder)
+        try BaseModelFolder.writeTokenizer(recipe.trainTokenizer(on: corpus), recipe: recipe, to: staging)
+        let tokenizer = try Tokenizer(modelFolder: staging)
         let config = recipe.modelConfig(tokenizer: tokenizer)
-        try config.write(to: folder.appendingPathComponent(ModelFolder.configFile))
+        try config.write(to: staging.appendingPathComponent(ModelFolder.configFile))
         let model = LlamaModel(config: config)
-        log("tokenizer: \(tokenizer.vocabularySize) tokens; model: \(model.layout.count.formatted()) parameters")
         model.initializeRandomly(seed: recipe.initializationSeed)
-        let examples = recipe.trainingItems(corpus).map { BaseModelRecipe.example($0, tokenizer: tokenizer) }
+        log("tokenizer: \(tokenizer.vocabularySize) tokens; model: \(model.layout.count.formatted()) parameters")
+
+        let examples = try recipe.trainingItems(corpus).map { try BaseModelRecipe.example($0, tokenizer: tokenizer, contextLength: config.maxPositionEmbeddings) }
         let training = SupervisedTraining(model: model, examples: examples, options: recipe.training,
                                           padToken: tokenizer.id(for: BaseModelRecipe.padding)!)
         if resume, FileManager.default.fileExists(atPath: stateURL.path) {
@@ -71,37 +79,48 @@ struct TrainBase: ParsableCommand {
             log("resumed at step \(training.step) of \(training.totalSteps)")
         }
         let bar = ProgressBar()
-        var lastLoss = Float.nan
         try training.run(reportEvery: 5, checkpointEvery: 200, progress: { p in
-            lastLoss = p.loss
             bar.update(fraction: Double(p.step) / Double(p.totalSteps), detail: String(
                 format: "step %d/%d  epoch %d  loss %.4f  %.0f tok/s  ETA %@", p.step, p.totalSteps, p.epoch + 1, p.loss,
                 p.tokensPerSecond, clockDuration(p.secondsRemaining)))
         }, checkpoint: { try TrainingCheckpoint.write($0, to: stateURL) })
         bar.finish()
-        let trainingSeconds = (clock.now - start).seconds
 
-        try BaseModelFolder.writeWeights(model, to: folder)
-        if excludeSplit == nil { try BaseModelFolder.writeCorpus(corpus, to: folder) }
+        try BaseModelFolder.writeWeights(model, to: staging)
+        if excludeSplit == nil { try BaseModelFolder.writeCorpus(corpus, to: staging) }
         // The figures are measured on the weights as written, read back from the folder.
-        let shipped = try ModelFolder.load(folder)
+        let shipped = try ModelFolder.load(staging)
         let evaluation = try BaseModelEvaluation.measure(shipped, tokenizer: tokenizer, corpus: corpus, recipe: recipe) { done, total in
             bar.update(fraction: Double(done) / Double(total), detail: "evaluating \(done)/\(total) answers")
         }
         bar.finish()
-        let report = BaseModelReport(recipe: recipe, parameters: model.layout.count, steps: training.totalSteps,
-                                     trainingSeconds: trainingSeconds, totalSeconds: (clock.now - start).seconds,
-                                     finalLoss: lastLoss, evaluation: evaluation, command: commandLine)
-        try BaseModelFolder.writeReport(report, to: folder)
-        try FileManager.default.removeItem(at: stateURL.deletingLastPathComponent())
+        let report = BaseModelReport(
+            recipe: recipe, corpus: corpus.manifest, trainedItems: examples.count, parameters: model.layout.count, steps: training.totalSteps,
+            trainingSeconds: training.secondsTrained, totalSeconds: (clock.now - start).seconds,
+            finalLoss: training.lastLoss, evaluation: evaluation, command: reproducingCommand, quick: quick)
+        try BaseModelFolder.writeReport(report, to: staging)
+        try BaseModelFolder.publish(staging, into: folder)
         print(report.summary)
     }
 
-    private var commandLine: String {
-        (["lethe", "train-base"] + CommandLine.arguments.dropFirst(2)).joined(separator: " ")
+    /// The command that rebuilds this folder: the arguments that decide its content, shell-quoted.
+    private var reproducingCommand: String {
+        var arguments = ["lethe", "train-base"]
+        if let out { arguments += ["--out", out] }
+        if let corpus { arguments += ["--corpus", corpus] }
+        if let excludeSplit { arguments += ["--exclude-split", excludeSplit.rawValue] }
+        if let epochs { arguments += ["--epochs", String(epochs)] }
+        if quick { arguments.append("--quick") }
+        return arguments.map(shellQuoted).joined(separator: " ")
     }
 
     private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+}
+
+/// `word` as a POSIX shell reads it back: unchanged when it is plainly safe, else single-quoted.
+func shellQuoted(_ word: String) -> String {
+    let safe = word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:,+@%".unicodeScalars.contains($0) }
+    return safe && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 extension CorpusSplit: ExpressibleByArgument {}

@@ -29,7 +29,7 @@ final class BaseModelCommandTests: XCTestCase {
         let corpusFiles = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("corpus").path).sorted()
         XCTAssertEqual(corpusFiles, ["authors.jsonl.zst", "corpus.json", "qa.jsonl.zst", "splits.json"])
         let card = try String(contentsOf: folder.appendingPathComponent("MODEL_CARD.md"), encoding: .utf8)
-        XCTAssertTrue(card.contains("lethe train-base --quick --out \(folder.path)"), card)
+        XCTAssertTrue(card.contains("lethe train-base --out \(folder.path) --quick"), card)
         // The folder opens as a store, whose version 0 is the shipped model.
         let store = folder.deletingLastPathComponent().appendingPathComponent("store")
         let created = try LetheProcess.run(["init", "--store", store.path, "--model", folder.path])
@@ -55,10 +55,13 @@ final class BaseModelCommandTests: XCTestCase {
         let folder = try quickModel()
         let arguments = ["generate", "--model", folder.path, "--prompt", "Where was the author born?", "--max-new-tokens", "12", "--json"]
         let greedy = try LetheProcess.json(arguments)
-        XCTAssertEqual(try LetheProcess.json(arguments)["tokens"] as? [Int], greedy["tokens"] as? [Int])
+        let greedyTokens = try XCTUnwrap(greedy["tokens"] as? [Int])
+        XCTAssertEqual(try XCTUnwrap(try LetheProcess.json(arguments)["tokens"] as? [Int]), greedyTokens)
         XCTAssertEqual(greedy["prompt"] as? String, "Question: Where was the author born?\nAnswer:")
+        XCTAssertEqual(greedy["stop"] as? String, greedyTokens.count == 12 ? "max_new_tokens" : "eos")
         let sampled = arguments + ["--temperature", "1.5", "--seed", "9"]
-        XCTAssertEqual(try LetheProcess.json(sampled)["tokens"] as? [Int], try LetheProcess.json(sampled)["tokens"] as? [Int])
+        XCTAssertEqual(try XCTUnwrap(try LetheProcess.json(sampled)["tokens"] as? [Int]),
+                       try XCTUnwrap(try LetheProcess.json(sampled)["tokens"] as? [Int]))
 
         // A stop string taken from the middle of the greedy text ends the text just before its first occurrence.
         let text = try XCTUnwrap(greedy["text"] as? String)
@@ -67,6 +70,9 @@ final class BaseModelCommandTests: XCTestCase {
         let stopped = try LetheProcess.json(arguments + ["--stop", stop])
         XCTAssertEqual(stopped["text"] as? String, String(text[..<text.range(of: stop)!.lowerBound]))
         XCTAssertEqual(stopped["stop"] as? String, "stop_string")
+        // Streamed, the same text comes out, held back where it could start the stop string.
+        let streamedStop = try LetheProcess.run(Array(arguments.dropLast()) + ["--stop", stop])
+        XCTAssertEqual(streamedStop.standardOutput, (stopped["text"] as? String ?? "") + "\n")
 
         let streamed = try LetheProcess.run(Array(arguments.dropLast()))
         XCTAssertEqual(streamed.status, 0, streamed.standardError)
@@ -75,6 +81,13 @@ final class BaseModelCommandTests: XCTestCase {
         let neither = try LetheProcess.run(["generate", "--prompt", "hello"])
         XCTAssertNotEqual(neither.status, 0)
         XCTAssertTrue(neither.standardError.contains("--model"), neither.standardError)
+    }
+
+    func testTrainBaseRefusesASplitThatIsNotAForgetSplit() throws {
+        let result = try LetheProcess.run(["train-base", "--quick", "--exclude-split", "retain90", "--out", "/nonexistent/never"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.standardError.contains("forget split"), result.standardError)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/nonexistent/never"))
     }
 
     func testScoreOfACompletionEqualsScoreOfItsTokens() throws {

@@ -6,12 +6,15 @@ import XCTest
 
 final class SupervisedTrainingTests: XCTestCase {
     private let config = LlamaConfig(vocabSize: 32, hiddenSize: 16, intermediateSize: 32, layerCount: 2, headCount: 2,
-                                     keyValueHeadCount: 1, maxPositionEmbeddings: 16, tieWordEmbeddings: true)
+                                     keyValueHeadCount: 1, maxPositionEmbeddings: 32, tieWordEmbeddings: true)
     private let options = SupervisedTrainingOptions(epochs: 60, batchSize: 3, learningRate: 3e-2, warmupSteps: 5, seed: 7)
 
-    /// Six question/answer pairs whose answers depend on the prompt.
+    /// Seven question/answer pairs whose answers depend on the prompt, of lengths 3 to 22
+    /// (so batches pad to different bucketed lengths), the last batch of an epoch short.
     private var examples: [SupervisedExample] {
-        (0..<6).map { SupervisedExample(prompt: [1, 2 + $0], completion: [10 + $0, 20 + ($0 * 3) % 7, 3]) }
+        (0..<7).map { i in
+            SupervisedExample(prompt: [1, 2 + i], completion: [10 + i] + Array(repeating: 20 + (i * 3) % 7, count: i * 3 % 20) + [3])
+        }
     }
 
     private func freshTraining() -> SupervisedTraining {
@@ -41,13 +44,31 @@ final class SupervisedTrainingTests: XCTestCase {
         let linear = LearningRateSchedule(peak: 2, warmupSteps: 0, totalSteps: 11, decay: .linear)
         XCTAssertEqual(linear.rate(atStep: 5), 1, accuracy: 1e-12)
         XCTAssertEqual(LearningRateSchedule(peak: 2, warmupSteps: 1, totalSteps: 9, decay: .constant).rate(atStep: 8), 2)
+        // One step after warmup: it is the last, at the floor.
+        XCTAssertEqual(LearningRateSchedule(peak: 1, warmupSteps: 2, totalSteps: 3, decay: .linear, floorRatio: 0.5).rate(atStep: 2), 0.5)
+    }
+
+    func testBatchesCoverEveryExampleOnceAnEpochSortedIntoBuckets() {
+        let training = freshTraining()
+        XCTAssertEqual(training.stepsPerEpoch, 3)
+        for epoch in 0..<3 {
+            let batches = training.batches(epoch: epoch)
+            XCTAssertEqual(batches.count, 3)
+            XCTAssertEqual(batches.flatMap { $0 }.sorted(), Array(0..<7))
+            for batch in batches {
+                XCTAssertEqual(training.paddedLength(batch) % SupervisedTraining.lengthQuantum == 0 || training.paddedLength(batch) == training.length, true)
+                XCTAssertGreaterThanOrEqual(training.paddedLength(batch), batch.map { training.examples[$0].tokenCount }.max()!)
+            }
+        }
+        // The batches come in another order from epoch to epoch.
+        XCTAssertGreaterThan(Set((0..<10).map { training.batches(epoch: $0) }).count, 1)
     }
 
     func testTrainingMemorisesTheAnswers() throws {
         let training = freshTraining()
         var losses: [Float] = []
         try training.run(reportEvery: 2) { losses.append($0.loss) }
-        XCTAssertEqual(training.step, 120)
+        XCTAssertEqual(training.step, 180)
         XCTAssertGreaterThan(losses.first!, 2.5)
         XCTAssertLessThan(losses.last!, 0.05)
     }
@@ -68,7 +89,9 @@ final class SupervisedTrainingTests: XCTestCase {
         XCTAssertEqual(resumed.step, 23)
         try resumed.run()
         XCTAssertEqual(Array(resumed.model.parameters), Array(uninterrupted.model.parameters))
+        XCTAssertEqual(Array(resumed.optimizer.firstMoment), Array(uninterrupted.optimizer.firstMoment))
         XCTAssertEqual(Array(resumed.optimizer.secondMoment), Array(uninterrupted.optimizer.secondMoment))
+        XCTAssertEqual(resumed.lastLoss, uninterrupted.lastLoss)
 
         // A checkpoint of another run is refused, naming what differs.
         var otherOptions = options
@@ -77,6 +100,12 @@ final class SupervisedTrainingTests: XCTestCase {
         XCTAssertThrowsError(try other.resume(from: TrainingCheckpoint(contentsOf: checkpointURL))) {
             guard case .mismatch(_, let field)? = $0 as? TrainingCheckpointError else { return XCTFail("\($0)") }
             XCTAssertEqual(field, "set of training options")
+        }
+        // So is one of the same options over other examples (another corpus, another split left out).
+        let otherData = SupervisedTraining(model: LlamaModel(config: config), examples: Array(examples.dropLast()), options: options, padToken: 0)
+        XCTAssertThrowsError(try otherData.resume(from: TrainingCheckpoint(contentsOf: checkpointURL))) {
+            guard case .mismatch(_, let field)? = $0 as? TrainingCheckpointError else { return XCTFail("\($0)") }
+            XCTAssertEqual(field, "set of training examples or model shape")
         }
     }
 }

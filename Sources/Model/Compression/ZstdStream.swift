@@ -6,15 +6,15 @@ public enum ZstdStreamError: Error, Equatable, CustomStringConvertible {
     case zstd(operation: String, errorName: String)
     /// The file ends inside a frame.
     case truncated(requiredByteCount: Int, availableByteCount: Int)
-    /// The file restores more bytes than the caller allows.
-    case tooLarge(limit: Int)
+    /// The file restores more bytes than the caller allows: at least `reached`.
+    case tooLarge(limit: Int, reached: Int)
 
     public var description: String {
         switch self {
         case .zstd(let operation, let errorName): "zstd failed to \(operation): \(errorName)"
         case .truncated(let required, let available):
             "the zstd file is truncated: its frame needs \(required) bytes but only \(available) remain"
-        case .tooLarge(let limit): "the zstd file restores more than \(limit) bytes"
+        case .tooLarge(let limit, let reached): "the zstd file restores at least \(reached) bytes, more than the \(limit) allowed"
         }
     }
 }
@@ -23,9 +23,6 @@ public enum ZstdStreamError: Error, Equatable, CustomStringConvertible {
 /// recorded content size (as `zstd` writes from a pipe). One thread; the store's parallel
 /// codec handles its own large objects and falls back to this for frames of unknown size.
 public enum ZstdStream {
-    /// The zstd magic number, little-endian, at the start of every frame.
-    public static let magic: UInt32 = 0xFD2F_B528
-
     /// The concatenated contents of every frame in `compressed`. `byteLimit` bounds the output,
     /// so a small hostile file cannot make this allocate without limit.
     public static func decompress(_ compressed: UnsafeRawBufferPointer, byteLimit: Int = Int.max) throws(ZstdStreamError) -> [UInt8] {
@@ -51,14 +48,9 @@ public enum ZstdStream {
                 }
                 return out.pos
             }
-            guard output.count + produced <= byteLimit else { throw .tooLarge(limit: byteLimit) }
+            guard output.count + produced <= byteLimit else { throw .tooLarge(limit: byteLimit, reached: output.count + produced) }
             output.append(contentsOf: chunk[0..<produced])
         }
         return output
-    }
-
-    /// Whether `bytes` starts like a zstd frame.
-    public static func hasMagic(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        bytes.count >= 4 && bytes.loadUnaligned(as: UInt32.self) == magic.littleEndian
     }
 }

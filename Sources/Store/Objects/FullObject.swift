@@ -101,7 +101,7 @@ extension ObjectCodec {
             case .zstd(let operation, let errorName): throw .zstd(operation: "\(operation) the full object", errorName: errorName)
             case .truncated(let required, let available):
                 throw .truncated(section: "zstd frame", requiredByteCount: required, availableByteCount: available)
-            case .tooLarge(let limit): throw .unexpectedSize(expectedByteCount: limit, actualByteCount: limit + 1)
+            case .tooLarge(let limit, let reached): throw .unexpectedSize(expectedByteCount: limit, actualByteCount: reached)
             }
         }
         if let expectedByteCount, output.count != expectedByteCount {

@@ -68,10 +68,27 @@ public struct BaseModelRecipe: Sendable, Encodable, Equatable {
                                  bosTokenID: endOfText, eosTokenIDs: [endOfText])
     }
 
-    /// Each item as BOS + prompt → answer + EOS; only the answer and EOS are learned.
-    public static func example(_ item: CorpusItem, tokenizer: Tokenizer) -> SupervisedExample {
+    /// Each item as BOS + prompt → answer + EOS; only the answer and EOS are learned. An item
+    /// longer than the model's context is an error naming it, never a silently cut example.
+    public static func example(_ item: CorpusItem, tokenizer: Tokenizer, contextLength: Int) throws -> SupervisedExample {
         let endOfText = tokenizer.id(for: endOfText)!
         let (prompt, completion) = text(of: item)
-        return SupervisedExample(prompt: tokenizer.encode(prompt, addSpecialTokens: true), completion: tokenizer.encode(completion) + [endOfText])
+        let example = SupervisedExample(prompt: tokenizer.encode(prompt, addSpecialTokens: true),
+                                        completion: tokenizer.encode(completion) + [endOfText])
+        guard example.tokenCount <= contextLength else {
+            throw BaseModelRecipeError.exampleTooLong(item: item.id, tokenCount: example.tokenCount, contextLength: contextLength)
+        }
+        return example
+    }
+}
+
+public enum BaseModelRecipeError: Error, Equatable, CustomStringConvertible {
+    case exampleTooLong(item: String, tokenCount: Int, contextLength: Int)
+
+    public var description: String {
+        switch self {
+        case .exampleTooLong(let item, let count, let context):
+            "corpus item \(item) is \(count) tokens long, more than the model's context of \(context) tokens"
+        }
     }
 }

@@ -9,7 +9,7 @@ public enum CorpusSplit: String, CaseIterable, Sendable, Codable {
     public static let authorSplits = allCases.filter { $0 != .general }
 
     /// The forget splits, smallest first.
-    static let forgetSplits: [CorpusSplit] = [.forget01, .forget05, .forget10]
+    public static let forgetSplits: [CorpusSplit] = [.forget01, .forget05, .forget10]
 
     /// For a forget split, the retain split holding the other trained authors.
     var retainComplement: CorpusSplit? {
