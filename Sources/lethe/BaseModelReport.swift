@@ -85,10 +85,15 @@ struct BaseModelReport: Encodable {
 
             ## Limits
 
-            \(quick ? "A toy from `--quick`, trained for seconds: it has learned almost nothing." : "A few million parameters that memorised a small invented corpus:") It answers these questions and \
-            little else, and answers other questions with the corpus's sentence patterns. It is a test \
-            subject for unlearning, not a language model for any other use.
+            \(quick ? Self.quickLimits : Self.limits)
 
             """
     }
+
+    private static let limits = """
+        A few million parameters that memorised a small invented corpus. It answers these questions and \
+        little else, and answers other questions with the corpus's sentence patterns. It is a test \
+        subject for unlearning, not a language model for any other use.
+        """
+    private static let quickLimits = "A toy from `--quick`, trained for seconds to exercise the recipe in tests: it has learned almost nothing."
 }
