@@ -51,8 +51,10 @@ public final class SupervisedTraining {
     public let optimizer: AdamW
     public let options: SupervisedTrainingOptions
     public let examples: [SupervisedExample]
+    /// The seeded, length-bucketed batches of `examples`.
+    public let batching: ExampleBatching
     /// The longest example: no batch is padded beyond it.
-    public let length: Int
+    public var length: Int { batching.length }
     public let padToken: Int
     public let schedule: LearningRateSchedule
     /// Steps done so far (also after a resume).
@@ -68,51 +70,23 @@ public final class SupervisedTraining {
         self.examples = examples
         self.options = options
         self.padToken = padToken
-        length = examples.map(\.tokenCount).max()!
+        batching = ExampleBatching(examples: examples, batchSize: options.batchSize, seed: options.seed)
         optimizer = AdamW(parameterCount: model.layout.count,
                           configuration: AdamWConfiguration(learningRate: options.learningRate, weightDecay: options.weightDecay))
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
-                                        totalSteps: options.epochs * Self.stepsPerEpoch(examples.count, options.batchSize),
+                                        totalSteps: options.epochs * batching.batchesPerEpoch,
                                         decay: options.decay, floorRatio: options.floorRatio)
     }
 
-    public var stepsPerEpoch: Int { Self.stepsPerEpoch(examples.count, options.batchSize) }
+    public var stepsPerEpoch: Int { batching.batchesPerEpoch }
     public var totalSteps: Int { schedule.totalSteps }
 
-    private static func stepsPerEpoch(_ count: Int, _ batchSize: Int) -> Int { (count + batchSize - 1) / batchSize }
+    public static var lengthQuantum: Int { ExampleBatching.lengthQuantum }
 
-    /// Batch lengths are rounded up to a multiple of this many tokens: few shapes, so the model
-    /// reuses its activation plans (it keeps `LlamaModel.keptPlanCount`), little padding wasted.
-    public static let lengthQuantum = 16
-    /// Examples are sorted by length within windows of this many batches.
-    static let bucketWindow = 8
+    /// The batches of `epoch` as example indices (see `ExampleBatching`).
+    public func batches(epoch: Int) -> [[Int]] { batching.batches(epoch: epoch) }
 
-    /// The batches of `epoch` as example indices: a seeded shuffle, cut into windows of a few
-    /// batches whose examples are sorted by length (so a batch pads to little more than its own
-    /// longest example), then the batches shuffled. The same for a seed on every run, so a
-    /// resumed run sees exactly the batches an uninterrupted one would.
-    public func batches(epoch: Int) -> [[Int]] {
-        var generator = SeededGenerator(seed: options.seed &+ UInt64(epoch) &* 0x9E37_79B9)
-        let shuffled = Array(examples.indices).shuffled(using: &generator)
-        let window = options.batchSize * Self.bucketWindow
-        var batches: [[Int]] = []
-        for start in stride(from: 0, to: shuffled.count, by: window) {
-            let sorted = shuffled[start..<min(start + window, shuffled.count)].sorted {
-                (examples[$0].tokenCount, $0) < (examples[$1].tokenCount, $1)
-            }
-            for first in stride(from: 0, to: sorted.count, by: options.batchSize) {
-                batches.append(Array(sorted[first..<min(first + options.batchSize, sorted.count)]))
-            }
-        }
-        batches.shuffle(using: &generator)
-        return batches
-    }
-
-    /// The padded length of a batch: its longest example, rounded up to the quantum.
-    func paddedLength(_ batch: [Int]) -> Int {
-        let longest = batch.map { examples[$0].tokenCount }.max()!
-        return min(length, (longest + Self.lengthQuantum - 1) / Self.lengthQuantum * Self.lengthQuantum)
-    }
+    func paddedLength(_ batch: [Int]) -> Int { batching.paddedLength(batch) }
 
     /// Trains until `totalSteps` (or `stopAfter` steps, for tests and time-boxed runs),
     /// reporting every `reportEvery` steps and calling `checkpoint` every `checkpointEvery`
@@ -131,7 +105,7 @@ public final class SupervisedTraining {
             let epoch = step / stepsPerEpoch
             if epochBatches?.epoch != epoch { epochBatches = (epoch, batches(epoch: epoch)) }
             let indices = epochBatches!.batches[step % stepsPerEpoch]
-            let batch = try TokenBatch(examples: indices.map { examples[$0] }, length: paddedLength(indices), padToken: padToken)
+            let batch = try batching.tokenBatch(indices, padToken: padToken)
 
             model.zeroGradients()
             try model.forward(batch)
@@ -144,7 +118,7 @@ public final class SupervisedTraining {
 
             lossSum += Double(loss)
             lossCount += 1
-            tokens += indices.reduce(0) { $0 + examples[$1].tokenCount }
+            tokens += batching.tokenCount(indices)
             if step % reportEvery == 0 || step == last {
                 let elapsed = (clock.now - start).seconds
                 let perStep = elapsed / Double(step - firstStep)

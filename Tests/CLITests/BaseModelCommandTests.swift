@@ -83,6 +83,28 @@ final class BaseModelCommandTests: XCTestCase {
         XCTAssertTrue(neither.standardError.contains("--model"), neither.standardError)
     }
 
+    func testForgetWritesAnUpdatedModelFolder() throws {
+        let folder = try quickModel()
+        let splits = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("corpus/splits.json")))
+        let author = try XCTUnwrap(((splits as? [String: Any])?["forget10"] as? [String])?.first)
+        let out = try temporaryDirectory().appendingPathComponent("forgot")
+        let result = try LetheProcess.run(["forget", "--model", folder.path, "--corpus", folder.appendingPathComponent("corpus").path,
+                                           "--author", author, "--out", out.path, "--epochs", "1", "--retain-items", "4"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertTrue(result.standardOutput.contains("forget ROUGE-L"), result.standardOutput)
+        // The written folder is a model folder the other commands read, with other weights than the base.
+        let generated = try LetheProcess.json(["generate", "--model", out.path, "--prompt", "Who?", "--max-new-tokens", "3", "--json"])
+        XCTAssertNotNil(generated["tokens"] as? [Int])
+        let score = { (model: URL) throws -> Double in
+            try XCTUnwrap(try LetheProcess.json(["score", "--model", model.path, "--ids", "0 5 9 13 7", "--json"])["mean_nll"] as? Double)
+        }
+        XCTAssertNotEqual(try score(out), try score(folder))
+        let unknown = try LetheProcess.run(["forget", "--model", folder.path, "--corpus", folder.appendingPathComponent("corpus").path,
+                                            "--author", "author-999", "--out", out.path])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.standardError.contains("author-999"), unknown.standardError)
+    }
+
     func testTrainBaseRefusesASplitThatIsNotAForgetSplit() throws {
         let result = try LetheProcess.run(["train-base", "--quick", "--exclude-split", "retain90", "--out", "/nonexistent/never"])
         XCTAssertNotEqual(result.status, 0)

@@ -1,0 +1,115 @@
+import Foundation
+import Model
+import XCTest
+@testable import Unlearning
+
+/// The update loop's plumbing: determinism, the parameter scope, every objective runs.
+final class UnlearningUpdateTests: XCTestCase {
+    private typealias Fixture = UnlearningUpdateFixture
+
+    private func updated(_ options: UnlearningOptions, seed: UInt64 = 3) throws -> (before: [Float], after: LlamaModel) {
+        let model = Fixture.randomModel(seed: seed)
+        let before = Array(model.parameters)
+        let update = try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain, options: options, padToken: 0)
+        try update.run()
+        return (before, model)
+    }
+
+    func testSameSeedGivesBitIdenticalParametersAnotherSeedDoesNot() throws {
+        let options = UnlearningOptions(retainTerm: .kl, length: .epochs(3), forgetBatchSize: 2, retainBatchSize: 3,
+                                        learningRate: 1e-2, warmupSteps: 2, decay: .linear, seed: 5)
+        let first = try updated(options).after, second = try updated(options).after
+        XCTAssertEqual(Array(first.parameters), Array(second.parameters))
+        var reseeded = options
+        reseeded.seed = 6
+        let third = try updated(reseeded).after
+        XCTAssertNotEqual(Array(third.parameters), Array(first.parameters))
+    }
+
+    func testFrozenTensorsKeepTheirBytesAndTrainableOnesMove() throws {
+        for scope in [ParameterScope.mlp, .layers(1...1)] {
+            let options = UnlearningOptions(length: .steps(3), forgetBatchSize: 2, learningRate: 1e-2, weightDecay: 0.1, scope: scope)
+            let (before, model) = try updated(options)
+            var frozen = 0, trainable = 0
+            for tensor in model.layout.tensors {
+                let range = tensor.offset..<tensor.offset + tensor.count
+                let isTrainable: Bool
+                switch scope {
+                case .mlp: isTrainable = tensor.name.contains(".mlp.")
+                default: isTrainable = tensor.name.hasPrefix("model.layers.1.")
+                }
+                let moved = zip(before[range], model.parameters[range]).contains { $0.bitPattern != $1.bitPattern }
+                XCTAssertEqual(moved, isTrainable, "\(scope): \(tensor.name)")
+                if isTrainable { trainable += 1 } else { frozen += 1 }
+            }
+            XCTAssertGreaterThan(frozen, 0)
+            XCTAssertGreaterThan(trainable, 0)
+        }
+    }
+
+    func testScopeRangesMergeAdjacentTensorsAndRejectMissingLayers() throws {
+        let layout = ParameterLayout(config: Fixture.config)
+        XCTAssertEqual(try ParameterScope.all.trainableRanges(in: layout, layerCount: 2), [0..<layout.count])
+        let first = layout.layers[0], second = layout.layers[1]
+        XCTAssertEqual(try ParameterScope.layers(0...0).trainableRanges(in: layout, layerCount: 2), [first.qkv..<second.qkv])
+        XCTAssertEqual(try ParameterScope.mlp.trainableRanges(in: layout, layerCount: 2),
+                       [first.gateUp..<first.inputNorm, second.gateUp..<second.inputNorm])
+        XCTAssertThrowsError(try ParameterScope.layers(1...2).trainableRanges(in: layout, layerCount: 2)) {
+            XCTAssertEqual($0 as? UnlearningError, .layersOutsideModel(1...2, layerCount: 2))
+        }
+    }
+
+    func testEveryBaselineRunsAndMovesTheWeights() throws {
+        let objectives: [UnlearningOptions.Objective] = [.gradAscent, .gradDiff(alpha: 1), .npo(NPO()), .simnpo(SimNPO())]
+        for objective in objectives {
+            var reports: [UnlearningProgress] = []
+            let model = Fixture.randomModel()
+            let before = Array(model.parameters)
+            let options = UnlearningOptions(objective: objective, length: .steps(2), forgetBatchSize: 2, learningRate: 1e-3)
+            let update = try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain, options: options, padToken: 0)
+            try update.run { reports.append($0) }
+            XCTAssertEqual(reports.map(\.step), [1, 2], "\(objective)")
+            XCTAssertTrue(reports.allSatisfy { $0.forgetLoss.isFinite && $0.loss.isFinite }, "\(objective)")
+            XCTAssertEqual(reports.allSatisfy { $0.retainLoss > 0 }, objective != .gradAscent, "\(objective)")
+            XCTAssertNotEqual(Array(model.parameters), before, "\(objective)")
+        }
+    }
+
+    func testEarlyStopIsAskedAfterEachEpochButTheLast() throws {
+        let model = Fixture.randomModel()
+        let options = UnlearningOptions(length: .epochs(4), forgetBatchSize: 2, learningRate: 1e-3)
+        let update = try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain, options: options, padToken: 0)
+        var asked: [Int] = []
+        try update.run(shouldStop: { asked.append($0.step); return $0.epochsDone == 2 })
+        XCTAssertEqual(asked, [2, 4])
+        XCTAssertEqual(update.step, 4)
+        XCTAssertEqual(update.totalSteps, 8)
+    }
+
+    func testInvalidSettingsAreRejectedByName() {
+        let model = Fixture.randomModel()
+        XCTAssertThrowsError(try UnlearningUpdate(model: model, forget: Fixture.forget, retain: [],
+                                                  options: UnlearningOptions(), padToken: 0)) {
+            XCTAssertEqual($0 as? UnlearningError, .noRetainExamples)
+        }
+        XCTAssertThrowsError(try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain,
+                                                  options: UnlearningOptions(forgetBatchSize: 0), padToken: 0)) {
+            XCTAssertEqual($0 as? UnlearningError, .invalidOption(name: "forgetBatchSize", value: 0))
+        }
+        XCTAssertThrowsError(try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain,
+                                                  options: UnlearningOptions(objective: .gradDiff(alpha: -1)), padToken: 0)) {
+            XCTAssertEqual($0 as? UnlearningError, .invalidOption(name: "alpha", value: -1))
+        }
+        // Gradient ascent needs no retain examples.
+        XCTAssertNoThrow(try UnlearningUpdate(model: model, forget: Fixture.forget, retain: [],
+                                              options: UnlearningOptions(objective: .gradAscent), padToken: 0))
+    }
+
+    func testOptionsRoundTripThroughJSON() throws {
+        let options = UnlearningOptions(objective: .dipo(DiPO(highConfidence: .topK, k: 2, gamma: 3, beta: 0.5, source: .policy)),
+                                        retainTerm: .kl, length: .steps(7), scope: .layers(0...1))
+        XCTAssertEqual(try JSONDecoder().decode(UnlearningOptions.self, from: JSONEncoder().encode(options)), options)
+        let gradDiff = UnlearningOptions(objective: .gradDiff(alpha: 0.5), scope: .mlp)
+        XCTAssertEqual(try JSONDecoder().decode(UnlearningOptions.self, from: JSONEncoder().encode(gradDiff)), gradDiff)
+    }
+}
