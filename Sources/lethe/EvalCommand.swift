@@ -5,8 +5,12 @@ import Unlearning
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure how well a model answers a corpus split: ROUGE-L recall of its greedy answers.",
-        discussion: "Each question is asked with the model's prompt template and answered greedily until EOS."
+        abstract: "Measure how well a model answers a corpus split: ROUGE-L recall of its greedy answers, and TOFU's metrics.",
+        discussion: """
+        Each question is asked with the model's prompt template and answered greedily until EOS. With --metrics, also \
+        the mean probability of the answers, truth ratio and Min-K% score; with --retain-model on a forget split, also \
+        forget quality, model utility (on --retain-split and general), the membership-inference AUC and PrivLeak.
+        """
     )
 
     @OptionGroup var source: ModelSourceOptions
@@ -18,6 +22,14 @@ struct Eval: ParsableCommand {
     var limit: Int?
     @Option(help: "Most tokens per answer.")
     var maxNewTokens = 64
+    @Flag(help: "Also measure the mean answer probability, truth ratio and Min-K% score.")
+    var metrics = false
+    @Option(help: "The retain model folder (trained without the forget split): adds forget quality, model utility and PrivLeak. Implies --metrics.")
+    var retainModel: String?
+    @Option(help: "The retain split model utility is measured on.")
+    var retainSplit: CorpusSplit = .retain90
+    @Option(help: "Model utility uses at most N evenly spaced items of the retain split and of the general split (0: all).")
+    var utilityItems = 400
     @Flag(help: "Print every question's answer and score.")
     var items = false
     @Flag(help: "Print the result as JSON (always with every item).")
@@ -26,6 +38,10 @@ struct Eval: ParsableCommand {
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1") }
+        if utilityItems < 0 { throw ValidationError("--utility-items must be at least 0") }
+        if retainModel != nil && !CorpusSplit.forgetSplits.contains(split) {
+            throw ValidationError("--retain-model needs a forget split (\(CorpusSplit.forgetSplits.map(\.rawValue).joined(separator: ", "))), not \(split.rawValue)")
+        }
     }
 
     struct Result: Encodable {
@@ -33,34 +49,124 @@ struct Eval: ParsableCommand {
         let split: String
         let items: Int
         let meanRougeLRecall: Double
-        let seconds: Double
+        var seconds: Double
         let answers: [AnswerRecall.Item]
+        // With --metrics.
+        var meanProbability: Double?
+        var meanTruthRatio: Double?
+        var meanMinKScore: Double?
+        var itemMetrics: [ItemMetrics]?
+        // With --retain-model.
+        var retainModel: String?
+        var retainSplit: String?
+        var forgetQuality: Double?
+        var modelUtility: Double?
+        var miaAuc: Double?
+        var retainModelMiaAuc: Double?
+        var privLeak: Double?
+    }
+
+    struct ItemMetrics: Encodable {
+        let id: String
+        let probability: Double
+        let truthRatio: Double
+        let minKScore: Double
     }
 
     func run() throws {
         let clock = ContinuousClock(), start = clock.now
         let loaded = try source.load()
-        let questions = Array(try Corpus.load(from: URL(fileURLWithPath: corpus)).items(in: split).prefix(limit ?? Int.max))
+        let tokenizer = try loaded.tokenizer(), template = try loaded.promptTemplate()
+        let loadedCorpus = try Corpus.load(from: URL(fileURLWithPath: corpus))
+        let questions = Array(loadedCorpus.items(in: split).prefix(limit ?? Int.max))
         let bar = json ? nil : ProgressBar()
-        let recall = try AnswerRecall.measure(
-            questions.map { ($0.id, $0.question, $0.answer) }, model: loaded.model, tokenizer: loaded.tokenizer(),
-            template: loaded.promptTemplate(), maxNewTokens: maxNewTokens
-        ) { bar?.update(fraction: Double($0) / Double(questions.count), detail: "\($0)/\(questions.count) answers") }
+        let measuresMetrics = metrics || retainModel != nil
+
+        // Greedy answers are what takes the time: the bar counts them over every set measured.
+        let utilitySets = retainModel == nil ? [] : [retainSplit, .general].map { evenlySpaced(loadedCorpus.items(in: $0)) }
+        let totalAnswers = questions.count * (retainModel == nil ? 1 : 2) + utilitySets.reduce(0) { $0 + $1.count }
+        var answered = 0
+        let progress = { (done: Int) -> Void in
+            bar?.update(fraction: Double(answered + done) / Double(totalAnswers), detail: "\(answered + done)/\(totalAnswers) answers")
+        }
+        var result: Result
+        if measuresMetrics {
+            let evaluation = try SplitEvaluation.measure(questions, model: loaded.model, tokenizer: tokenizer, template: template,
+                                                         maxNewTokens: maxNewTokens, progress: progress)
+            answered += questions.count
+            result = Result(model: loaded.name, split: split.rawValue, items: questions.count, meanRougeLRecall: evaluation.meanRougeLRecall,
+                            seconds: 0, answers: evaluation.items.map(\.recall))
+            result.meanProbability = evaluation.meanProbability
+            result.meanTruthRatio = evaluation.meanTruthRatio
+            result.meanMinKScore = evaluation.meanMinKScore
+            result.itemMetrics = evaluation.items.map {
+                ItemMetrics(id: $0.id, probability: $0.probability, truthRatio: $0.truthRatio.value, minKScore: $0.minKScore)
+            }
+            if let retainModel {
+                let retainFolder = URL(fileURLWithPath: retainModel)
+                let retain = try ModelFolder.load(retainFolder)
+                let retainForget = try SplitEvaluation.measure(questions, model: retain, tokenizer: try Tokenizer(modelFolder: retainFolder),
+                                                               template: try PromptTemplate(modelFolder: retainFolder),
+                                                               maxNewTokens: maxNewTokens, progress: progress)
+                answered += questions.count
+                let utility = try utilitySets.map { items in
+                    defer { answered += items.count }
+                    return try SplitEvaluation.measure(items, model: loaded.model, tokenizer: tokenizer, template: template,
+                                                       maxNewTokens: maxNewTokens, progress: progress)
+                }
+                let holdout = loadedCorpus.items(in: .holdout)
+                let forget = try ForgetEvaluation(
+                    forget: evaluation, retainModelForget: retainForget, retain: utility[0], general: utility[1],
+                    holdoutMinKScores: try ForgetEvaluation.minKScores(of: holdout, model: loaded.model, tokenizer: tokenizer, template: template),
+                    retainModelHoldoutMinKScores: try ForgetEvaluation.minKScores(
+                        of: holdout, model: retain, tokenizer: try Tokenizer(modelFolder: retainFolder),
+                        template: try PromptTemplate(modelFolder: retainFolder)))
+                result.retainModel = retainModel
+                result.retainSplit = retainSplit.rawValue
+                result.forgetQuality = forget.forgetQuality
+                result.modelUtility = forget.modelUtility.value
+                result.miaAuc = forget.membershipAUC
+                result.retainModelMiaAuc = forget.retainModelMembershipAUC
+                result.privLeak = forget.privLeak
+            }
+        } else {
+            let recall = try AnswerRecall.measure(questions.map { ($0.id, $0.question, $0.answer) }, model: loaded.model,
+                                                  tokenizer: tokenizer, template: template, maxNewTokens: maxNewTokens, progress: progress)
+            result = Result(model: loaded.name, split: split.rawValue, items: questions.count, meanRougeLRecall: recall.meanRecall,
+                            seconds: 0, answers: recall.items)
+        }
         bar?.finish()
-        let result = Result(model: loaded.name, split: split.rawValue, items: questions.count, meanRougeLRecall: recall.meanRecall,
-                            seconds: (clock.now - start).seconds, answers: recall.items)
+        result.seconds = (clock.now - start).seconds
         if json {
             print(try encodeJSON(result))
             return
         }
         if items {
-            printColumns(["id", "recall", "answer"], recall.items.map { [$0.id, String(format: "%.3f", $0.recall), $0.generated] })
+            printColumns(["id", "recall", "answer"], result.answers.map { [$0.id, String(format: "%.3f", $0.recall), $0.generated] })
             print("")
         }
-        printTable([
+        var rows = [
             ("model", loaded.name), ("split", "\(split.rawValue) (\(questions.count) questions)"),
-            ("ROUGE-L recall", String(format: "%.4f (mean of greedy answers)", recall.meanRecall)),
-            ("time", String(format: "%.1f s", result.seconds)),
-        ])
+            ("ROUGE-L recall", String(format: "%.4f (mean of greedy answers)", result.meanRougeLRecall)),
+        ]
+        let optional: [(String, Double?, String)] = [
+            ("probability", result.meanProbability, "%.4f (mean p̄ of the answers)"),
+            ("truth ratio", result.meanTruthRatio, "%.4f (mean R)"),
+            ("Min-K% score", result.meanMinKScore, "%.4f (mean, k = 40 %%)"),
+            ("forget quality", result.forgetQuality, "%.4g (KS p-value against the retain model)"),
+            ("model utility", result.modelUtility, "%.4f (\(retainSplit.rawValue) and general)"),
+            ("MIA AUC", result.miaAuc, "%.4f (Min-K%% of forget vs holdout)"),
+            ("retain MIA AUC", result.retainModelMiaAuc, "%.4f"),
+            ("PrivLeak", result.privLeak, "%+.2f %%"),
+        ]
+        rows += optional.compactMap { name, value, format in value.map { (name, String(format: format, $0)) } }
+        rows.append(("time", String(format: "%.1f s", result.seconds)))
+        printTable(rows)
+    }
+
+    /// At most `utilityItems` items spread over the whole split, so every part of it is represented.
+    private func evenlySpaced(_ items: [CorpusItem]) -> [CorpusItem] {
+        guard utilityItems > 0, items.count > utilityItems else { return items }
+        return (0..<utilityItems).map { items[$0 * items.count / utilityItems] }
     }
 }
