@@ -83,7 +83,9 @@ struct Eval: ParsableCommand {
         let measuresMetrics = metrics || retainModel != nil
 
         // Greedy answers are what takes the time: the bar counts them over every set measured.
-        let utilitySets = retainModel == nil ? [] : [retainSplit, .general].map { evenlySpaced(loadedCorpus.items(in: $0)) }
+        let utilitySets = retainModel == nil ? [] : [retainSplit, .general].map { split in
+            utilityItems == 0 ? loadedCorpus.items(in: split) : loadedCorpus.items(in: split).evenlySpaced(utilityItems)
+        }
         let totalAnswers = questions.count * (retainModel == nil ? 1 : 2) + utilitySets.reduce(0) { $0 + $1.count }
         var answered = 0
         let progress = { (done: Int) -> Void in
@@ -105,9 +107,9 @@ struct Eval: ParsableCommand {
             if let retainModel {
                 let retainFolder = URL(fileURLWithPath: retainModel)
                 let retain = try ModelFolder.load(retainFolder)
-                let retainForget = try SplitEvaluation.measure(questions, model: retain, tokenizer: try Tokenizer(modelFolder: retainFolder),
-                                                               template: try PromptTemplate(modelFolder: retainFolder),
-                                                               maxNewTokens: maxNewTokens, progress: progress)
+                let retainTokenizer = try Tokenizer(modelFolder: retainFolder), retainTemplate = try PromptTemplate(modelFolder: retainFolder)
+                let retainForget = try SplitEvaluation.measure(questions, model: retain, tokenizer: retainTokenizer,
+                                                               template: retainTemplate, maxNewTokens: maxNewTokens, progress: progress)
                 answered += questions.count
                 let utility = try utilitySets.map { items in
                     defer { answered += items.count }
@@ -119,8 +121,7 @@ struct Eval: ParsableCommand {
                     forget: evaluation, retainModelForget: retainForget, retain: utility[0], general: utility[1],
                     holdoutMinKScores: try ForgetEvaluation.minKScores(of: holdout, model: loaded.model, tokenizer: tokenizer, template: template),
                     retainModelHoldoutMinKScores: try ForgetEvaluation.minKScores(
-                        of: holdout, model: retain, tokenizer: try Tokenizer(modelFolder: retainFolder),
-                        template: try PromptTemplate(modelFolder: retainFolder)))
+                        of: holdout, model: retain, tokenizer: retainTokenizer, template: retainTemplate))
                 result.retainModel = retainModel
                 result.retainSplit = retainSplit.rawValue
                 result.forgetQuality = forget.forgetQuality
@@ -162,11 +163,5 @@ struct Eval: ParsableCommand {
         rows += optional.compactMap { name, value, format in value.map { (name, String(format: format, $0)) } }
         rows.append(("time", String(format: "%.1f s", result.seconds)))
         printTable(rows)
-    }
-
-    /// At most `utilityItems` items spread over the whole split, so every part of it is represented.
-    private func evenlySpaced(_ items: [CorpusItem]) -> [CorpusItem] {
-        guard utilityItems > 0, items.count > utilityItems else { return items }
-        return (0..<utilityItems).map { items[$0 * items.count / utilityItems] }
     }
 }

@@ -47,7 +47,7 @@ struct Forget: ParsableCommand {
         let forgetItems = items.filter { $0.author == author }
         guard !forgetItems.isEmpty else { throw ValidationError("the corpus has no trained question about \(author)") }
         let others = items.filter { $0.kind == .author && $0.author != author }
-        let retainItems = (0..<min(self.retainItems, others.count)).map { others[$0 * others.count / min(self.retainItems, others.count)] }
+        let retainItems = others.evenlySpaced(self.retainItems)
         let context = network.config.maxPositionEmbeddings
         let forget = try forgetItems.map { try BaseModelRecipe.example($0, tokenizer: tokenizer, contextLength: context) }
         let retain = try retainItems.map { try BaseModelRecipe.example($0, tokenizer: tokenizer, contextLength: context) }

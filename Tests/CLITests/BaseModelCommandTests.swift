@@ -4,25 +4,13 @@ import XCTest
 /// `lethe corpus`, `train-base`, `generate`, `eval` and `score --prompt` through the real
 /// executable, on one quick base model built once for the whole class.
 final class BaseModelCommandTests: XCTestCase {
-    nonisolated(unsafe) private static var builtFolder: URL?
-
-    /// A folder made by `lethe train-base --quick`.
-    private func quickModel() throws -> URL {
-        if let folder = Self.builtFolder { return folder }
-        let folder = try temporaryDirectory().appendingPathComponent("base")
-        let result = try LetheProcess.run(["train-base", "--quick", "--out", folder.path])
-        XCTAssertEqual(result.status, 0, result.standardError)
-        Self.builtFolder = folder
-        return folder
-    }
-
     private func report(_ folder: URL) throws -> [String: Any] {
         let data = try Data(contentsOf: folder.appendingPathComponent("training.json"))
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     func testTrainBaseWritesAModelFolderThatLoadsEverywhere() throws {
-        let folder = try quickModel()
+        let folder = try QuickBaseModel.folder()
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         XCTAssertEqual(files, ["MODEL_CARD.md", "config.json", "corpus", "model.safetensors.zst", "tokenizer.json",
                                "tokenizer_config.json", "training.json"])
@@ -37,7 +25,7 @@ final class BaseModelCommandTests: XCTestCase {
     }
 
     func testEvalReproducesTheFiguresTrainBaseRecorded() throws {
-        let folder = try quickModel()
+        let folder = try QuickBaseModel.folder()
         let evaluation = try XCTUnwrap(try report(folder)["evaluation"] as? [String: [String: Any]])
         for (split, key) in [("forget10", "forget10"), ("general", "general"), ("holdout", "holdout")] {
             let result = try LetheProcess.json(["eval", "--model", folder.path, "--corpus", folder.appendingPathComponent("corpus").path,
@@ -52,7 +40,7 @@ final class BaseModelCommandTests: XCTestCase {
     }
 
     func testGenerateIsDeterministicAndHonoursStopStrings() throws {
-        let folder = try quickModel()
+        let folder = try QuickBaseModel.folder()
         let arguments = ["generate", "--model", folder.path, "--prompt", "Where was the author born?", "--max-new-tokens", "12", "--json"]
         let greedy = try LetheProcess.json(arguments)
         let greedyTokens = try XCTUnwrap(greedy["tokens"] as? [Int])
@@ -84,7 +72,7 @@ final class BaseModelCommandTests: XCTestCase {
     }
 
     func testForgetWritesAnUpdatedModelFolder() throws {
-        let folder = try quickModel()
+        let folder = try QuickBaseModel.folder()
         let splits = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("corpus/splits.json")))
         let author = try XCTUnwrap(((splits as? [String: Any])?["forget10"] as? [String])?.first)
         let out = try temporaryDirectory().appendingPathComponent("forgot")
@@ -113,7 +101,7 @@ final class BaseModelCommandTests: XCTestCase {
     }
 
     func testScoreOfACompletionEqualsScoreOfItsTokens() throws {
-        let folder = try quickModel()
+        let folder = try QuickBaseModel.folder()
         let byText = try LetheProcess.json(["score", "--model", folder.path, "--prompt", "Who wrote it?", "--completion", " Nobody.", "--json"])
         let ids = try XCTUnwrap(byText["ids"] as? [Int])
         let positions = try XCTUnwrap(byText["positions"] as? [[String: Any]])

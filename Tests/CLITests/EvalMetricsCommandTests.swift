@@ -4,20 +4,8 @@ import XCTest
 /// `lethe eval --metrics` and `--retain-model` through the real executable, on a quick base
 /// model that serves as its own retain model.
 final class EvalMetricsCommandTests: XCTestCase {
-    nonisolated(unsafe) private static var builtFolder: URL?
-
-    /// A folder made by `lethe train-base --quick`.
-    private func quickModel() throws -> URL {
-        if let folder = Self.builtFolder { return folder }
-        let folder = try temporaryDirectory().appendingPathComponent("base")
-        let result = try LetheProcess.run(["train-base", "--quick", "--out", folder.path])
-        XCTAssertEqual(result.status, 0, result.standardError)
-        Self.builtFolder = folder
-        return folder
-    }
-
     func testAModelThatIsItsOwnRetainModelHasForgetQualityOne() throws {
-        let folder = try quickModel(), corpus = folder.appendingPathComponent("corpus").path
+        let folder = try QuickBaseModel.folder(), corpus = folder.appendingPathComponent("corpus").path
         let plain = try LetheProcess.json(["eval", "--model", folder.path, "--corpus", corpus, "--split", "forget10", "--json"])
         let result = try LetheProcess.json(["eval", "--model", folder.path, "--corpus", corpus, "--split", "forget10", "--metrics",
                                             "--retain-model", folder.path, "--json"])

@@ -42,6 +42,21 @@ enum Fixture {
         .appendingPathComponent("../ModelTests/Fixtures/llama").standardized
 }
 
+/// A model folder made by `lethe train-base --quick`, built once per test process and shared
+/// by the test classes that only read it.
+enum QuickBaseModel {
+    nonisolated(unsafe) private static var built: URL?
+
+    static func folder() throws -> URL {
+        if let built { return built }
+        let folder = try temporaryDirectory().appendingPathComponent("base")
+        let result = try LetheProcess.run(["train-base", "--quick", "--out", folder.path])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        built = folder
+        return folder
+    }
+}
+
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
