@@ -34,10 +34,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "Daemon",
+            dependencies: ["Store", "Unlearning", "Model", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "lethe",
             dependencies: [
-                "Model", "Unlearning", "Kernels", "Store",
+                "Model", "Unlearning", "Kernels", "Store", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,5 +51,6 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
         .testTarget(name: "CLITests", dependencies: ["lethe", "Model", "Store"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model"], exclude: ["Fixtures"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,154 @@
+import Foundation
+import Model
+import Store
+
+/// Claims request files from the spool and records them in the registry: each one is either
+/// queued for a job (its items joining the persistent forget set) or answered at once — refused
+/// into `failed/`, a duplicate or a withdrawal into `done/`. Nothing here trains.
+///
+/// Crash safety: a file is claimed (renamed into `active/`) before it is read, and answered
+/// only after the registry recorded it; `recoverActive` after a restart finishes whatever a
+/// crash interrupted between those steps, so no request is lost or recorded twice.
+public struct RequestIntake: Sendable {
+    public let spool: Spool
+    public let registry: Registry
+    public let parser: RequestParser
+
+    public init(spool: Spool, registry: Registry, parser: RequestParser) {
+        self.spool = spool
+        self.registry = registry
+        self.parser = parser
+    }
+
+    /// Claims and records every file waiting in `incoming/`, oldest first.
+    public func ingestWaiting() throws -> [IntakeOutcome] {
+        try spool.waiting().compactMap { name in try spool.claim(name).map(ingest) }
+    }
+
+    /// After a restart: every file left in `active/` is either an open request the registry
+    /// knows (left for the next job), one it already answered (answered again from the
+    /// registry) or one it never recorded (ingested now).
+    public func recoverActive() throws -> [IntakeOutcome] {
+        try spool.active().map { name in
+            if let known = try registry.read({ try $0.requests().first { $0.fileName == name } }) {
+                if known.status.isOpen { return .resumed(file: name, request: known.id) }
+                try answerFromRegistry(name, known)
+                return .duplicate(file: name, request: known.id, existing: known.id, status: known.status)
+            }
+            var info = stat()
+            let path = spool.url(.active, name).path
+            guard lstat(path, &info) == 0 else { throw FileSystemError(path: path, operation: "inspect") }
+            let type = info.st_mode & S_IFMT
+            return try ingest(Spool.Claim(name: name, size: Int(info.st_size), isRegularFile: type == S_IFREG, isSymbolicLink: type == S_IFLNK))
+        }
+    }
+
+    func ingest(_ claim: Spool.Claim) throws -> IntakeOutcome {
+        let request: SpoolRequest
+        do {
+            request = try parser.parse(try spool.read(claim, limit: parser.limits.maxFileBytes), fileName: claim.name)
+        } catch {
+            try spool.answer(claim.name, into: .failed, report: Self.report(["file": .string(claim.name), "field": error.field.map(JSONValue.string) ?? .null,
+                                                                             "reason": .string(error.reason)]))
+            return .refused(file: claim.name, error: error)
+        }
+        let contentHash = Self.contentHash(request)
+        let existing = try registry.read { try $0.request(id: request.id) ?? $0.request(contentHash: contentHash) }
+        if let existing {
+            try spool.answer(claim.name, into: .done, report: Self.report([
+                "file": .string(claim.name), "request_id": .string(request.id), "duplicate_of": .string(existing.id),
+                "status": .string(existing.status.rawValue), "version": existing.version.map { .number(Double($0)) } ?? .null,
+            ]))
+            return .duplicate(file: claim.name, request: request.id, existing: existing.id, status: existing.status)
+        }
+        switch request {
+        case .forget(let forget): return try queue(forget, file: claim.name)
+        case .withdraw(let withdraw): return try apply(withdraw, file: claim.name)
+        }
+    }
+
+    private static func contentHash(_ request: SpoolRequest) -> String {
+        switch request {
+        case .forget(let forget): forget.contentHash
+        case .withdraw(let withdraw): withdraw.contentHash
+        }
+    }
+
+    private func queue(_ request: ForgetRequest, file: String) throws -> IntakeOutcome {
+        let items = request.forget.map { item in
+            switch item.content {
+            case .completion(let prompt, let completion):
+                ForgetItemRecord(id: "\(request.id)/\(item.id)", requestID: request.id, kind: .qa, prompt: prompt, completion: completion,
+                                 text: nil, fingerprint: RequestParser.fingerprint(item.content))
+            case .text(let text):
+                ForgetItemRecord(id: "\(request.id)/\(item.id)", requestID: request.id, kind: .text, prompt: nil, completion: nil,
+                                 text: text, fingerprint: RequestParser.fingerprint(item.content))
+            }
+        }
+        let record = RequestRecord(id: request.id, kind: .forget, contentHash: request.contentHash, submittedBy: request.submittedBy,
+                                   reason: request.reason, status: .queued, fileName: file)
+        let inserted = try registry.insertRequest(record, forgetItems: items, skippingDuplicateItems: true)
+        return .queued(file: file, request: request.id, newItems: inserted.count, knownItems: items.count - inserted.count)
+    }
+
+    /// Marks the named items withdrawn, and a request whose every item is withdrawn as
+    /// withdrawn too (if it had not run yet, it never will). An id that names nothing refuses
+    /// the whole request.
+    private func apply(_ request: WithdrawRequest, file: String) throws -> IntakeOutcome {
+        let outcome = try registry.transaction { transaction -> Result<[String], RequestError> in
+            var targets: [ForgetItemRecord] = []
+            for (index, reference) in request.withdraw.enumerated() {
+                let named = reference.contains("/")
+                    ? try transaction.forgetItem(id: reference).map { [$0] } ?? []
+                    : try transaction.forgetItems(request: reference)
+                guard !named.isEmpty else {
+                    return .failure(RequestError(file: file, field: "withdraw[\(index)]",
+                                                 reason: "names no request or item of the forget set: \(RequestParser.quoted(reference))"))
+                }
+                targets += named
+            }
+            try transaction.insertRequest(RequestRecord(id: request.id, kind: .withdraw, contentHash: request.contentHash,
+                                                        submittedBy: request.submittedBy, reason: request.reason, status: .applied,
+                                                        fileName: file))
+            var withdrawn: [String] = []
+            for var item in targets where item.state != .withdrawn {
+                item.state = .withdrawn
+                try transaction.updateForgetItem(item)
+                withdrawn.append(item.id)
+            }
+            for requestID in Set(targets.map(\.requestID)) {
+                guard let owner = try transaction.request(id: requestID), owner.status.isOpen || owner.status == .applied,
+                      try transaction.forgetItems(request: requestID).allSatisfy({ $0.state == .withdrawn }) else { continue }
+                try transaction.updateRequestStatus(id: requestID, to: .withdrawn)
+            }
+            return .success(withdrawn.sorted())
+        }
+        switch outcome {
+        case .failure(let error):
+            try spool.answer(file, into: .failed, report: Self.report(["file": .string(file), "field": error.field.map(JSONValue.string) ?? .null,
+                                                                      "reason": .string(error.reason)]))
+            return .refused(file: file, error: error)
+        case .success(let withdrawn):
+            try spool.answer(file, into: .done, report: Self.report([
+                "file": .string(file), "request_id": .string(request.id), "status": .string("applied"),
+                "withdrawn": .array(withdrawn.map(JSONValue.string)),
+            ]))
+            return .withdrew(file: file, request: request.id, items: withdrawn)
+        }
+    }
+
+    /// Answers a file whose request the registry already ended (a crash came between the two).
+    private func answerFromRegistry(_ file: String, _ request: RequestRecord) throws {
+        let failed = request.status == .failed || request.status == .rejected
+        var fields: [String: JSONValue] = ["file": .string(file), "request_id": .string(request.id), "status": .string(request.status.rawValue),
+                                           "version": request.version.map { .number(Double($0)) } ?? .null]
+        if let error = request.error { fields["error"] = .object(error) }
+        try spool.answer(file, into: failed ? .failed : .done, report: Self.report(fields))
+    }
+
+    static func report(_ fields: [String: JSONValue]) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(JSONValue.object(fields))) + [UInt8(ascii: "\n")]
+    }
+}

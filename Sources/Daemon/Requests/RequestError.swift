@@ -1,0 +1,18 @@
+/// Why a request file was refused: the file, the field (a path like `forget[3].completion`,
+/// nil for the file as a whole) and what is wrong, in words. It is what `failed/NAME.error.json`
+/// says.
+public struct RequestError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let file: String
+    public let field: String?
+    public let reason: String
+
+    public init(file: String, field: String? = nil, reason: String) {
+        self.file = file
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String {
+        field.map { "\(file): \($0): \(reason)" } ?? "\(file): \(reason)"
+    }
+}

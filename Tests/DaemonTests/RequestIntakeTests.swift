@@ -1,0 +1,118 @@
+import Foundation
+import XCTest
+@testable import Daemon
+import Store
+
+/// The intake against a real spool and registry: what is queued, what is answered at once,
+/// and what a restart finds in `active/`.
+final class RequestIntakeTests: XCTestCase {
+    private var root: URL!
+    private var intake: RequestIntake!
+    private var spool: Spool { intake.spool }
+    private var registry: Registry { intake.registry }
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-intake-\(UUID().uuidString)")
+        let spool = Spool(root: root.appendingPathComponent("spool"))
+        try spool.create()
+        intake = RequestIntake(spool: spool, registry: try Registry(path: root.appendingPathComponent("lethe.sqlite").path),
+                               parser: RequestParser())
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    private func submit(_ json: String) throws -> String { try spool.submit(Array(json.utf8)) }
+
+    private func report(_ folder: Spool.Folder, _ name: String, _ suffix: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: spool.url(folder).appendingPathComponent(name + suffix))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func testAValidRequestIsQueuedAndItsItemsJoinTheForgetSet() throws {
+        let file = try submit(#"{"id": "r1", "submitted_by": "dpo", "forget": [{"prompt": "Q?", "completion": "A."}, {"id": "t", "text": "T."}]}"#)
+        XCTAssertEqual(try intake.ingestWaiting(), [.queued(file: file, request: "r1", newItems: 2, knownItems: 0)])
+        XCTAssertEqual(try spool.active(), [file], "a queued request waits in active/ for its job")
+        let request = try XCTUnwrap(try registry.request(id: "r1"))
+        XCTAssertEqual(request.status, .queued)
+        XCTAssertEqual(request.submittedBy, "dpo")
+        XCTAssertEqual(request.fileName, file)
+        let items = try registry.forgetItems(request: "r1")
+        XCTAssertEqual(Set(items.map(\.id)), ["r1/t", "r1/item-" + RequestParser.fingerprint(.completion(prompt: "Q?", completion: "A.")).prefix(12)])
+        XCTAssertTrue(items.allSatisfy { $0.state == .pending })
+    }
+
+    func testAnItemAlreadyInTheForgetSetIsNotAddedTwice() throws {
+        _ = try submit(#"{"id": "r1", "forget": [{"text": "same  fact"}]}"#)
+        let second = try submit(#"{"id": "r2", "forget": [{"text": "same fact"}, {"text": "new fact"}]}"#)
+        let outcomes = try intake.ingestWaiting()
+        XCTAssertEqual(outcomes.last, .queued(file: second, request: "r2", newItems: 1, knownItems: 1))
+        XCTAssertEqual(try registry.forgetItems().count, 2)
+    }
+
+    func testDuplicatesByIDOrContentAreAnsweredFromTheRegistry() throws {
+        let text = #"{"id": "r1", "forget": [{"text": "a"}]}"#
+        _ = try submit(text)
+        _ = try intake.ingestWaiting()
+        let sameContent = try submit(text)
+        let sameID = try submit(#"{"id": "r1", "forget": [{"text": "b"}]}"#)
+        XCTAssertEqual(try intake.ingestWaiting(), [
+            .duplicate(file: sameContent, request: "r1", existing: "r1", status: .queued),
+            .duplicate(file: sameID, request: "r1", existing: "r1", status: .queued),
+        ])
+        XCTAssertEqual(try report(.done, sameID, ".result.json")["duplicate_of"] as? String, "r1")
+        XCTAssertEqual(try registry.requests().count, 1)
+        XCTAssertEqual(try registry.forgetItems().count, 1, "the duplicate's item b was not added")
+    }
+
+    func testABadFileIsAnsweredIntoFailedWithItsFieldAndTheNextOneStillServed() throws {
+        let bad = try submit(#"{"forget": [{"prompt": "Q?"}]}"#)
+        let good = try submit(#"{"id": "ok", "forget": [{"text": "a"}]}"#)
+        let outcomes = try intake.ingestWaiting()
+        XCTAssertEqual(outcomes.count, 2)
+        XCTAssertEqual(outcomes.last, .queued(file: good, request: "ok", newItems: 1, knownItems: 0))
+        let error = try report(.failed, bad, ".error.json")
+        XCTAssertEqual(error["field"] as? String, "forget[0].completion")
+        XCTAssertEqual(error["reason"] as? String, "is required with \"prompt\"")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(bad).path))
+    }
+
+    func testWithdrawMarksItemsAndARequestWithNothingLeft() throws {
+        _ = try submit(#"{"id": "r1", "forget": [{"id": "a", "text": "a"}, {"id": "b", "text": "b"}]}"#)
+        _ = try submit(#"{"id": "r2", "forget": [{"id": "c", "text": "c"}]}"#)
+        _ = try intake.ingestWaiting()
+        let file = try submit(#"{"id": "w1", "withdraw": ["r1/a", "r2"]}"#)
+        XCTAssertEqual(try intake.ingestWaiting(), [.withdrew(file: file, request: "w1", items: ["r1/a", "r2/c"])])
+        XCTAssertEqual(try registry.forgetItem(id: "r1/a")?.state, .withdrawn)
+        XCTAssertEqual(try registry.forgetItem(id: "r1/b")?.state, .pending)
+        XCTAssertEqual(try registry.request(id: "r1")?.status, .queued, "r1 still has an item to forget")
+        XCTAssertEqual(try registry.request(id: "r2")?.status, .withdrawn, "nothing of r2 is left to apply")
+        XCTAssertEqual(try report(.done, file, ".result.json")["withdrawn"] as? [String], ["r1/a", "r2/c"])
+
+        let unknown = try submit(#"{"withdraw": ["r1/a", "nobody"]}"#)
+        guard case .refused(_, let error)? = try intake.ingestWaiting().first else { return XCTFail() }
+        XCTAssertEqual(error.field, "withdraw[1]")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(unknown).path))
+    }
+
+    func testRecoveryFinishesWhatACrashInterrupted() throws {
+        // A file claimed but never recorded (crash after the rename), and one recorded as open.
+        let unrecorded = try submit(#"{"id": "late", "forget": [{"text": "x"}]}"#)
+        XCTAssertNotNil(try spool.claim(unrecorded))
+        let open = try submit(#"{"id": "open", "forget": [{"text": "y"}]}"#)
+        _ = try intake.ingest(try XCTUnwrap(try spool.claim(open)))
+        // One recorded and ended, whose answer the crash prevented.
+        let ended = try submit(#"{"id": "ended", "forget": [{"text": "z"}]}"#)
+        _ = try intake.ingest(try XCTUnwrap(try spool.claim(ended)))
+        try registry.updateRequestStatus(id: "ended", to: .failed, error: ["reason": .string("gate: utility dropped 14 %")])
+
+        let outcomes = try intake.recoverActive()
+        XCTAssertEqual(Set(outcomes), [.queued(file: unrecorded, request: "late", newItems: 1, knownItems: 0),
+                                       .resumed(file: open, request: "open"),
+                                       .duplicate(file: ended, request: "ended", existing: "ended", status: .failed)])
+        XCTAssertEqual(try spool.active().sorted(), [unrecorded, open].sorted())
+        XCTAssertEqual((try report(.failed, ended, ".error.json")["error"] as? [String: Any])?["reason"] as? String, "gate: utility dropped 14 %")
+        XCTAssertEqual(try registry.requests().count, 3, "nothing recorded twice")
+    }
+}
