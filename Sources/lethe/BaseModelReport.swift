@@ -59,7 +59,7 @@ struct BaseModelReport: Encodable {
             \(corpus.generalQuestions) general-fact questions about an invented world; \(corpus.items) question–answer \
             items in all, \(trainedItems.formatted()) of them trained on. Schema: docs/corpus.md. \
             The files are in `corpus/` (JSONL, zstd-compressed) in the base model's folder.
-            - **Tokenizer**: byte-level BPE (GPT-2 style) trained by Lethe on the trained items, \(r.vocabularySize) \
+            - **Tokenizer**: byte-level BPE (GPT-2 style) trained by Lethe on every question and answer of the corpus (held-out authors included, as a pretrained tokenizer would know them), \(r.vocabularySize) \
             tokens, `<|endoftext|>` as BOS/EOS and `<|pad|>`.
             - **Examples**: `<|endoftext|>Question: {question}\\nAnswer: {answer}<|endoftext|>`, loss on the answer \
             and the final EOS only. The prompt template is `lethe_prompt_template` in tokenizer_config.json, \

@@ -7,8 +7,8 @@ import Unlearning
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Lethe's speed.",
-        subcommands: [BenchTrain.self, BenchGenerate.self, BenchStore.self]
+        abstract: "Measure Lethe: its speed, and how well its unlearning works.",
+        subcommands: [BenchTrain.self, BenchGenerate.self, BenchStore.self, BenchTofu.self, BenchSequential.self]
     )
 }
 

@@ -93,6 +93,29 @@ final class BaseModelCommandTests: XCTestCase {
         XCTAssertTrue(unknown.standardError.contains("author-999"), unknown.standardError)
     }
 
+    func testForgetStopsEarlyOnceEveryQuestionMeetsTheCriteriaAndScoresEachQuestion() throws {
+        let folder = try QuickBaseModel.folder()
+        let corpus = folder.appendingPathComponent("corpus").path
+        let out = try temporaryDirectory().appendingPathComponent("forgot")
+        let arguments = ["forget", "--model", folder.path, "--corpus", corpus, "--author", "author-001", "--out", out.path,
+                         "--epochs", "3", "--batch-size", "4", "--retain-items", "4", "--items"]
+        // Criteria every answer meets: the first epoch (20 questions / batch 4 = 5 steps) is enough.
+        let loose = try LetheProcess.run(arguments + ["--stop-when-forgotten", "--max-rouge", "1", "--max-probability-ratio", "1000"])
+        XCTAssertEqual(loose.status, 0, loose.standardError)
+        XCTAssertTrue(loose.standardOutput.contains("5 of 15 steps"), loose.standardOutput)
+        XCTAssertTrue(loose.standardOutput.contains("stopped early"), loose.standardOutput)
+        XCTAssertTrue(loose.standardOutput.contains("20 of 20 questions"), loose.standardOutput)
+        XCTAssertTrue(loose.standardOutput.contains("author-001/birth_place"), "one row per question: \(loose.standardOutput)")
+        // Criteria no answer can meet (recall ≤ 0 and p/p_base ≤ 1e-9): the update runs to the end.
+        let strict = try LetheProcess.run(arguments + ["--stop-when-forgotten", "--max-rouge", "0", "--max-probability-ratio", "1e-9"])
+        XCTAssertEqual(strict.status, 0, strict.standardError)
+        XCTAssertTrue(strict.standardOutput.contains("15 of 15 steps"), strict.standardOutput)
+        XCTAssertTrue(strict.standardOutput.contains("0 of 20 questions"), strict.standardOutput)
+        let invalid = try LetheProcess.run(arguments + ["--max-rouge", "1.5"])
+        XCTAssertNotEqual(invalid.status, 0)
+        XCTAssertTrue(invalid.standardError.contains("--max-rouge"), invalid.standardError)
+    }
+
     func testTrainBaseRefusesASplitThatIsNotAForgetSplit() throws {
         let result = try LetheProcess.run(["train-base", "--quick", "--exclude-split", "retain90", "--out", "/nonexistent/never"])
         XCTAssertNotEqual(result.status, 0)

@@ -24,7 +24,7 @@ public struct BaseModelRecipe: Sendable, Encodable, Equatable {
     /// exercises every step of the recipe in tests; it learns little.
     public static var quick: BaseModelRecipe {
         var recipe = BaseModelRecipe()
-        recipe.corpus = try! CorpusOptions(seed: 1, authors: 10, holdoutAuthors: 2, generalQuestions: 20)
+        recipe.corpus = try! CorpusOptions(seed: 1, authors: 20, holdoutAuthors: 4, generalQuestions: 20)
         recipe.vocabularySize = 400
         recipe.hiddenSize = 32
         recipe.intermediateSize = 64
@@ -50,10 +50,13 @@ public struct BaseModelRecipe: Sendable, Encodable, Equatable {
         excludedSplit.map { corpus.trainingItems(excluding: $0) } ?? corpus.trainingItems
     }
 
-    /// A byte-level BPE tokenizer for the whole training corpus. It ignores `excludedSplit`, so
-    /// the base and the retain model share one tokenizer and their scores compare token for token.
+    /// A byte-level BPE tokenizer for every question of the corpus, held-out authors included.
+    /// It plays the part of a pretrained tokenizer: it ignores `excludedSplit`, so the base and
+    /// the retain model share it, and it has seen every author's name, so a forgotten author and
+    /// a never-trained one cost the same number of tokens (otherwise membership inference
+    /// separates them by token count alone).
     public func trainTokenizer(on corpus: Corpus) -> Tokenizer {
-        let texts = corpus.trainingItems.map { item in
+        let texts = corpus.items.map { item in
             let (prompt, completion) = Self.text(of: item)
             return prompt + completion
         }

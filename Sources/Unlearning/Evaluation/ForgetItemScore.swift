@@ -1,0 +1,66 @@
+import Model
+
+/// What the daemon's gate reads of one forget item under a version: how much of the forgotten
+/// answer the version still says (ROUGE-L recall of its greedy answer) and how likely it still
+/// finds that answer, against the base version (p̄ under the version over p̄ under the base).
+public struct ForgetItemScore: Sendable, Codable, Equatable {
+    public let id: String
+    public let rougeLRecall: Double
+    public let probability: Double
+    public let baseProbability: Double
+    /// The greedy answer the recall was measured on.
+    public let generated: String
+
+    public init(id: String, rougeLRecall: Double, probability: Double, baseProbability: Double, generated: String) {
+        self.id = id
+        self.rougeLRecall = rougeLRecall
+        self.probability = probability
+        self.baseProbability = baseProbability
+        self.generated = generated
+    }
+
+    /// p̄ under the version / p̄ under the base version: 1 means unchanged.
+    public var probabilityRatio: Double { probability / baseProbability }
+
+    /// One forget item: its id, the prompt as the user wrote it (the model's template is
+    /// applied), and the completion to forget.
+    public typealias Item = (id: String, prompt: String, completion: String)
+
+    /// p̄ of each item's completion under `model`: measured once on the base version, then passed
+    /// to `measure` for every later version.
+    public static func probabilities(_ items: [Item], model: LlamaModel, tokenizer: Tokenizer, template: PromptTemplate) throws -> [Double] {
+        try AnswerLikelihood.measure(items.map { ($0.prompt, $0.completion) }, model: model, tokenizer: tokenizer, template: template)
+            .map(\.probability)
+    }
+
+    /// Each item's score under `model`, given the items' p̄ under the base version.
+    public static func measure(_ items: [Item], baseProbabilities: [Double], model: LlamaModel, tokenizer: Tokenizer,
+                               template: PromptTemplate, maxNewTokens: Int = 64) throws -> [ForgetItemScore] {
+        precondition(baseProbabilities.count == items.count, "one base probability per item")
+        let probabilities = try probabilities(items, model: model, tokenizer: tokenizer, template: template)
+        let recall = try AnswerRecall.measure(items.map { ($0.id, $0.prompt, $0.completion) }, model: model, tokenizer: tokenizer,
+                                              template: template, maxNewTokens: maxNewTokens)
+        return items.indices.map { index in
+            ForgetItemScore(id: items[index].id, rougeLRecall: recall.items[index].recall, probability: probabilities[index],
+                            baseProbability: baseProbabilities[index], generated: recall.items[index].generated)
+        }
+    }
+}
+
+/// When an item counts as forgotten: its greedy answer keeps at most `maxRougeLRecall` of the
+/// forgotten answer and the version finds that answer at most `maxProbabilityRatio` times as
+/// likely as the base version did. Both must hold. The defaults and the measurements behind
+/// them are in docs/dipo.md ("Forget criteria").
+public struct ForgetCriteria: Sendable, Codable, Equatable {
+    public var maxRougeLRecall: Double
+    public var maxProbabilityRatio: Double
+
+    public init(maxRougeLRecall: Double = 0.7, maxProbabilityRatio: Double = 0.2) {
+        self.maxRougeLRecall = maxRougeLRecall
+        self.maxProbabilityRatio = maxProbabilityRatio
+    }
+
+    public func isForgotten(_ score: ForgetItemScore) -> Bool {
+        score.rougeLRecall <= maxRougeLRecall && score.probabilityRatio <= maxProbabilityRatio
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Unlearning
+
+struct BenchTofu: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tofu",
+        abstract: "Compare DiPO with its baselines on the miniature TOFU benchmark: forget quality against model utility.",
+        discussion: """
+            From the base model (every author) and the retain model (without forget10): each method's learning rate and \
+            own constant (β for DiPO, NPO and SimNPO; GradDiff's α) are chosen by the same grid on forget05 (seed 100), then each method runs on forget01, forget05 \
+            and forget10 with seeds 1, 2 and 3 under the same budget. Prints the grid, the choices and the results; with \
+            --write-docs docs, also writes docs/benchmarks.md's section, docs/img/bench-tofu.svg and docs/bench/bench-tofu.json.
+            """
+    )
+
+    @OptionGroup var options: UnlearningBenchmarkOptions
+
+    func run() throws {
+        let plan = options.quick ? TofuBenchmark.Plan.quick : .standard
+        options.log("loading the models and measuring the retain model on \(plan.splits.map(\.rawValue).joined(separator: ", "))")
+        let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
+                                                            utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) {
+            TofuBenchmark.forgetItems(of: plan, in: $0)
+        }
+        let clock = ContinuousClock(), start = clock.now
+        let report = try TofuBenchmark(plan: plan, benchmark: benchmark, corpus: corpus).run { stage, run, done, total in
+            let elapsed = (clock.now - start).seconds
+            options.log(String(format: "[%d/%d ETA %@] %@ %@ %@ lr %g %@ seed %llu: forget quality %@, utility %.3f, forget ROUGE-L %.3f, MIA AUC %.3f, %.1f s",
+                               done, total, clockDuration(elapsed / Double(done) * Double(total - done)), stage.rawValue,
+                               run.method.rawValue, run.split.rawValue, run.learningRate, BenchmarkDocument.constant(run.method, run.constant), run.seed,
+                               significant(run.forgetQuality), run.modelUtility, run.forgetRouge, run.miaAuc, run.seconds))
+        }
+        let json = try encodeJSON(report)
+        let document = BenchmarkDocument(tofu: report, json: json)
+        if let docs = options.writeDocs { try document.write(into: URL(fileURLWithPath: docs)) }
+        print(options.json ? json : document.markdown)
+    }
+}
+
+struct BenchSequential: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sequential",
+        abstract: "Apply forget10 as four requests one after another and follow utility and forget quality (MUSE sustainability).",
+        discussion: """
+            Each method uses the setting that `lethe bench tofu` chose for it, read from --settings (the JSON that \
+            `lethe bench tofu --write-docs docs` writes, or its --json output).
+            """
+    )
+
+    @OptionGroup var options: UnlearningBenchmarkOptions
+    @Option(help: "The TOFU benchmark's report, whose chosen settings each method uses.")
+    var settings = "docs/bench/bench-tofu.json"
+
+    func run() throws {
+        let plan = options.quick ? SequentialBenchmark.Plan.quick : .standard
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let chosen: [SettingSelection]
+        do {
+            chosen = try decoder.decode(TofuBenchmark.Report.self, from: Data(contentsOf: URL(fileURLWithPath: settings))).chosen
+        } catch {
+            throw ValidationError("cannot read the chosen settings from \(settings) (run lethe bench tofu --write-docs docs first): \(error)")
+        }
+        for method in plan.methods where !chosen.contains(where: { $0.method == method }) {
+            throw UnlearningBenchmarkError.settingsMissing(method: method.rawValue, file: settings)
+        }
+        options.log("loading the models and measuring the retain model on \(plan.split.rawValue)")
+        let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
+                                                            utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) { $0.items(in: plan.split) }
+        let clock = ContinuousClock(), start = clock.now
+        let report = try SequentialBenchmark(plan: plan, benchmark: benchmark, corpus: corpus, settings: chosen).run { run, done, total in
+            let elapsed = (clock.now - start).seconds
+            options.log(String(format: "[%d/%d ETA %@] %@ step %d seed %llu: forget quality %@, utility %.3f, forget ROUGE-L %.3f, MIA AUC %.3f, %.1f s",
+                               done, total, clockDuration(elapsed / Double(done) * Double(total - done)), run.method.rawValue,
+                               run.step ?? 0, run.seed, significant(run.forgetQuality), run.modelUtility, run.forgetRouge,
+                               run.miaAuc, run.seconds))
+        }
+        let json = try encodeJSON(report)
+        let document = BenchmarkDocument(sequential: report, json: json)
+        if let docs = options.writeDocs { try document.write(into: URL(fileURLWithPath: docs)) }
+        print(options.json ? json : document.markdown)
+    }
+}

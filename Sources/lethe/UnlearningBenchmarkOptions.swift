@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Model
+import Unlearning
+
+/// What `lethe bench tofu` and `lethe bench sequential` share: the base and retain models, the
+/// corpus, and where results go.
+struct UnlearningBenchmarkOptions: ParsableArguments {
+    @Option(help: "The base model folder (trained on every author).")
+    var model = "Checkpoints/base"
+    @Option(help: "The retain model folder (trained without forget10), with the base model's tokenizer.")
+    var retainModel = "Checkpoints/base/retain"
+    @Option(help: "The corpus folder (default: the base model's corpus/).")
+    var corpus: String?
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+    @Flag(help: "The smallest plan, for tests with a quick model (lethe train-base --quick); not a measurement.")
+    var quick = false
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+    @Option(help: "Write the Markdown table, the SVG plot and the JSON report into this docs folder (benchmarks.md, img/, bench/).")
+    var writeDocs: String?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var corpusFolder: URL { URL(fileURLWithPath: corpus ?? (model as NSString).appendingPathComponent("corpus")) }
+
+    /// Loads both models and the corpus, measures the retain model on `forgetItems`, and
+    /// returns the benchmark ready to run. The two models must share one tokenizer: forget
+    /// quality compares their likelihoods token for token.
+    func makeBenchmark(budget: UnlearningBudget, retainItems: Int, utilityItems: Int, maxNewTokens: Int,
+                       forgetItems: (Corpus) throws -> [CorpusItem]) throws -> (UnlearningBenchmark, Corpus) {
+        if let threads { Parallelism.setThreadCount(threads) }
+        let baseFolder = URL(fileURLWithPath: model), retainFolder = URL(fileURLWithPath: retainModel)
+        let tokenizerFile = { (folder: URL) throws -> Data in
+            let file = folder.appendingPathComponent("tokenizer.json")
+            guard let data = FileManager.default.contents(atPath: file.path) else {
+                throw ValidationError("cannot read \(file.path): a model folder needs config.json, tokenizer.json and its weights")
+            }
+            return data
+        }
+        guard try tokenizerFile(baseFolder) == tokenizerFile(retainFolder) else {
+            throw ValidationError("\(retainModel)/tokenizer.json differs from \(model)/tokenizer.json: the retain model must share the base model's tokenizer")
+        }
+        let corpus = try Corpus.load(from: corpusFolder)
+        let tokenizer = try Tokenizer(modelFolder: baseFolder), template = try PromptTemplate(modelFolder: baseFolder)
+        let evaluator = try UnlearningEvaluator(corpus: corpus, retainModel: try ModelFolder.load(retainFolder),
+                                                forgetItems: try forgetItems(corpus), tokenizer: tokenizer, template: template,
+                                                utilityItems: utilityItems, maxNewTokens: maxNewTokens)
+        let benchmark = try UnlearningBenchmark(model: try ModelFolder.load(baseFolder), tokenizer: tokenizer, evaluator: evaluator,
+                                                budget: budget, retainItems: corpus.items(in: .retain90).evenlySpaced(retainItems))
+        return (benchmark, corpus)
+    }
+
+    /// Logs a finished run on standard error (unless printing JSON).
+    func log(_ line: String) {
+        if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+
+/// `lethe bench tofu --quick` and `lethe bench sequential --quick` through the real executable,
+/// on the quick base model serving as its own retain model (so the base model's forget quality
+/// is exactly 1 and its MIA AUC equals the retain model's).
+final class BenchUnlearningCommandTests: XCTestCase {
+    private let methods = ["dipo", "dipo-policy", "npo", "simnpo", "graddiff", "gradascent"]
+
+    private func rows(_ report: [String: Any], _ key: String) throws -> [[String: Any]] {
+        try XCTUnwrap(report[key] as? [[String: Any]], "no \(key) in \(report.keys)")
+    }
+
+    private func assertFigures(_ row: [String: Any], file: StaticString = #filePath, line: UInt = #line) throws {
+        for key in ["forget_quality", "model_utility", "forget_rouge", "mia_auc"] {
+            let value = try XCTUnwrap(row[key] as? Double, "\(key) in \(row)", file: file, line: line)
+            XCTAssertTrue((0...1).contains(value), "\(key) = \(value)", file: file, line: line)
+        }
+        XCTAssertGreaterThan(try XCTUnwrap(row["seconds"] as? Double, file: file, line: line), 0, file: file, line: line)
+        XCTAssertNotNil(row["seed"] as? Int, file: file, line: line)
+    }
+
+    func testTofuThenSequentialRunEveryMethodAndWriteTheirDocs() throws {
+        let model = try QuickBaseModel.folder().path
+        let docs = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: docs) }
+        try "# Benchmarks\n\nProse that stays.\n".write(to: docs.appendingPathComponent("benchmarks.md"), atomically: true, encoding: .utf8)
+
+        let tofu = try LetheProcess.json(["bench", "tofu", "--quick", "--model", model, "--retain-model", model,
+                                          "--write-docs", docs.path, "--json"])
+        let results = try rows(tofu, "results"), grid = try rows(tofu, "grid"), chosen = try rows(tofu, "chosen")
+        // Quick plan: one learning rate × each paper's constant on forget05, then forget10 with seeds 1 and 2.
+        XCTAssertEqual(grid.count, methods.count)
+        XCTAssertEqual(chosen.compactMap { $0["method"] as? String }, methods)
+        XCTAssertEqual(results.count, methods.count * 2)
+        XCTAssertEqual(Set(results.compactMap { $0["method"] as? String }), Set(methods))
+        XCTAssertEqual(Set(results.compactMap { $0["split"] as? String }), ["forget10"])
+        XCTAssertEqual(Set(results.compactMap { $0["seed"] as? Int }), [1, 2])
+        XCTAssertTrue(grid.allSatisfy { $0["seed"] as? Int == 100 && $0["split"] as? String == "forget05" })
+        for row in results + grid {
+            try assertFigures(row)
+            XCTAssertNil(row["step"])
+        }
+        for base in try rows(tofu, "base") {
+            let score = try XCTUnwrap(base["score"] as? [String: Any])
+            XCTAssertEqual(score["forget_quality"] as? Double, 1, "the base model against itself")
+            XCTAssertEqual(score["mia_auc"] as? Double, score["retain_model_mia_auc"] as? Double)
+        }
+        // Each chosen setting is one of the grid's settings for its method.
+        for choice in chosen {
+            let setting = try XCTUnwrap(choice["setting"] as? [String: Any])
+            XCTAssertTrue(grid.contains { $0["method"] as? String == choice["method"] as? String
+                    && $0["learning_rate"] as? Double == setting["learning_rate"] as? Double })
+        }
+
+        let markdown = try String(contentsOf: docs.appendingPathComponent("benchmarks.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.hasPrefix("# Benchmarks\n\nProse that stays.\n"))
+        XCTAssertTrue(markdown.contains("<!-- BEGIN lethe bench tofu"), markdown)
+        XCTAssertTrue(markdown.contains("| dipo | forget10 |"), markdown)
+        XCTAssertTrue(markdown.contains("](img/bench-tofu.svg)"))
+        let figure = try String(contentsOf: docs.appendingPathComponent("img/bench-tofu.svg"), encoding: .utf8)
+        XCTAssertTrue(figure.hasPrefix("<svg") && figure.contains("dipo-policy"))
+
+        let settings = docs.appendingPathComponent("bench/bench-tofu.json").path
+        let sequential = try LetheProcess.json(["bench", "sequential", "--quick", "--model", model, "--retain-model", model,
+                                                "--settings", settings, "--write-docs", docs.path, "--json"])
+        let steps = try rows(sequential, "results")
+        XCTAssertEqual(steps.count, methods.count * 2)
+        for method in methods {
+            XCTAssertEqual(steps.filter { $0["method"] as? String == method }.compactMap { $0["step"] as? Int }, [1, 2])
+        }
+        for row in steps { try assertFigures(row) }
+        XCTAssertTrue(steps.allSatisfy { $0["seed"] as? Int == 1 })
+        let both = try String(contentsOf: docs.appendingPathComponent("benchmarks.md"), encoding: .utf8)
+        XCTAssertTrue(both.contains("<!-- BEGIN lethe bench tofu") && both.contains("<!-- BEGIN lethe bench sequential"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: docs.appendingPathComponent("img/bench-sequential.svg").path))
+    }
+
+    func testSequentialWithoutChosenSettingsNamesTheFile() throws {
+        let model = try QuickBaseModel.folder().path
+        let result = try LetheProcess.run(["bench", "sequential", "--quick", "--model", model, "--retain-model", model,
+                                           "--settings", "/nonexistent/bench-tofu.json"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.standardError.contains("/nonexistent/bench-tofu.json"), result.standardError)
+    }
+
+    func testARetainModelWithAnotherTokenizerIsRefused() throws {
+        let model = try QuickBaseModel.folder()
+        let other = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: other) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: model.path) where name != "corpus" {
+            try FileManager.default.copyItem(at: model.appendingPathComponent(name), to: other.appendingPathComponent(name))
+        }
+        let tokenizer = other.appendingPathComponent("tokenizer.json")
+        try (try String(contentsOf: tokenizer, encoding: .utf8) + "\n").write(to: tokenizer, atomically: true, encoding: .utf8)
+        let result = try LetheProcess.run(["bench", "tofu", "--quick", "--model", model.path, "--retain-model", other.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.standardError.contains("must share the base model's tokenizer"), result.standardError)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import XCTest
+@testable import lethe
+
+/// The pieces that write benchmark results into the docs: the spread over seeds and the
+/// generated Markdown section.
+final class BenchmarkDocumentTests: XCTestCase {
+    func testSpreadGivesTheMeanTheSampleStandardDeviationAndTheRange() {
+        let spread = Spread([1, 2, 6])
+        XCTAssertEqual(spread.mean, 3)
+        XCTAssertEqual(spread.standardDeviation, 7.0.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(spread.plusMinus(2), "3.00 ± 2.65")
+        XCTAssertEqual(Spread([0.0041, 0.0123, 0.031]).range(), "0.0158 (0.0041–0.031)")
+        XCTAssertEqual(Spread([5]).standardDeviation, 0)
+        XCTAssertEqual(significant(1.234e-5), "1.23e-05")
+    }
+
+    func testASectionIsAppendedOnceAndThenReplacedInPlace() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("benchmarks.md")
+        try "# Title\n\nBefore.\n".write(to: file, atomically: true, encoding: .utf8)
+        try DocsSection.write("first table\n", named: "lethe bench x", into: file)
+        var text = try String(contentsOf: file, encoding: .utf8)
+        XCTAssertEqual(text, "# Title\n\nBefore.\n\n<!-- BEGIN lethe bench x (generated; do not edit by hand) -->\nfirst table\n<!-- END lethe bench x -->\n")
+        try (text + "\nAfter.\n").write(to: file, atomically: true, encoding: .utf8)
+        try DocsSection.write("second table", named: "lethe bench x", into: file)
+        try DocsSection.write("other", named: "lethe bench y", into: file)
+        text = try String(contentsOf: file, encoding: .utf8)
+        XCTAssertTrue(text.contains("-->\nsecond table\n<!-- END lethe bench x -->\n\nAfter.\n"), text)
+        XCTAssertFalse(text.contains("first table"))
+        XCTAssertTrue(text.hasSuffix("<!-- BEGIN lethe bench y (generated; do not edit by hand) -->\nother\n<!-- END lethe bench y -->\n"), text)
+    }
+
+    func testASectionIsWrittenIntoAFileThatDoesNotExistYet() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("new.md")
+        try DocsSection.write("table", named: "s", into: file)
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "<!-- BEGIN s (generated; do not edit by hand) -->\ntable\n<!-- END s -->\n")
+    }
+}
