@@ -5,6 +5,9 @@ extension UnlearningOptions {
     /// the retain NLL. Chosen from `lethe bench tofu` and `lethe bench sequential` on the
     /// embedded model; docs/dipo.md ("Defaults") gives the measurements and the reasons.
     public static let recommended = UnlearningOptions(
-        objective: .dipo(DiPO(beta: 0.1)), retainTerm: .nll, retainWeight: 1, length: .epochs(5), forgetBatchSize: 8,
+        objective: .dipo(recommendedDiPO), retainTerm: .nll, retainWeight: 1, length: .epochs(recommendedEpochs), forgetBatchSize: 8,
         retainBatchSize: 8, learningRate: 3e-4)
+
+    public static let recommendedDiPO = DiPO(beta: 0.1)
+    public static let recommendedEpochs = 5
 }

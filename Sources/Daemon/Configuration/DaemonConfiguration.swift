@@ -1,0 +1,197 @@
+import Foundation
+import Model
+import Unlearning
+
+/// Everything `lethe daemon --config FILE` reads: a JSON object whose keys (snake_case) are
+/// documented with their defaults in docs/configuration.md. Every key is optional; an empty
+/// file (or none) gives the defaults, which serve `./spool` with the store in `./Checkpoints`
+/// initialised from the embedded model. Unknown keys are errors, so a typo never silently
+/// leaves a default in place.
+public struct DaemonConfiguration: Sendable, Equatable {
+    /// The checkpoint store's root.
+    public var store = "Checkpoints"
+    /// The request spool's root.
+    public var spool = "spool"
+    /// The model folder a missing store is initialised from (version 0).
+    public var baseModel = "Checkpoints/base"
+    /// The corpus whose retain questions are paired with forget items and measure utility.
+    public var corpus = "Checkpoints/base/corpus"
+    /// Retain examples per update, evenly spaced over the corpus's retain90 split.
+    public var retainItems = 400
+    /// Items of the accumulated forget set replayed in each update besides the new ones.
+    public var replayItems = 40
+    /// Most forget items one job takes: requests that wait are coalesced up to this.
+    public var maxItemsPerJob = 1000
+    /// Seconds between rescans of `incoming/` (inotify wakes the daemon sooner).
+    public var rescanSeconds = 5.0
+    /// The update: method and settings (`UnlearningOptions.recommended` by default).
+    public var update = UpdateSettings()
+    /// The gate a new version must pass to be published.
+    public var gate = GateSettings()
+    public var limits = RequestLimits()
+    public var policy = RequestPolicy()
+
+    public struct UpdateSettings: Sendable, Equatable {
+        public var method = "dipo"
+        public var learningRate = UnlearningOptions.recommended.learningRate
+        public var epochs = UnlearningOptions.recommendedEpochs
+        /// β of DiPO, NPO or SimNPO (GradDiff's α is `retainWeight`).
+        public var beta = UnlearningOptions.recommendedDiPO.beta
+        public var forgetBatchSize = UnlearningOptions.recommended.forgetBatchSize
+        public var retainBatchSize = UnlearningOptions.recommended.retainBatchSize
+        public var retainWeight = UnlearningOptions.recommended.retainWeight
+        public init() {}
+    }
+
+    public struct GateSettings: Sendable, Equatable {
+        public var maxRougeLRecall = ForgetCriteria().maxRougeLRecall
+        public var maxProbabilityRatio = ForgetCriteria().maxProbabilityRatio
+        /// The most model utility a version may lose against the base version, as a fraction.
+        public var maxUtilityDrop = 0.1
+        /// Utility questions of retain90 and of the general split.
+        public var utilityItems = 100
+        public init() {}
+    }
+
+    public init() {}
+
+    /// Reads `file`; errors name the file and the key.
+    public static func load(_ file: URL) throws -> DaemonConfiguration {
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch {
+            throw ConfigurationError(file: file.path, key: nil, reason: "cannot be read: \(error.localizedDescription)")
+        }
+        let document: JSONValue
+        do { document = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw ConfigurationError(file: file.path, key: nil, reason: "is not valid JSON")
+        }
+        return try DaemonConfiguration(document, file: file.path)
+    }
+
+    init(_ document: JSONValue, file: String) throws {
+        var reader = ConfigurationReader(file: file)
+        let root = try reader.object(document, at: nil)
+        store = try reader.string(root, "store", default: store)
+        spool = try reader.string(root, "spool", default: spool)
+        baseModel = try reader.string(root, "base_model", default: baseModel)
+        corpus = try reader.string(root, "corpus", default: corpus)
+        retainItems = try reader.int(root, "retain_items", default: retainItems, in: 1...100_000)
+        replayItems = try reader.int(root, "replay_items", default: replayItems, in: 0...100_000)
+        maxItemsPerJob = try reader.int(root, "max_items_per_job", default: maxItemsPerJob, in: 1...1_000_000)
+        rescanSeconds = try reader.double(root, "rescan_seconds", default: rescanSeconds, in: 0.1...3600)
+        if let value = root["update"] {
+            let object = try reader.object(value, at: "update")
+            update.method = try reader.string(object, "method", default: update.method, prefix: "update")
+            guard UnlearningMethod(rawValue: update.method) != nil else {
+                throw ConfigurationError(file: file, key: "update.method",
+                                         reason: "must be one of \(UnlearningMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            update.learningRate = try reader.double(object, "learning_rate", default: update.learningRate, in: 1e-8...1, prefix: "update")
+            update.epochs = try reader.int(object, "epochs", default: update.epochs, in: 1...1000, prefix: "update")
+            update.beta = Float(try reader.double(object, "beta", default: Double(update.beta), in: 1e-4...100, prefix: "update"))
+            update.forgetBatchSize = try reader.int(object, "forget_batch_size", default: update.forgetBatchSize, in: 1...1024, prefix: "update")
+            update.retainBatchSize = try reader.int(object, "retain_batch_size", default: update.retainBatchSize, in: 1...1024, prefix: "update")
+            update.retainWeight = Float(try reader.double(object, "retain_weight", default: Double(update.retainWeight), in: 0...1000, prefix: "update"))
+            try reader.rejectUnknown(object, prefix: "update")
+        }
+        if let value = root["gate"] {
+            let object = try reader.object(value, at: "gate")
+            gate.maxRougeLRecall = try reader.double(object, "max_rouge_l_recall", default: gate.maxRougeLRecall, in: 0...1, prefix: "gate")
+            gate.maxProbabilityRatio = try reader.double(object, "max_probability_ratio", default: gate.maxProbabilityRatio, in: 1e-9...1, prefix: "gate")
+            gate.maxUtilityDrop = try reader.double(object, "max_utility_drop", default: gate.maxUtilityDrop, in: 0...1, prefix: "gate")
+            gate.utilityItems = try reader.int(object, "utility_items", default: gate.utilityItems, in: 1...100_000, prefix: "gate")
+            try reader.rejectUnknown(object, prefix: "gate")
+        }
+        if let value = root["limits"] {
+            let object = try reader.object(value, at: "limits")
+            limits.maxFileBytes = try reader.int(object, "max_file_bytes", default: limits.maxFileBytes, in: 64...(1 << 30), prefix: "limits")
+            limits.maxItems = try reader.int(object, "max_items", default: limits.maxItems, in: 1...1_000_000, prefix: "limits")
+            limits.maxTextBytes = try reader.int(object, "max_text_bytes", default: limits.maxTextBytes, in: 1...(1 << 24), prefix: "limits")
+            limits.maxDepth = try reader.int(object, "max_depth", default: limits.maxDepth, in: 4...64, prefix: "limits")
+            limits.maxLabelBytes = try reader.int(object, "max_label_bytes", default: limits.maxLabelBytes, in: 1...(1 << 20), prefix: "limits")
+            try reader.rejectUnknown(object, prefix: "limits")
+        }
+        if let value = root["policy"] {
+            let object = try reader.object(value, at: "policy")
+            if let methods = object["allowed_methods"] {
+                guard case .array(let entries) = methods, !entries.isEmpty else {
+                    throw ConfigurationError(file: file, key: "policy.allowed_methods", reason: "must be a non-empty array of method names")
+                }
+                policy.allowedMethods = try entries.map { entry in
+                    guard case .string(let name) = entry, UnlearningMethod(rawValue: name) != nil else {
+                        throw ConfigurationError(file: file, key: "policy.allowed_methods",
+                                                 reason: "must name methods among \(UnlearningMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return name
+                }
+                reader.seen.insert("policy.allowed_methods")
+            }
+            policy.maxEpochs = try reader.int(object, "max_epochs", default: policy.maxEpochs, in: 1...1000, prefix: "policy")
+            policy.maxLearningRate = try reader.double(object, "max_learning_rate", default: policy.maxLearningRate, in: 1e-8...1, prefix: "policy")
+            policy.maxUtilityDrop = try reader.double(object, "max_utility_drop", default: policy.maxUtilityDrop, in: 0...1, prefix: "policy")
+            try reader.rejectUnknown(object, prefix: "policy")
+        }
+        try reader.rejectUnknown(root, prefix: nil)
+        guard policy.allowedMethods.contains(update.method) else {
+            throw ConfigurationError(file: file, key: "policy.allowed_methods", reason: "must include update.method (\(update.method))")
+        }
+    }
+}
+
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let key: String?
+    public let reason: String
+
+    public var description: String { key.map { "\(file): \($0): \(reason)" } ?? "\(file): \(reason)" }
+}
+
+/// Typed reads of a configuration object that remember which keys were read, so the rest
+/// can be refused as unknown.
+struct ConfigurationReader {
+    let file: String
+    var seen = Set<String>()
+
+    private func path(_ key: String, _ prefix: String?) -> String { prefix.map { "\($0).\(key)" } ?? key }
+
+    func object(_ value: JSONValue, at key: String?) throws -> [String: JSONValue] {
+        guard case .object(let fields) = value else {
+            throw ConfigurationError(file: file, key: key, reason: "must be a JSON object")
+        }
+        return fields
+    }
+
+    mutating func string(_ object: [String: JSONValue], _ key: String, default value: String, prefix: String? = nil) throws -> String {
+        guard let entry = object[key] else { return value }
+        seen.insert(path(key, prefix))
+        guard case .string(let text) = entry, !text.isEmpty else {
+            throw ConfigurationError(file: file, key: path(key, prefix), reason: "must be a non-empty string")
+        }
+        return text
+    }
+
+    mutating func int(_ object: [String: JSONValue], _ key: String, default value: Int, in range: ClosedRange<Int>, prefix: String? = nil) throws -> Int {
+        guard let entry = object[key] else { return value }
+        seen.insert(path(key, prefix))
+        guard let number = entry.intValue, range.contains(number) else {
+            throw ConfigurationError(file: file, key: path(key, prefix), reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    mutating func double(_ object: [String: JSONValue], _ key: String, default value: Double, in range: ClosedRange<Double>, prefix: String? = nil) throws -> Double {
+        guard let entry = object[key] else { return value }
+        seen.insert(path(key, prefix))
+        guard let number = entry.doubleValue, range.contains(number) else {
+            throw ConfigurationError(file: file, key: path(key, prefix), reason: "must be a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func rejectUnknown(_ object: [String: JSONValue], prefix: String?) throws {
+        let sections: Set<String> = prefix == nil ? ["update", "gate", "limits", "policy"] : []
+        if let unknown = object.keys.sorted().first(where: { !seen.contains(path($0, prefix)) && !sections.contains($0) }) {
+            throw ConfigurationError(file: file, key: path(unknown, prefix), reason: "is not a configuration key (docs/configuration.md lists them)")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+@testable import Daemon
+import Unlearning
+
+/// The daemon's configuration file: defaults, every section read, and bad keys named.
+final class DaemonConfigurationTests: XCTestCase {
+    private func load(_ text: String) throws -> DaemonConfiguration {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-config-\(UUID().uuidString).json")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try DaemonConfiguration.load(file)
+    }
+
+    func testAnEmptyObjectGivesTheDefaults() throws {
+        let configuration = try load("{}")
+        XCTAssertEqual(configuration, DaemonConfiguration())
+        XCTAssertEqual(configuration.store, "Checkpoints")
+        XCTAssertEqual(configuration.spool, "spool")
+        XCTAssertEqual(configuration.update.learningRate, UnlearningOptions.recommended.learningRate)
+        XCTAssertEqual(configuration.gate.maxRougeLRecall, ForgetCriteria().maxRougeLRecall)
+    }
+
+    func testEverySectionIsRead() throws {
+        let configuration = try load("""
+            {"store": "/var/lib/lethe/store", "spool": "/var/lib/lethe/spool", "replay_items": 0, "rescan_seconds": 2.5,
+             "update": {"method": "npo", "learning_rate": 1e-4, "epochs": 3, "beta": 0.5, "retain_weight": 2},
+             "gate": {"max_utility_drop": 0.05, "utility_items": 50},
+             "limits": {"max_file_bytes": 4096, "max_items": 10},
+             "policy": {"allowed_methods": ["dipo", "npo"], "max_epochs": 4}}
+            """)
+        XCTAssertEqual(configuration.store, "/var/lib/lethe/store")
+        XCTAssertEqual(configuration.replayItems, 0)
+        XCTAssertEqual(configuration.rescanSeconds, 2.5)
+        XCTAssertEqual(configuration.update.method, "npo")
+        XCTAssertEqual(configuration.update.epochs, 3)
+        XCTAssertEqual(configuration.update.beta, 0.5)
+        XCTAssertEqual(configuration.update.retainWeight, 2)
+        XCTAssertEqual(configuration.gate.maxUtilityDrop, 0.05)
+        XCTAssertEqual(configuration.limits.maxFileBytes, 4096)
+        XCTAssertEqual(configuration.policy.allowedMethods, ["dipo", "npo"])
+        XCTAssertEqual(configuration.policy.maxEpochs, 4)
+        XCTAssertEqual(configuration.gate.maxRougeLRecall, ForgetCriteria().maxRougeLRecall, "keys not given keep their defaults")
+    }
+
+    func testBadConfigurationsNameTheKey() throws {
+        let cases: [(String, String?, String)] = [
+            ("{\"stor\": \"x\"}", "stor", "is not a configuration key"),
+            ("{\"update\": {\"lr\": 1}}", "update.lr", "is not a configuration key"),
+            ("{\"update\": {\"epochs\": 0}}", "update.epochs", "whole number from 1"),
+            ("{\"update\": {\"epochs\": 2.5}}", "update.epochs", "whole number"),
+            ("{\"update\": {\"method\": \"magic\"}}", "update.method", "must be one of"),
+            ("{\"update\": []}", "update", "must be a JSON object"),
+            ("{\"gate\": {\"max_rouge_l_recall\": 2}}", "gate.max_rouge_l_recall", "from 0.0 to 1.0"),
+            ("{\"store\": \"\"}", "store", "non-empty string"),
+            ("{\"policy\": {\"allowed_methods\": [\"npo\"]}}", "policy.allowed_methods", "must include update.method"),
+            ("{\"policy\": {\"allowed_methods\": []}}", "policy.allowed_methods", "non-empty array"),
+            ("[1]", nil, "must be a JSON object"),
+            ("{", nil, "is not valid JSON"),
+        ]
+        for (text, key, reason) in cases {
+            XCTAssertThrowsError(try load(text), text) { error in
+                guard let error = error as? ConfigurationError else { return XCTFail("\(text): \(error)") }
+                XCTAssertEqual(error.key, key, text)
+                XCTAssertTrue(error.reason.contains(reason), "\(text): \(error)")
+            }
+        }
+    }
+}
