@@ -36,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "Daemon",
-            dependencies: ["Store", "Unlearning", "Model", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Store", "Unlearning", "Model"]
         ),
         .executableTarget(
             name: "lethe",

@@ -171,19 +171,19 @@ struct ConfigurationReader {
     }
 
     mutating func int(_ object: [String: JSONValue], _ key: String, default value: Int, in range: ClosedRange<Int>, prefix: String? = nil) throws -> Int {
-        guard let entry = object[key] else { return value }
-        seen.insert(path(key, prefix))
-        guard let number = entry.intValue, range.contains(number) else {
-            throw ConfigurationError(file: file, key: path(key, prefix), reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
+        try number(object, key, default: value, in: range, prefix: prefix, kind: "a whole number", read: \.intValue)
     }
 
     mutating func double(_ object: [String: JSONValue], _ key: String, default value: Double, in range: ClosedRange<Double>, prefix: String? = nil) throws -> Double {
+        try number(object, key, default: value, in: range, prefix: prefix, kind: "a number", read: \.doubleValue)
+    }
+
+    private mutating func number<T: Comparable>(_ object: [String: JSONValue], _ key: String, default value: T, in range: ClosedRange<T>,
+                                                prefix: String?, kind: String, read: (JSONValue) -> T?) throws -> T {
         guard let entry = object[key] else { return value }
         seen.insert(path(key, prefix))
-        guard let number = entry.doubleValue, range.contains(number) else {
-            throw ConfigurationError(file: file, key: path(key, prefix), reason: "must be a number from \(range.lowerBound) to \(range.upperBound)")
+        guard let number = read(entry), range.contains(number) else {
+            throw ConfigurationError(file: file, key: path(key, prefix), reason: "must be \(kind) from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }

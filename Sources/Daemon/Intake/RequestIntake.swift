@@ -29,8 +29,9 @@ public struct RequestIntake: Sendable {
     /// knows (left for the next job), one it already answered (answered again from the
     /// registry) or one it never recorded (ingested now).
     public func recoverActive() throws -> [IntakeOutcome] {
-        try spool.active().map { name in
-            if let known = try registry.read({ try $0.requests().first { $0.fileName == name } }) {
+        let byFile = Dictionary(try registry.requests().map { ($0.fileName, $0) }, uniquingKeysWith: { first, _ in first })
+        return try spool.active().map { name in
+            if let known = byFile[name] {
                 if known.status.isOpen { return .resumed(file: name, request: known.id) }
                 try answerFromRegistry(name, known)
                 return .duplicate(file: name, request: known.id, existing: known.id, status: known.status)
@@ -48,12 +49,9 @@ public struct RequestIntake: Sendable {
         do {
             request = try parser.parse(try spool.read(claim, limit: parser.limits.maxFileBytes), fileName: claim.name)
         } catch {
-            try spool.answer(claim.name, into: .failed, report: Self.report(["file": .string(claim.name), "field": error.field.map(JSONValue.string) ?? .null,
-                                                                             "reason": .string(error.reason)]))
-            return .refused(file: claim.name, error: error)
+            return try refuse(claim.name, error)
         }
-        let contentHash = Self.contentHash(request)
-        let existing = try registry.read { try $0.request(id: request.id) ?? $0.request(contentHash: contentHash) }
+        let existing = try registry.read { try $0.request(id: request.id) ?? $0.request(contentHash: request.contentHash) }
         if let existing {
             try spool.answer(claim.name, into: .done, report: Self.report([
                 "file": .string(claim.name), "request_id": .string(request.id), "duplicate_of": .string(existing.id),
@@ -64,13 +62,6 @@ public struct RequestIntake: Sendable {
         switch request {
         case .forget(let forget): return try queue(forget, file: claim.name)
         case .withdraw(let withdraw): return try apply(withdraw, file: claim.name)
-        }
-    }
-
-    private static func contentHash(_ request: SpoolRequest) -> String {
-        switch request {
-        case .forget(let forget): forget.contentHash
-        case .withdraw(let withdraw): withdraw.contentHash
         }
     }
 
@@ -125,9 +116,7 @@ public struct RequestIntake: Sendable {
         }
         switch outcome {
         case .failure(let error):
-            try spool.answer(file, into: .failed, report: Self.report(["file": .string(file), "field": error.field.map(JSONValue.string) ?? .null,
-                                                                      "reason": .string(error.reason)]))
-            return .refused(file: file, error: error)
+            return try refuse(file, error)
         case .success(let withdrawn):
             try spool.answer(file, into: .done, report: Self.report([
                 "file": .string(file), "request_id": .string(request.id), "status": .string("applied"),
@@ -135,6 +124,13 @@ public struct RequestIntake: Sendable {
             ]))
             return .withdrew(file: file, request: request.id, items: withdrawn)
         }
+    }
+
+    /// Answers `file` into `failed/` with the error's file, field and reason.
+    private func refuse(_ file: String, _ error: RequestError) throws -> IntakeOutcome {
+        try spool.answer(file, into: .failed, report: Self.report(["file": .string(file), "field": error.field.map(JSONValue.string) ?? .null,
+                                                                  "reason": .string(error.reason)]))
+        return .refused(file: file, error: error)
     }
 
     /// Answers a file whose request the registry already ended (a crash came between the two).

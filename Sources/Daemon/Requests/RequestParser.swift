@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Model
 import Store
@@ -38,7 +37,7 @@ public struct RequestParser: Sendable {
         guard !bytes.isEmpty else { throw fail(nil, "is empty") }
         if let offset = bytes.firstIndex(of: 0) { throw fail(nil, "contains a NUL byte at offset \(offset)") }
         if let offset = Self.firstInvalidUTF8(bytes) { throw fail(nil, "is not valid UTF-8 (byte offset \(offset))") }
-        let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let hash = sha256Hex(bytes)
         if fileName.hasSuffix(".jsonl") { return try parseLines(bytes, hash: hash, fail: fail) }
 
         let document = try decode(bytes, fail: { fail(nil, $0) })

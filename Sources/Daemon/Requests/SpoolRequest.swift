@@ -9,6 +9,13 @@ public enum SpoolRequest: Sendable, Equatable {
         case .withdraw(let request): request.id
         }
     }
+
+    public var contentHash: String {
+        switch self {
+        case .forget(let request): request.contentHash
+        case .withdraw(let request): request.contentHash
+        }
+    }
 }
 
 /// Something to forget (or to hold on to): a prompt and the completion the model must stop

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import Model
@@ -89,8 +88,7 @@ public struct ForgetItemRecord: Codable, Sendable, Equatable, FetchableRecord, P
         case .qa: fields = ["qa", normalise(prompt ?? ""), normalise(completion ?? "")]
         case .text: fields = ["text", normalise(text ?? "")]
         }
-        let digest = SHA256.hash(data: Data(fields.joined(separator: "\u{0}").utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return sha256Hex(Array(fields.joined(separator: "\u{0}").utf8))
     }
 
     static func normalise(_ string: String) -> String {
