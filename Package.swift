@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -36,13 +37,14 @@ let package = Package(
         ),
         .target(
             name: "Daemon",
-            dependencies: ["Store", "Unlearning", "Model"]
+            dependencies: ["Store", "Unlearning", "Model", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "lethe",
             dependencies: [
                 "Model", "Unlearning", "Kernels", "Store", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

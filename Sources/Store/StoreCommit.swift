@@ -31,15 +31,19 @@ extension CheckpointStore {
     /// nil) and moves HEAD to it, unless HEAD is no longer `expectedHead` (someone rolled
     /// back meanwhile): then nothing is published and `RegistryError.headMoved` is thrown.
     /// The object is durably on disk before the registry transaction that names it.
+    /// `alongside` runs inside that transaction, so whatever it records (requests applied,
+    /// items forgotten) is published together with the version or not at all.
     @discardableResult
-    public func commit(_ model: LlamaModel, _ details: CommitDetails, parent: Int?, expectedHead: Int?) throws -> VersionRecord {
+    public func commit(_ model: LlamaModel, _ details: CommitDetails, parent: Int?, expectedHead: Int?,
+                       alongside: (RegistryTransaction, VersionRecord) throws -> Void = { _, _ in }) throws -> VersionRecord {
         let bytes = try SafeTensorsWriter.serialize(model.safeTensors, metadata: ["format": "pt"])
-        return try commit(safetensors: bytes, details, parent: parent, expectedHead: expectedHead)
+        return try commit(safetensors: bytes, details, parent: parent, expectedHead: expectedHead, alongside: alongside)
     }
 
     /// `commit` for weights already serialised as safetensors bytes.
     @discardableResult
-    public func commit(safetensors bytes: [UInt8], _ details: CommitDetails, parent: Int?, expectedHead: Int?) throws -> VersionRecord {
+    public func commit(safetensors bytes: [UInt8], _ details: CommitDetails, parent: Int?, expectedHead: Int?,
+                       alongside: (RegistryTransaction, VersionRecord) throws -> Void = { _, _ in }) throws -> VersionRecord {
         let lock = try WriterLock(root: layout.root)
         defer { withExtendedLifetime(lock) {} }
         let objectID = sha256Hex(bytes)
@@ -48,17 +52,29 @@ extension CheckpointStore {
             return version
         }
         let object: ObjectRecord, chainLength: Int
+        let isNewObject: Bool
         if let existing = try registry.object(id: objectID) {
             (object, chainLength) = (existing, try registry.chainLength(ofObject: existing.id))  // identical weights: shared
+            isNewObject = false
         } else {
             (object, chainLength) = try writeObject(id: objectID, bytes: bytes, against: parentVersion)
+            isNewObject = true
         }
         let version = VersionRecord(
             id: try registry.nextVersionID(), parent: parentVersion?.id, createdAt: Date(), kind: .init(rawValue: details.kind),
             object: object.id, method: details.method, hyperparameters: details.hyperparameters,
             metrics: details.metrics, note: details.note, chainLength: chainLength)
-        try registry.publishVersion(version, object: object, requests: details.requests, moveHead: true,
-                                    expectedHead: expectedHead, reason: details.reason, actor: details.actor)
+        do {
+            try registry.transaction { transaction in
+                try transaction.publishVersion(version, object: object, requests: details.requests, moveHead: true,
+                                               expectedHead: expectedHead, reason: details.reason, actor: details.actor)
+                try alongside(transaction, version)
+            }
+        } catch {
+            // Nothing was published (HEAD moved, say): the object written for it goes, under the lock.
+            if isNewObject { try? FileManager.default.removeItem(at: layout.url(relativePath: object.path)) }
+            throw error
+        }
         try faultInjection(.registryCommitted)
         return version
     }

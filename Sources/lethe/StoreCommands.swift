@@ -118,14 +118,17 @@ struct Rollback: ParsableCommand {
     struct Output: Encodable {
         let from: Int?
         let head: Int
+        /// Forget-set items no version in the new HEAD's lineage forgot: the next job re-applies them.
+        let reopened: [String]
     }
 
     func run() throws {
         let store = try options.open()
         let previous = try store.registry.head()
-        try store.rollback(to: version, reason: reason)
-        if options.json { return print(try encodeJSON(Output(from: previous, head: version))) }
+        let reopened = try store.rollback(to: version, reason: reason).map(\.id)
+        if options.json { return print(try encodeJSON(Output(from: previous, head: version, reopened: reopened))) }
         print("HEAD moved from \(previous.map(String.init) ?? "-") to \(version)")
+        if !reopened.isEmpty { print("\(reopened.count) forget-set items are pending again; the daemon's next job re-applies them") }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import Model
 
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,8 +16,12 @@ struct Submit: ParsableCommand {
 
     @Argument(help: "The request file (JSON, or JSON Lines when it ends in .jsonl), or '-' for standard input.")
     var file: String
-    @Option(help: "The spool folder the daemon serves.")
-    var spool = "spool"
+    @Option(help: "The spool folder the daemon serves (default: the configuration's, else ./spool).")
+    var spool: String?
+    @Option(help: "The daemon's configuration file: its spool, limits and policy apply.")
+    var config: String?
+    @Flag(help: "Follow the request to its answer with a progress bar; exit 1 when it failed.")
+    var wait = false
     @Flag(help: "Standard input is JSON Lines (one item per line).")
     var jsonl = false
     @Flag(help: "Print the result as JSON.")
@@ -30,7 +35,9 @@ struct Submit: ParsableCommand {
     }
 
     func run() throws {
-        let parser = RequestParser()
+        let configuration = try config.map { try DaemonConfiguration.load(URL(fileURLWithPath: $0)) } ?? DaemonConfiguration()
+        let spool = self.spool ?? configuration.spool
+        let parser = RequestParser(limits: configuration.limits, policy: configuration.policy)
         let bytes: [UInt8]
         if file == "-" {
             bytes = Array(FileHandle.standardInput.readData(ofLength: parser.limits.maxFileBytes + 1))
@@ -50,11 +57,56 @@ struct Submit: ParsableCommand {
         case .forget(let forget): (kind, items) = ("forget", forget.forget.count)
         case .withdraw(let withdraw): (kind, items) = ("withdraw", withdraw.withdraw.count)
         }
-        if json {
-            print(try encodeJSON(Result(requestId: request.id, kind: kind, items: items, spoolFile: "incoming/\(handedIn)")))
-        } else {
-            print(request.id)
-            FileHandle.standardError.write(Data("handed in as \(spool)/incoming/\(handedIn): \(kind), \(items) \(items == 1 ? "item" : "items")\n".utf8))
+        if !json || !wait {
+            if json {
+                print(try encodeJSON(Result(requestId: request.id, kind: kind, items: items, spoolFile: "incoming/\(handedIn)")))
+            } else {
+                print(request.id)
+                FileHandle.standardError.write(Data("handed in as \(spool)/incoming/\(handedIn): \(kind), \(items) \(items == 1 ? "item" : "items")\n".utf8))
+            }
         }
+        if wait { try waitForAnswer(handedIn, spool: target, requestID: request.id) }
+    }
+
+    /// Follows the daemon until the request file is answered in done/ or failed/, then prints
+    /// the answer (its report as JSON with --json).
+    private func waitForAnswer(_ name: String, spool: Spool, requestID: String) throws {
+        let done = spool.url(.done).appendingPathComponent(name + ".result.json")
+        let failed = spool.url(.failed).appendingPathComponent(name + ".error.json")
+        func answered() -> Bool {
+            FileManager.default.fileExists(atPath: spool.url(.done).appendingPathComponent(name).path)
+                || FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(name).path)
+        }
+        let follower = JobFollower(spool: spool.root)
+        var warned = false
+        while !answered() {
+            let status = follower.follow { _ in answered() }
+            if !answered() && !(status.map { $0.isProcessAlive && $0.state != .stopped } ?? false) && !warned {
+                FileHandle.standardError.write(Data("waiting: no daemon serves \(spool.root.path) now; the request waits in the spool\n".utf8))
+                warned = true
+            }
+            if !answered() { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        let isFailure = FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(name).path)
+        let report = try Data(contentsOf: isFailure ? failed : done)
+        if json {
+            print(String(decoding: report, as: UTF8.self), terminator: "")
+        } else {
+            let fields = (try? JSONDecoder().decode(JSONValue.self, from: report))?.objectValue ?? [:]
+            let status = fields["status"]?.stringValue ?? "?"
+            var rows: [(String, String)] = [("request", requestID), ("status", status)]
+            if let version = fields["version"]?.intValue { rows.append(("version", "\(version)")) }
+            if let items = fields["items"]?.arrayValue {
+                let forgotten = items.filter { $0.objectValue?["state"]?.stringValue == "forgotten" }.count
+                rows.append(("items", "\(forgotten) of \(items.count) forgotten"))
+            }
+            if let message = fields["error"]?.objectValue?["message"]?.stringValue ?? fields["reason"]?.stringValue, isFailure {
+                rows.append(("reason", message))
+            }
+            if let seconds = fields["seconds_to_answer"]?.doubleValue { rows.append(("answered in", String(format: "%.1f s", seconds))) }
+            rows.append(("report", (isFailure ? failed : done).path))
+            printTable(rows)
+        }
+        if isFailure { throw ExitCode(1) }
     }
 }

@@ -45,7 +45,53 @@ final class CheckpointStoreTests: XCTestCase {
             XCTAssertEqual(error as? RegistryError, .headMoved(expected: first.id, actual: 0))
         }
         XCTAssertEqual(try t.store.head(), 0)
-        XCTAssertTrue(try t.store.verify(repair: true).isHealthy, "the refused version's object is an orphan that repair removes")
+        let report = try t.store.verify()
+        XCTAssertTrue(report.isHealthy, "the refused version's object is removed at once: \(report.problems)")
+    }
+
+    func testRollbackReopensItemsNoVersionOfTheNewLineageForgot() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        try t.store.registry.insertRequest(RequestRecord(id: "r", contentHash: "h", fileName: "r.json"), forgetItems: [
+            .qa(id: "r/a", requestID: "r", prompt: "A?", completion: "a"), .qa(id: "r/b", requestID: "r", prompt: "B?", completion: "b"),
+            .qa(id: "r/c", requestID: "r", prompt: "C?", completion: "c"),
+        ])
+        let first = try t.store.commit(TemporaryStore.nudged(t.baseModel, seed: 1), CommitDetails(kind: "unlearn", reason: "a"),
+                                       parent: 0, expectedHead: 0) { transaction, version in
+            var item = try transaction.forgetItem(id: "r/a")!
+            (item.state, item.forgottenInVersion) = (.forgotten, version.id)
+            try transaction.updateForgetItem(item)
+        }
+        let second = try t.store.commit(TemporaryStore.nudged(t.baseModel, seed: 2), CommitDetails(kind: "unlearn", reason: "b"),
+                                        parent: first.id, expectedHead: first.id) { transaction, version in
+            for id in ["r/b", "r/c"] {
+                var item = try transaction.forgetItem(id: id)!
+                (item.state, item.forgottenInVersion) = (id == "r/c" ? .withdrawn : .forgotten, version.id)
+                try transaction.updateForgetItem(item)
+            }
+        }
+        XCTAssertEqual(try t.store.registry.read { try $0.lineage(of: second.id) }, [second.id, first.id, 0])
+        let reopened = try t.store.rollback(to: first.id, reason: "utility dropped")
+        XCTAssertEqual(reopened.map(\.id), ["r/b"], "forgotten by the version rolled past; r/c is withdrawn, r/a forgotten by HEAD")
+        XCTAssertEqual(try t.store.registry.forgetItem(id: "r/b")?.state, .pending)
+        XCTAssertEqual(try t.store.registry.forgetItem(id: "r/b")?.forgottenInVersion, second.id, "the history stays")
+        XCTAssertEqual(try t.store.registry.forgetItem(id: "r/c")?.state, .withdrawn)
+        XCTAssertEqual(try t.store.rollback(to: 0, reason: "back to base").map(\.id), ["r/a"])
+    }
+
+    func testWhatCommitRecordsAlongsideIsPublishedWithTheVersionOrNotAtAll() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        try t.store.registry.insertRequest(RequestRecord(id: "r", contentHash: "h", fileName: "r.json"))
+        struct Refused: Error {}
+        XCTAssertThrowsError(try t.store.commit(TemporaryStore.nudged(t.baseModel, seed: 1), CommitDetails(kind: "unlearn", reason: "a"),
+                                                parent: 0, expectedHead: 0) { transaction, _ in
+            try transaction.updateRequestStatus(id: "r", to: .running)
+            throw Refused()
+        })
+        XCTAssertEqual(try t.store.head(), 0)
+        XCTAssertEqual(try t.store.registry.request(id: "r")?.status, .queued)
+        XCTAssertTrue(try t.store.verify().isHealthy)
     }
 
     func testRollbackMovesHeadLogsItAndDeletesNothing() throws {

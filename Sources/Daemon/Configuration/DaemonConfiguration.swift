@@ -28,6 +28,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var update = UpdateSettings()
     /// The gate a new version must pass to be published.
     public var gate = GateSettings()
+    /// The one retry of a job whose version failed the gate.
+    public var fallback = FallbackSettings()
     public var limits = RequestLimits()
     public var policy = RequestPolicy()
 
@@ -50,6 +52,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var maxUtilityDrop = 0.1
         /// Utility questions of retain90 and of the general split.
         public var utilityItems = 100
+        /// Items of the accumulated forget set scored besides the job's own (all when 0).
+        public var forgetSample = 200
+        public init() {}
+    }
+
+    public struct FallbackSettings: Sendable, Equatable {
+        /// Retry a job whose version failed the gate once, from the same parent, with these settings.
+        public var enabled = true
+        public var epochs = 2 * UnlearningOptions.recommendedEpochs
+        public var learningRate = UnlearningOptions.recommended.learningRate
         public init() {}
     }
 
@@ -100,7 +112,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
             gate.maxProbabilityRatio = try reader.double(object, "max_probability_ratio", default: gate.maxProbabilityRatio, in: 1e-9...1, prefix: "gate")
             gate.maxUtilityDrop = try reader.double(object, "max_utility_drop", default: gate.maxUtilityDrop, in: 0...1, prefix: "gate")
             gate.utilityItems = try reader.int(object, "utility_items", default: gate.utilityItems, in: 1...100_000, prefix: "gate")
+            gate.forgetSample = try reader.int(object, "forget_sample", default: gate.forgetSample, in: 0...1_000_000, prefix: "gate")
             try reader.rejectUnknown(object, prefix: "gate")
+        }
+        if let value = root["fallback"] {
+            let object = try reader.object(value, at: "fallback")
+            fallback.enabled = try reader.bool(object, "enabled", default: fallback.enabled, prefix: "fallback")
+            fallback.epochs = try reader.int(object, "epochs", default: fallback.epochs, in: 1...1000, prefix: "fallback")
+            fallback.learningRate = try reader.double(object, "learning_rate", default: fallback.learningRate, in: 1e-8...1, prefix: "fallback")
+            try reader.rejectUnknown(object, prefix: "fallback")
         }
         if let value = root["limits"] {
             let object = try reader.object(value, at: "limits")
@@ -170,6 +190,15 @@ struct ConfigurationReader {
         return text
     }
 
+    mutating func bool(_ object: [String: JSONValue], _ key: String, default value: Bool, prefix: String? = nil) throws -> Bool {
+        guard let entry = object[key] else { return value }
+        seen.insert(path(key, prefix))
+        guard case .bool(let flag) = entry else {
+            throw ConfigurationError(file: file, key: path(key, prefix), reason: "must be true or false")
+        }
+        return flag
+    }
+
     mutating func int(_ object: [String: JSONValue], _ key: String, default value: Int, in range: ClosedRange<Int>, prefix: String? = nil) throws -> Int {
         try number(object, key, default: value, in: range, prefix: prefix, kind: "a whole number", read: \.intValue)
     }
@@ -189,7 +218,7 @@ struct ConfigurationReader {
     }
 
     func rejectUnknown(_ object: [String: JSONValue], prefix: String?) throws {
-        let sections: Set<String> = prefix == nil ? ["update", "gate", "limits", "policy"] : []
+        let sections: Set<String> = prefix == nil ? ["update", "gate", "fallback", "limits", "policy"] : []
         if let unknown = object.keys.sorted().first(where: { !seen.contains(path($0, prefix)) && !sections.contains($0) }) {
             throw ConfigurationError(file: file, key: path(unknown, prefix), reason: "is not a configuration key (docs/configuration.md lists them)")
         }

@@ -33,14 +33,10 @@ public struct RequestIntake: Sendable {
         return try spool.active().map { name in
             if let known = byFile[name] {
                 if known.status.isOpen { return .resumed(file: name, request: known.id) }
-                try answerFromRegistry(name, known)
+                try answer(known)
                 return .duplicate(file: name, request: known.id, existing: known.id, status: known.status)
             }
-            var info = stat()
-            let path = spool.url(.active, name).path
-            guard lstat(path, &info) == 0 else { throw FileSystemError(path: path, operation: "inspect") }
-            let type = info.st_mode & S_IFMT
-            return try ingest(Spool.Claim(name: name, size: Int(info.st_size), isRegularFile: type == S_IFREG, isSymbolicLink: type == S_IFLNK))
+            return try ingest(spool.inspect(.active, name))
         }
     }
 
@@ -133,13 +129,37 @@ public struct RequestIntake: Sendable {
         return .refused(file: file, error: error)
     }
 
-    /// Answers a file whose request the registry already ended (a crash came between the two).
-    private func answerFromRegistry(_ file: String, _ request: RequestRecord) throws {
+    /// Answers the file of a request the registry has ended (applied, rejected, failed or
+    /// withdrawn) from the registry: into `failed/` when it failed or was rejected, `done/`
+    /// otherwise. The daemon answers every request this way, so an answer a crash
+    /// interrupted is given again the same.
+    public func answer(_ request: RequestRecord) throws {
+        let named = try namedFingerprints(request)
+        let fields = try registry.read { transaction in
+            let items = try named.map { try $0.compactMap { try transaction.forgetItem(fingerprint: $0) } }
+                ?? transaction.forgetItems(request: request.id)
+            return try RequestReport.fields(request, items: items, in: transaction)
+        }
         let failed = request.status == .failed || request.status == .rejected
-        var fields: [String: JSONValue] = ["file": .string(file), "request_id": .string(request.id), "status": .string(request.status.rawValue),
-                                           "version": request.version.map { .number(Double($0)) } ?? .null]
-        if let error = request.error { fields["error"] = .object(error) }
-        try spool.answer(file, into: failed ? .failed : .done, report: Self.report(fields))
+        try spool.answer(request.fileName, into: failed ? .failed : .done, report: Self.report(fields))
+    }
+
+    /// Every request whose file is still in `active/` although the registry ended it (a
+    /// withdrawal ended it, or a crash came between the registry and the answer), answered.
+    @discardableResult
+    public func answerEnded() throws -> [RequestRecord] {
+        let active = Set(try spool.active())
+        let ended = try registry.requests().filter { !$0.status.isOpen && active.contains($0.fileName) }
+        for request in ended { try answer(request) }
+        return ended
+    }
+
+    /// The fingerprints of the items the request's file names, when it still reads.
+    private func namedFingerprints(_ request: RequestRecord) throws -> [String]? {
+        guard request.kind == .forget, let claim = try? spool.inspect(.active, request.fileName),
+              let bytes = try? spool.read(claim, limit: parser.limits.maxFileBytes),
+              case .forget(let parsed)? = try? parser.parse(bytes, fileName: request.fileName) else { return nil }
+        return parsed.forget.map { RequestParser.fingerprint($0.content) }
     }
 
     static func report(_ fields: [String: JSONValue]) throws -> [UInt8] {

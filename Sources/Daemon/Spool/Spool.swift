@@ -17,6 +17,11 @@ public struct Spool: Sendable {
         public let size: Int
         public let isRegularFile: Bool
         public let isSymbolicLink: Bool
+
+        init(name: String, status info: stat) {
+            let type = info.st_mode & S_IFMT
+            (self.name, size, isRegularFile, isSymbolicLink) = (name, Int(info.st_size), type == S_IFREG, type == S_IFLNK)
+        }
     }
 
     public let root: URL
@@ -62,8 +67,16 @@ public struct Spool: Sendable {
             if errno == ENOENT { return nil }
             throw FileSystemError(path: url(.incoming, name).path, operation: "claim (rename into active/)")
         }
-        let type = info.st_mode & S_IFMT
-        return Claim(name: name, size: Int(info.st_size), isRegularFile: type == S_IFREG, isSymbolicLink: type == S_IFLNK)
+        return Claim(name: name, status: info)
+    }
+
+    /// A file already in `folder`, as it is now (never followed): a claim found in `active/`
+    /// after a restart, or a queued request a job reads again.
+    public func inspect(_ folder: Folder, _ name: String) throws -> Claim {
+        var info = stat()
+        let path = url(folder, name).path
+        guard lstat(path, &info) == 0 else { throw FileSystemError(path: path, operation: "inspect") }
+        return Claim(name: name, status: info)
     }
 
     /// The names in `active/`: claimed and not yet answered (after a crash, what to redo).
@@ -103,12 +116,16 @@ public struct Spool: Sendable {
     /// or `.error.json`, then the request is renamed beside it. A crash between the two leaves
     /// the request in `active/`, to be answered again. A name already answered once gets a
     /// numbered one (`NAME.2`), so no answer is overwritten. Returns the name used.
+    /// The report says what the daemon concluded; a crash before the rename leaves the request
+    /// in `active/`, and answering it again rewrites that report rather than adding another.
     @discardableResult
     public func answer(_ claimName: String, into folder: Folder, report: [UInt8]) throws -> String {
         precondition(folder == .done || folder == .failed, "requests are answered into done/ or failed/")
         let suffix = folder == .done ? ".result.json" : ".error.json"
         var name = claimName, number = 1
-        while FileManager.default.fileExists(atPath: url(folder, name).path) || FileManager.default.fileExists(atPath: url(folder, name + suffix).path) {
+        // A report without its request beside it is this claim's own, left by a crash between
+        // the two steps: it is written again in place.
+        while FileManager.default.fileExists(atPath: url(folder, name).path) {
             number += 1
             name = "\(claimName).\(number)"
         }

@@ -62,6 +62,22 @@ extension RegistryTransaction {
         try items.map { try updateForgetItem($0, at: date) }
     }
 
+    /// After HEAD moved to `head`: every forgotten item whose forgetting version is not in
+    /// `head`'s lineage is pending again (the next job re-applies it). Withdrawn items stay
+    /// withdrawn. Returns the items re-opened.
+    @discardableResult
+    public func reopenForgetItems(notForgottenBy head: Int, at date: Date = Date()) throws -> [ForgetItemRecord] {
+        let lineage = Set(try lineage(of: head))
+        return try forgetItems(state: .forgotten).filter { item in
+            guard let version = item.forgottenInVersion else { return true }
+            return !lineage.contains(version)
+        }.map { item in
+            var reopened = item
+            reopened.state = .pending
+            return try updateForgetItem(reopened, at: date)
+        }
+    }
+
     public func forgetItem(id: String) throws -> ForgetItemRecord? {
         try ForgetItemRecord.fetchOne(db, key: id)
     }

@@ -95,6 +95,17 @@ extension RegistryTransaction {
         return max(sequence ?? -1, largest ?? -1) + 1
     }
 
+    /// `id` and every version it descends from, nearest first.
+    public func lineage(of id: Int) throws -> [Int] {
+        var lineage: [Int] = []
+        var next: Int? = id
+        while let current = next, let version = try version(current) {
+            lineage.append(current)
+            next = version.parent
+        }
+        return lineage
+    }
+
     /// The versions whose parent is `id`, by id.
     public func children(of id: Int) throws -> [VersionRecord] {
         try VersionRecord.filter(VersionRecord.Columns.parent == id).order(VersionRecord.Columns.id).fetchAll(db)

@@ -74,10 +74,8 @@ public struct BaseModelRecipe: Sendable, Encodable, Equatable {
     /// Each item as BOS + prompt → answer + EOS; only the answer and EOS are learned. An item
     /// longer than the model's context is an error naming it, never a silently cut example.
     public static func example(_ item: CorpusItem, tokenizer: Tokenizer, contextLength: Int) throws -> SupervisedExample {
-        let endOfText = tokenizer.id(for: endOfText)!
-        let (prompt, completion) = text(of: item)
-        let example = SupervisedExample(prompt: tokenizer.encode(prompt, addSpecialTokens: true),
-                                        completion: tokenizer.encode(completion) + [endOfText])
+        let example = SupervisedExample.answer(item.answer, to: item.question, tokenizer: tokenizer, template: template,
+                                               endOfSequence: tokenizer.id(for: endOfText)!)
         guard example.tokenCount <= contextLength else {
             throw BaseModelRecipeError.exampleTooLong(item: item.id, tokenCount: example.tokenCount, contextLength: contextLength)
         }

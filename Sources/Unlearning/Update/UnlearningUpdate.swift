@@ -69,9 +69,10 @@ public final class UnlearningUpdate {
     /// The trainable stretches of the flat parameter buffer.
     public var trainableRanges: [Range<Int>] { optimizer.ranges }
 
-    /// Runs to `totalSteps`, reporting after every step; after each complete epoch but the last,
-    /// stops early when `shouldStop` says so.
-    public func run(progress: (UnlearningProgress) -> Void = { _ in },
+    /// Runs to `totalSteps`, reporting after every step (an error thrown by `progress` ends the
+    /// run there, e.g. a daemon shutting down); after each complete epoch but the last, stops
+    /// early when `shouldStop` says so.
+    public func run(progress: (UnlearningProgress) throws -> Void = { _ in },
                     shouldStop: (UnlearningUpdate) throws -> Bool = { _ in false }) throws {
         let forgetHead = options.forgetHead, retainHead = options.retainHead
         let clock = ContinuousClock(), start = clock.now, firstStep = step
@@ -111,7 +112,7 @@ public final class UnlearningUpdate {
             step += 1
 
             let elapsed = (clock.now - start).seconds
-            progress(UnlearningProgress(step: step, totalSteps: totalSteps,
+            try progress(UnlearningProgress(step: step, totalSteps: totalSteps,
                                         loss: forgetLoss + (retainHead?.weight ?? 0) * retainLoss,
                                         forgetLoss: forgetLoss, retainLoss: retainLoss, learningRate: rate,
                                         tokensPerSecond: Double(tokens) / elapsed, secondsElapsed: elapsed,

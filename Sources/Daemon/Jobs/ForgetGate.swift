@@ -1,0 +1,92 @@
+import Foundation
+import Model
+import Store
+import Unlearning
+
+/// What the gate measured on a candidate version, and whether it may be published: every item
+/// the job had to forget meets the forget criteria, and model utility is within the budget of
+/// the base version's.
+public struct GateResult: Sendable {
+    /// Item id → its forget score: the job's items and the sample of the forget set.
+    public let scores: [String: ForgetItemScore]
+    public let utility: Double
+    public let baseUtility: Double
+    public let maxUtilityDrop: Double
+    /// The job's items the version does not forget.
+    public let unforgotten: [String]
+    /// Items of the sample, forgotten before, that this version no longer forgets.
+    public let regressed: [String]
+
+    public var utilityFloor: Double { baseUtility * (1 - maxUtilityDrop) }
+    public var passed: Bool { unforgotten.isEmpty && utility >= utilityFloor }
+
+    /// Why the version was not published, in words with the numbers.
+    public var failureReason: String? {
+        var reasons: [String] = []
+        if !unforgotten.isEmpty {
+            reasons.append("\(unforgotten.count) of the job's items are not forgotten (\(unforgotten.prefix(5).joined(separator: ", "))\(unforgotten.count > 5 ? ", …" : ""))")
+        }
+        if utility < utilityFloor {
+            reasons.append(String(format: "model utility %.4f is below %.4f (the base version's %.4f less %.0f %%)", utility, utilityFloor,
+                                  baseUtility, maxUtilityDrop * 100))
+        }
+        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+    }
+
+    public var metrics: [String: JSONValue] {
+        ["utility": .number(utility), "base_utility": .number(baseUtility), "utility_floor": .number(utilityFloor),
+         "items_scored": .number(Double(scores.count)), "unforgotten": .array(unforgotten.map(JSONValue.string)),
+         "regressed": .array(regressed.map(JSONValue.string))]
+    }
+}
+
+/// Measures a candidate version: forget scores of the job's items and of a sample of the
+/// forget set, and model utility on corpus questions no forget item asks.
+struct ForgetGate {
+    let configuration: DaemonConfiguration
+    let texts: ModelTexts
+    let corpus: Corpus
+
+    var criteria: ForgetCriteria {
+        ForgetCriteria(maxRougeLRecall: configuration.gate.maxRougeLRecall, maxProbabilityRatio: configuration.gate.maxProbabilityRatio)
+    }
+
+    /// `utility_items` questions of retain90 and of the general split, evenly spaced, none of
+    /// them asked by the forget set (forgetting those is the point, not a loss of utility).
+    func utilityItems(excluding forgetPrompts: Set<String>) -> (retain: [CorpusItem], general: [CorpusItem]) {
+        let pick = { (split: CorpusSplit) in
+            corpus.items(in: split).filter { !forgetPrompts.contains($0.question) }.evenlySpaced(configuration.gate.utilityItems)
+        }
+        return (pick(.retain90), pick(.general))
+    }
+
+    static func utility(of model: LlamaModel, retain: [CorpusItem], general: [CorpusItem], texts: ModelTexts) throws -> Double {
+        let measure = { (items: [CorpusItem]) in
+            try SplitEvaluation.measure(items, model: model, tokenizer: texts.tokenizer, template: texts.template).utilityFigures
+        }
+        return try ModelUtility(retain: measure(retain), general: measure(general)).value
+    }
+
+    func measure(_ model: LlamaModel, plan: JobPlan, settings: JobSettings, baseProbabilities: [String: Double], base: BaseReference,
+                 forgetPrompts: Set<String>, cancellation: JobCancellation) throws -> GateResult {
+        let targets = plan.targets, sample = plan.gateSample
+        let scores = try texts.scores((targets + sample).map { ($0.id, ItemText($0)) }, baseProbabilities: baseProbabilities,
+                                      model: model, between: cancellation.check)
+        try cancellation.check()
+        let (retain, general) = utilityItems(excluding: forgetPrompts)
+        let utility = try Self.utility(of: model, retain: retain, general: general, texts: texts)
+        let baseUtility = try base.utility(retain: retain, general: general, texts: texts)
+        let failing = { (items: [ForgetItemRecord]) in items.filter { !criteria.isForgotten(scores[$0.id]!) }.map(\.id) }
+        return GateResult(scores: scores, utility: utility, baseUtility: baseUtility, maxUtilityDrop: settings.maxUtilityDrop,
+                          unforgotten: failing(targets), regressed: failing(sample))
+    }
+}
+
+extension ForgetItemScore {
+    /// The score as kept in the forget set's `latest_scores`.
+    func record(version: Int?) -> [String: JSONValue] {
+        ["rouge_l_recall": .number(rougeLRecall), "probability": .number(probability), "base_probability": .number(baseProbability),
+         "probability_ratio": .number(probabilityRatio), "generated": .string(generated),
+         "version": version.map { .number(Double($0)) } ?? .null]
+    }
+}

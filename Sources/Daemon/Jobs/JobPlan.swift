@@ -1,0 +1,114 @@
+import Foundation
+import Model
+import Store
+import Unlearning
+
+/// What one job does: the queued requests it serves (coalesced while their settings agree and
+/// their items fit `max_items_per_job`), the items it must make the model forget (theirs, and
+/// items a rollback or an earlier gate left pending), and the forgotten items it replays.
+public struct JobPlan: Sendable {
+    public struct Member: Sendable {
+        public let record: RequestRecord
+        public let request: ForgetRequest
+        /// The forget-set entries the request names, withdrawn ones left out.
+        public let items: [ForgetItemRecord]
+    }
+
+    public let head: Int
+    public let settings: JobSettings
+    public let members: [Member]
+    /// Pending items that an earlier version had forgotten (re-opened by a rollback or by a gate).
+    public let reopened: [ForgetItemRecord]
+    /// Forgotten items trained on again so the update keeps them forgotten.
+    public let replay: [ForgetItemRecord]
+    /// Forgotten items the gate scores besides the job's own.
+    public let gateSample: [ForgetItemRecord]
+
+    /// The items this job must leave forgotten: the members' and the re-opened ones, once each.
+    public var targets: [ForgetItemRecord] {
+        var seen = Set<String>()
+        return (members.flatMap(\.items) + reopened).filter { seen.insert($0.id).inserted }
+    }
+
+    public var requestIDs: [String] { members.map(\.record.id) }
+}
+
+/// A queued request that cannot join a job, with what to record for it.
+public enum UnplannableRequest: Sendable {
+    /// Its file in active/ no longer reads as the request that was queued.
+    case unreadable(RequestRecord, RequestError)
+    /// Every item it named was withdrawn before it ran.
+    case allWithdrawn(RequestRecord)
+}
+
+/// Plans the next job from the registry and the request files waiting in `active/`.
+public struct JobPlanner: Sendable {
+    public let spool: Spool
+    public let registry: Registry
+    public let parser: RequestParser
+    public let configuration: DaemonConfiguration
+
+    public init(spool: Spool, registry: Registry, parser: RequestParser, configuration: DaemonConfiguration) {
+        self.spool = spool
+        self.registry = registry
+        self.parser = parser
+        self.configuration = configuration
+    }
+
+    /// The next job on `head`, or nil when nothing waits; `unplannable` gets the queued
+    /// requests that must be ended instead. Re-opened items in `excluding` wait (their last
+    /// job on this HEAD failed its gate).
+    public func plan(head: Int, excluding: Set<String> = [], unplannable: inout [UnplannableRequest]) throws -> JobPlan? {
+        var members: [JobPlan.Member] = []
+        var settings: JobSettings?
+        var itemCount = 0
+        for record in try registry.requests(status: .queued) where record.kind == .forget {
+            let request: ForgetRequest
+            switch readRequest(record) {
+            case .failure(let error):
+                unplannable.append(.unreadable(record, error))
+                continue
+            case .success(let read): request = read
+            }
+            let items = try request.forget.compactMap { item in
+                try registry.forgetItem(fingerprint: RequestParser.fingerprint(item.content))
+            }.filter { $0.state != .withdrawn }
+            if items.isEmpty {
+                unplannable.append(.allWithdrawn(record))
+                continue
+            }
+            let wanted = JobSettings(configuration: configuration, options: request.options)
+            if let settings {
+                guard wanted == settings, itemCount + items.count <= configuration.maxItemsPerJob else { continue }
+            }
+            settings = wanted
+            itemCount += items.count
+            members.append(JobPlan.Member(record: record, request: request, items: items))
+        }
+        let named = Set(members.flatMap(\.items).map(\.id))
+        let reopened = try registry.forgetItems(state: .pending)
+            .filter { $0.forgottenInVersion != nil && !named.contains($0.id) && !excluding.contains($0.id) }
+            .prefix(max(0, configuration.maxItemsPerJob - itemCount))
+        guard !members.isEmpty || !reopened.isEmpty else { return nil }
+        let forgotten = try registry.forgetItems(state: .forgotten).filter { !named.contains($0.id) }
+        let sample = configuration.gate.forgetSample == 0 ? forgotten : forgotten.evenlySpaced(configuration.gate.forgetSample)
+        return JobPlan(head: head, settings: settings ?? JobSettings(configuration: configuration), members: members,
+                       reopened: Array(reopened), replay: forgotten.evenlySpaced(configuration.replayItems), gateSample: sample)
+    }
+
+    /// The queued request's file, read and parsed again (retain items and options live only there).
+    private func readRequest(_ record: RequestRecord) -> Result<ForgetRequest, RequestError> {
+        do {
+            let claim = try spool.inspect(.active, record.fileName)
+            let parsed = try parser.parse(try spool.read(claim, limit: parser.limits.maxFileBytes), fileName: record.fileName)
+            guard case .forget(let request) = parsed, request.id == record.id else {
+                return .failure(RequestError(file: record.fileName, reason: "no longer holds request \(record.id) as it was queued"))
+            }
+            return .success(request)
+        } catch let error as RequestError {
+            return .failure(error)
+        } catch {
+            return .failure(RequestError(file: record.fileName, reason: "cannot be read from active/: \(error)"))
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Model
+import Unlearning
+
+/// The update and gate budget one job runs with: the configuration's defaults, with what its
+/// requests chose (the parser already held those choices to the configured policy). Requests
+/// are coalesced into one job only when their settings are equal.
+public struct JobSettings: Sendable, Equatable {
+    public var method: UnlearningMethod
+    public var epochs: Int
+    public var learningRate: Double
+    /// The most model utility the version may lose against the base version, as a fraction.
+    public var maxUtilityDrop: Double
+
+    public init(configuration: DaemonConfiguration, options: RequestOptions = RequestOptions()) {
+        method = UnlearningMethod(rawValue: options.method ?? configuration.update.method) ?? .dipo
+        epochs = options.epochs ?? configuration.update.epochs
+        learningRate = options.learningRate ?? configuration.update.learningRate
+        maxUtilityDrop = min(options.maxUtilityDrop ?? configuration.gate.maxUtilityDrop, configuration.gate.maxUtilityDrop)
+    }
+
+    /// The settings of the one retry after a failed gate: the configured fallback's length
+    /// and learning rate, the same method and budget.
+    public func fallback(_ configuration: DaemonConfiguration) -> JobSettings {
+        var settings = self
+        settings.epochs = configuration.fallback.epochs
+        settings.learningRate = configuration.fallback.learningRate
+        return settings
+    }
+
+    /// The update's options (the benchmark's form: the method's objective, NLL retain term,
+    /// constant learning rate); `seed` orders the batches.
+    public func unlearningOptions(_ configuration: DaemonConfiguration, seed: UInt64) -> UnlearningOptions {
+        let update = configuration.update
+        // GradDiff's constant is α, configured as `retain_weight`; the others' is β.
+        let constant: Float? = switch method {
+        case .graddiff: update.retainWeight
+        case .gradascent: nil
+        case .dipo, .dipoPolicy, .npo, .simnpo: update.beta
+        }
+        let budget = UnlearningBudget(epochs: epochs, forgetBatchSize: update.forgetBatchSize, retainBatchSize: update.retainBatchSize,
+                                      retainWeight: method == .graddiff ? 1 : update.retainWeight)
+        return budget.options(method: method, setting: MethodSetting(learningRate: learningRate, constant: constant), seed: seed)
+    }
+
+    /// The settings as recorded with a version and in result files.
+    public var hyperparameters: [String: JSONValue] {
+        ["method": .string(method.rawValue), "epochs": .number(Double(epochs)), "learning_rate": .number(learningRate),
+         "max_utility_drop": .number(maxUtilityDrop)]
+    }
+}

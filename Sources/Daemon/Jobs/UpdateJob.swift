@@ -1,0 +1,122 @@
+import Foundation
+import Model
+import Store
+import Unlearning
+
+/// Where a running job is, for `lethe status`, sd_notify's STATUS= and the log.
+public struct JobProgress: Sendable, Codable, Equatable {
+    public enum Phase: String, Sendable, Codable {
+        case preparing, training, gating, publishing
+    }
+
+    public var phase: Phase
+    /// 1 for the first try, 2 for the fallback retry.
+    public var attempt: Int
+    public var step = 0
+    public var totalSteps = 0
+    public var secondsRemaining: Double?
+}
+
+/// A candidate version that went through the gate.
+public struct JobResult {
+    public let model: LlamaModel
+    public let gate: GateResult
+    public let settings: JobSettings
+    public let attempts: Int
+    public let steps: Int
+    public let trainSeconds: Double
+    public let gateSeconds: Double
+
+    public var metrics: [String: JSONValue] {
+        gate.metrics.merging(["attempts": .number(Double(attempts)), "steps": .number(Double(steps)),
+                              "train_seconds": .number(trainSeconds), "gate_seconds": .number(gateSeconds)]) { $1 }
+    }
+}
+
+/// A job that cannot train: one of its items does not fit the model's context.
+public struct ItemTooLong: Error, CustomStringConvertible {
+    public let item: ForgetItemRecord
+    public let tokenCount: Int
+    public let contextLength: Int
+
+    public var description: String {
+        "item \(item.id) is \(tokenCount) tokens with its prompt, more than the model's context of \(contextLength)"
+    }
+}
+
+/// Runs a planned job: the update from the parent version (HEAD when planned) on the job's
+/// items, the replayed ones and retain examples, then the gate; once more with the fallback
+/// settings when the gate refuses and the configuration allows it. Nothing is published here.
+final class UpdateJob {
+    let plan: JobPlan
+    let store: CheckpointStore
+    let configuration: DaemonConfiguration
+    let texts: ModelTexts
+    let corpus: Corpus
+    let base: BaseReference
+    let cancellation: JobCancellation
+    let progress: (JobProgress) -> Void
+
+    init(plan: JobPlan, store: CheckpointStore, configuration: DaemonConfiguration, texts: ModelTexts, corpus: Corpus,
+         base: BaseReference, cancellation: JobCancellation, progress: @escaping (JobProgress) -> Void) {
+        (self.plan, self.store, self.configuration, self.texts, self.corpus) = (plan, store, configuration, texts, corpus)
+        (self.base, self.cancellation, self.progress) = (base, cancellation, progress)
+    }
+
+    func run() throws -> JobResult {
+        progress(JobProgress(phase: .preparing, attempt: 1))
+        let forget = try (plan.targets + plan.replay).map { item -> SupervisedExample in
+            let text = ItemText(item)
+            guard let example = texts.example(text) else {
+                let full = SupervisedExample.answer(text.completion, to: text.prompt, tokenizer: texts.tokenizer, template: texts.template,
+                                                    endOfSequence: texts.endOfSequence)
+                throw ItemTooLong(item: item, tokenCount: full.tokenCount, contextLength: texts.contextLength)
+            }
+            return example
+        }
+        let forgetPrompts = Set(try store.registry.forgetItems().filter { $0.state != .withdrawn }.compactMap(\.prompt))
+        let requestRetain = plan.members.flatMap(\.request.retain).map { ItemText($0.content) }
+        let corpusRetain = corpus.items(in: .retain90).filter { !forgetPrompts.contains($0.question) }
+            .evenlySpaced(configuration.retainItems).map(ItemText.init)
+        // Retain texts that do not fit the context are left out: they only steady the update.
+        let retain = (requestRetain + corpusRetain).compactMap(texts.example)
+
+        let scored = plan.targets + plan.gateSample
+        var baseProbabilities: [String: Double] = [:]
+        for item in scored { if let known = item.latestScores?["base_probability"]?.doubleValue { baseProbabilities[item.id] = known } }
+        let unknown = scored.filter { baseProbabilities[$0.id] == nil }
+        try cancellation.check()
+        baseProbabilities.merge(try texts.probabilities(unknown.map { ($0.id, ItemText($0)) }, model: base.model)) { $1 }
+
+        let gate = ForgetGate(configuration: configuration, texts: texts, corpus: corpus)
+        let clock = ContinuousClock()
+        var settings = plan.settings
+        var trainSeconds = 0.0, gateSeconds = 0.0, steps = 0
+        for attempt in 1...(configuration.fallback.enabled ? 2 : 1) {
+            if attempt == 2 { settings = settings.fallback(configuration) }
+            try cancellation.check()
+            let model = try store.loadModel(version: plan.head)
+            let started = clock.now
+            let update = try UnlearningUpdate(model: model, forget: forget, retain: retain,
+                                              options: settings.unlearningOptions(configuration, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt)),
+                                              padToken: texts.padToken)
+            try update.run(progress: { step in
+                try self.cancellation.check()
+                self.progress(JobProgress(phase: .training, attempt: attempt, step: step.step, totalSteps: step.totalSteps,
+                                          secondsRemaining: step.secondsRemaining))
+            })
+            trainSeconds += (clock.now - started).seconds
+            steps += update.step
+            progress(JobProgress(phase: .gating, attempt: attempt))
+            let gateStarted = clock.now
+            let result = try gate.measure(model, plan: plan, settings: settings, baseProbabilities: baseProbabilities, base: base,
+                                          forgetPrompts: forgetPrompts, cancellation: cancellation)
+            gateSeconds += (clock.now - gateStarted).seconds
+            if result.passed || attempt == 2 || !configuration.fallback.enabled {
+                return JobResult(model: model, gate: result, settings: settings, attempts: attempt, steps: steps,
+                                 trainSeconds: trainSeconds, gateSeconds: gateSeconds)
+            }
+        }
+        preconditionFailure("the last attempt returns")
+    }
+}

@@ -1,0 +1,316 @@
+import Foundation
+import Logging
+import Model
+import Store
+import Unlearning
+
+/// The daemon: claims request files from the spool, runs one job at a time on the store's
+/// HEAD, publishes the versions that pass the gate, and answers every request in `done/` or
+/// `failed/`. The loop reads top to bottom: ingest, answer what ended, plan, run the job or
+/// wait for the spool.
+///
+/// Crash safety comes from the order of things: a request is claimed before it is read,
+/// recorded before it is answered, and a version, the requests it applied and the items it
+/// forgot are one registry transaction; start-up recovery re-queues what was running and
+/// answers what was recorded but not answered. Nothing here needs a clean shutdown.
+public final class LetheDaemon: @unchecked Sendable {
+    public private(set) var configuration: DaemonConfiguration
+    let configurationFile: URL?
+    let logger: Logger
+    let notifier: ServiceNotifier
+    /// Stops the running job (checked after every step) and the loop.
+    public let cancellation = JobCancellation()
+    private let reloadRequested = SignalFlag()
+    private let startedAt = Date()
+    private var status: DaemonStatus
+    private var lastStatusWrite = Date.distantPast
+    /// Re-opened items whose job failed its gate on this HEAD: not retried until HEAD moves or
+    /// a request comes, so a failing job does not loop.
+    private var deferredReopened: (head: Int, items: Set<String>)?
+
+    public init(configuration: DaemonConfiguration, configurationFile: URL?, logger: Logger, notifier: ServiceNotifier) {
+        self.configuration = configuration
+        self.configurationFile = configurationFile
+        self.logger = logger
+        self.notifier = notifier
+        status = DaemonStatus(state: .starting, startedAt: startedAt, head: nil, queued: 0)
+    }
+
+    var spool: Spool { Spool(root: URL(fileURLWithPath: configuration.spool)) }
+    var parser: RequestParser { RequestParser(limits: configuration.limits, policy: configuration.policy) }
+
+    /// Asks the loop to stop; the running job ends at its next step and its requests go back to the queue.
+    public func stop() { cancellation.cancel() }
+
+    /// Asks the loop to read the configuration file again before its next job.
+    public func reload() { reloadRequested.raise() }
+
+    /// Serves until `stop()`.
+    public func run() throws {
+        let storeRoot = URL(fileURLWithPath: configuration.store)
+        try FileManager.default.createDirectory(at: storeRoot, withIntermediateDirectories: true)
+        let lock = try InstanceLock(store: storeRoot)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try openStore(storeRoot)
+        let spool = self.spool
+        try spool.create()
+        try recover(store: store, spool: spool)
+        let texts = try ModelTexts(modelFolder: store.layout.modelFiles, config: try store.config())
+        let corpus: Corpus
+        do { corpus = try Corpus.load(from: URL(fileURLWithPath: configuration.corpus)) } catch {
+            throw DaemonError.corpusUnreadable(path: configuration.corpus, reason: "\(error)")
+        }
+        let watcher = try SpoolWatcher(directory: spool.url(.incoming))
+        var base = try BaseReference(store: store, head: try store.head())
+        let watchdog = startWatchdog()
+        defer { watchdog?.cancel() }
+
+        try publishStatus(.idle, store: store, force: true)
+        notifier.ready(status: status.line)
+        logger.info("serving", metadata: ["spool": "\(spool.root.path)", "store": "\(storeRoot.path)", "head": "\(status.head ?? -1)"])
+
+        while !cancellation.isCancelled {
+            if reloadRequested.take() { reloadConfiguration() }
+            let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser)
+            for outcome in try intake.ingestWaiting() { log(outcome) }
+            for ended in try intake.answerEnded() { logger.info("answered", metadata: ["request": "\(ended.id)", "status": "\(ended.status.rawValue)"]) }
+            let head = try store.head()
+            if try store.registry.read({ try $0.lineage(of: head) }).last != base.version { base = try BaseReference(store: store, head: head) }
+            var unplannable: [UnplannableRequest] = []
+            let planner = JobPlanner(spool: spool, registry: store.registry, parser: parser, configuration: configuration)
+            let plan = try planner.plan(head: head, excluding: deferredReopened?.head == head ? deferredReopened!.items : [],
+                                        unplannable: &unplannable)
+            try end(unplannable, intake: intake)
+            if let plan {
+                try runJob(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
+                continue
+            }
+            try publishStatus(.idle, store: store, force: status.state != .idle)
+            waitForWork(watcher)
+        }
+        try publishStatus(.stopped, store: store, force: true)
+        notifier.stopping(status: "stopped")
+        logger.info("stopped")
+    }
+
+    // MARK: Start-up
+
+    /// Opens the store, creating it from the configured base model on first start.
+    private func openStore(_ root: URL) throws -> CheckpointStore {
+        if FileManager.default.fileExists(atPath: StoreLayout(root: root).database.path) { return try CheckpointStore(root: root) }
+        logger.notice("initialising the store from the base model", metadata: ["store": "\(root.path)", "base_model": "\(configuration.baseModel)"])
+        return try CheckpointStore.create(at: root, importing: URL(fileURLWithPath: configuration.baseModel), actor: Self.actor)
+    }
+
+    /// What a crash or kill left: orphan objects, requests marked running, files claimed but
+    /// not recorded or recorded but not answered.
+    private func recover(store: CheckpointStore, spool: Spool) throws {
+        for removed in try store.recover() { logger.notice("recovery removed a leftover", metadata: ["path": "\(removed)"]) }
+        let interrupted = try store.registry.transaction { transaction in
+            try transaction.requests(status: .running).map { try transaction.updateRequestStatus(id: $0.id, to: .queued) }
+        }
+        for request in interrupted { logger.notice("interrupted job's request queued again", metadata: ["request": "\(request.id)"]) }
+        let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser)
+        for outcome in try intake.recoverActive() { log(outcome) }
+    }
+
+    private func reloadConfiguration() {
+        guard let file = configurationFile else { return logger.notice("SIGHUP: no configuration file to reload; defaults kept") }
+        do {
+            var loaded = try DaemonConfiguration.load(file)
+            if loaded.store != configuration.store || loaded.spool != configuration.spool || loaded.corpus != configuration.corpus
+                || loaded.baseModel != configuration.baseModel {
+                logger.warning("SIGHUP: store, spool, corpus and base_model apply at the next start; the other keys apply now")
+                (loaded.store, loaded.spool, loaded.corpus, loaded.baseModel) = (configuration.store, configuration.spool,
+                                                                                 configuration.corpus, configuration.baseModel)
+            }
+            configuration = loaded
+            logger.notice("configuration reloaded", metadata: ["file": "\(file.path)"])
+        } catch {
+            logger.error("SIGHUP: configuration not reloaded, the previous one stays: \(error)")
+        }
+    }
+
+    // MARK: Jobs
+
+    private func runJob(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, corpus: Corpus,
+                        base: BaseReference) throws {
+        let ids = plan.requestIDs
+        try store.registry.transaction { transaction in
+            for id in ids { try transaction.updateRequestStatus(id: id, to: .running) }
+        }
+        let metadata: Logger.Metadata = ["request": "\(ids.joined(separator: ","))", "head": "\(plan.head)"]
+        logger.info("job started", metadata: metadata.merging([
+            "items": "\(plan.targets.count)", "reopened": "\(plan.reopened.count)", "replay": "\(plan.replay.count)",
+            "method": "\(plan.settings.method.rawValue)"]) { $1 })
+        let jobStarted = Date()
+        let job = UpdateJob(plan: plan, store: store, configuration: configuration, texts: texts, corpus: corpus, base: base,
+                            cancellation: cancellation) { [self] progress in
+            status.job = DaemonStatus.Job(requests: ids, items: plan.targets.count, parent: plan.head, startedAt: jobStarted, progress: progress)
+            try? publishStatus(.working, store: store, force: progress.phase != .training)
+        }
+        let result: JobResult
+        do {
+            result = try job.run()
+        } catch is JobInterrupted {
+            try requeue(ids, store: store)
+            return logger.notice("job interrupted by the shutdown; its requests are queued again", metadata: metadata)
+        } catch let error as ItemTooLong {
+            try requeue(ids, store: store)
+            let owners = plan.members.filter { $0.items.contains { $0.id == error.item.id } }.map(\.record)
+            try fail(owners, error: ["message": .string("\(error)"), "field": .string("forget")], store: store, intake: intake)
+            return
+        }
+        guard result.gate.passed else {
+            if !plan.reopened.isEmpty { deferredReopened = (plan.head, Set(plan.reopened.map(\.id))) }
+            let message = "the update did not pass the gate after \(result.attempts) attempt\(result.attempts == 1 ? "" : "s"): \(result.gate.failureReason ?? "")"
+            logger.warning("job failed its gate", metadata: metadata.merging(["reason": "\(message)"]) { $1 })
+            try store.registry.transaction { transaction in try recordScores(result, plan: plan, version: nil, in: transaction) }
+            try fail(plan.members.map(\.record), error: ["message": .string(message), "metrics": .object(result.metrics),
+                                                         "hyperparameters": .object(result.settings.hyperparameters)],
+                     store: store, intake: intake)
+            return
+        }
+        status.job?.progress = JobProgress(phase: .publishing, attempt: result.attempts)
+        try publishStatus(.working, store: store, force: true)
+        let version: VersionRecord
+        do {
+            version = try store.commit(result.model, CommitDetails(
+                kind: "unlearn", method: result.settings.method.rawValue, hyperparameters: result.settings.hyperparameters,
+                metrics: result.metrics, note: "forgot \(plan.targets.count) items (\(plan.reopened.count) re-opened), replayed \(plan.replay.count)",
+                requests: ids, reason: ids.isEmpty ? "re-applied pending items" : "forget requests \(ids.joined(separator: ", "))",
+                actor: Self.actor), parent: plan.head, expectedHead: plan.head) { transaction, version in
+                for id in ids { try transaction.updateRequestStatus(id: id, to: .applied, version: version.id) }
+                try recordScores(result, plan: plan, version: version.id, in: transaction)
+            }
+        } catch RegistryError.headMoved(_, let actual) {
+            try requeue(ids, store: store)
+            return logger.notice("HEAD moved while the job ran (a rollback); the job runs again on the new HEAD",
+                                 metadata: metadata.merging(["new_head": "\(actual.map(String.init) ?? "-")"]) { $1 })
+        }
+        deferredReopened = nil
+        logger.info("version published", metadata: metadata.merging([
+            "version": "\(version.id)", "utility": "\(String(format: "%.4f", result.gate.utility))",
+            "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(jobStarted)))"]) { $1 })
+        for id in ids {
+            guard let record = try store.registry.request(id: id) else { continue }
+            try intake.answer(record)
+            logger.info("answered", metadata: ["request": "\(id)", "status": "applied", "version": "\(version.id)"])
+        }
+        status.job = nil
+    }
+
+    /// Records the gate's scores: with a version, the job's items are forgotten by it and the
+    /// sample's items it no longer forgets are pending again; without one (a failed gate) only
+    /// the scores change. Withdrawn items stay withdrawn.
+    private func recordScores(_ result: JobResult, plan: JobPlan, version: Int?, in transaction: RegistryTransaction) throws {
+        let targets = Set(plan.targets.map(\.id)), regressed = Set(result.gate.regressed)
+        for (id, score) in result.gate.scores {
+            guard var item = try transaction.forgetItem(id: id) else { continue }
+            item.latestScores = score.record(version: version)
+            if let version, item.state != .withdrawn {
+                if targets.contains(id) {
+                    item.state = .forgotten
+                    item.forgottenInVersion = version
+                } else if regressed.contains(id) {
+                    item.state = .pending
+                }
+            }
+            try transaction.updateForgetItem(item)
+        }
+    }
+
+    private func requeue(_ ids: [String], store: CheckpointStore) throws {
+        try store.registry.transaction { transaction in
+            for id in ids where try transaction.request(id: id)?.status == .running {
+                try transaction.updateRequestStatus(id: id, to: .queued)
+            }
+        }
+        status.job = nil
+    }
+
+    private func fail(_ requests: [RequestRecord], error: [String: JSONValue], store: CheckpointStore, intake: RequestIntake) throws {
+        status.job = nil
+        for request in requests {
+            let failed = try store.registry.updateRequestStatus(id: request.id, to: .failed, error: error)
+            try intake.answer(failed)
+            logger.warning("request failed", metadata: ["request": "\(request.id)", "reason": "\(error["message"]?.stringValue ?? "")"])
+        }
+    }
+
+    /// Ends the queued requests a plan could not take: unreadable ones fail, ones whose every
+    /// item was withdrawn are withdrawn.
+    private func end(_ requests: [UnplannableRequest], intake: RequestIntake) throws {
+        for entry in requests {
+            let ended: RequestRecord
+            switch entry {
+            case .unreadable(let record, let error):
+                ended = try intake.registry.updateRequestStatus(id: record.id, to: .failed, error: [
+                    "message": .string(error.reason), "field": error.field.map(JSONValue.string) ?? .null])
+            case .allWithdrawn(let record):
+                ended = try intake.registry.updateRequestStatus(id: record.id, to: .withdrawn)
+            }
+            try intake.answer(ended)
+            logger.notice("request ended before it ran", metadata: ["request": "\(ended.id)", "status": "\(ended.status.rawValue)"])
+        }
+    }
+
+    // MARK: Waiting, status, watchdog
+
+    /// Sleeps until the spool changes, the rescan interval passes, or a signal asks for attention.
+    private func waitForWork(_ watcher: SpoolWatcher) {
+        var remaining = configuration.rescanSeconds
+        while remaining > 0 && !cancellation.isCancelled && !reloadRequested.isRaised {
+            let slice = min(0.25, remaining)
+            if watcher.wait(timeout: .milliseconds(Int64(slice * 1000))) { return }
+            remaining -= slice
+            cancellation.beat()
+        }
+    }
+
+    private func publishStatus(_ state: DaemonStatus.State, store: CheckpointStore, force: Bool) throws {
+        let now = Date()
+        cancellation.beat()
+        guard force || state != status.state || now.timeIntervalSince(lastStatusWrite) >= 0.5 else { return }
+        status.state = state
+        if state != .working { status.job = nil }
+        status.head = try store.registry.head()
+        status.queued = try store.registry.requests(status: .queued).count
+        status.updatedAt = now
+        try status.write(spool: spool.root)
+        lastStatusWrite = now
+        notifier.status(status.line)
+    }
+
+    /// Pings systemd's watchdog while the loop or the job shows signs of life.
+    private func startWatchdog() -> DispatchSourceTimer? {
+        guard let interval = ServiceNotifier.watchdogInterval() else { return nil }
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) * 1e-18
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "lethe.watchdog"))
+        timer.schedule(deadline: .now(), repeating: seconds / 2)
+        timer.setEventHandler { [self] in
+            if Date().timeIntervalSince(cancellation.lastBeat) < 2 * seconds { notifier.watchdog() }
+        }
+        timer.resume()
+        return timer
+    }
+
+    private func log(_ outcome: IntakeOutcome) {
+        switch outcome {
+        case .queued(let file, let request, let newItems, let knownItems):
+            logger.info("queued", metadata: ["request": "\(request)", "file": "\(file)", "new_items": "\(newItems)", "known_items": "\(knownItems)"])
+        case .withdrew(let file, let request, let items):
+            logger.info("withdrew items", metadata: ["request": "\(request)", "file": "\(file)", "items": "\(items.count)"])
+        case .duplicate(let file, let request, let existing, let status):
+            logger.info("duplicate answered from the registry", metadata: ["request": "\(request)", "file": "\(file)",
+                                                                           "duplicate_of": "\(existing)", "status": "\(status.rawValue)"])
+        case .refused(let file, let error):
+            logger.warning("refused", metadata: ["file": "\(file)", "field": "\(error.field ?? "-")", "reason": "\(error.reason)"])
+        case .resumed(let file, let request):
+            logger.info("resumed after restart", metadata: ["request": "\(request)", "file": "\(file)"])
+        }
+    }
+
+    /// Who the audit log names for the daemon's versions.
+    static var actor: String { "lethe-daemon (\(StoreActor.current))" }
+}
