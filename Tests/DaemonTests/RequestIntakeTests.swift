@@ -51,19 +51,34 @@ final class RequestIntakeTests: XCTestCase {
         XCTAssertEqual(try registry.forgetItems().count, 2)
     }
 
-    func testDuplicatesByIDOrContentAreAnsweredFromTheRegistry() throws {
+    func testTheSameRequestAgainIsAnsweredFromTheRegistry() throws {
         let text = #"{"id": "r1", "forget": [{"text": "a"}]}"#
         _ = try submit(text)
         _ = try intake.ingestWaiting()
-        let sameContent = try submit(text)
-        let sameID = try submit(#"{"id": "r1", "forget": [{"text": "b"}]}"#)
-        XCTAssertEqual(try intake.ingestWaiting(), [
-            .duplicate(file: sameContent, request: "r1", existing: "r1", status: .queued),
-            .duplicate(file: sameID, request: "r1", existing: "r1", status: .queued),
-        ])
-        XCTAssertEqual(try report(.done, sameID, ".result.json")["duplicate_of"] as? String, "r1")
-        XCTAssertEqual(try registry.requests().count, 1)
-        XCTAssertEqual(try registry.forgetItems().count, 1, "the duplicate's item b was not added")
+        let again = try submit(text)
+        XCTAssertEqual(try intake.ingestWaiting(), [.duplicate(file: again, request: "r1", existing: "r1", status: .queued)])
+        let anonymous = #"{"forget": [{"text": "c"}]}"#
+        _ = try submit(anonymous)
+        _ = try intake.ingestWaiting()
+        let anonymousAgain = try submit(anonymous)
+        let outcomes = try intake.ingestWaiting()
+        guard case .duplicate(anonymousAgain, let id, let existing, .queued)? = outcomes.first, id == existing, id.hasPrefix("req-") else {
+            return XCTFail("a request without an id is known by its content: \(outcomes)")
+        }
+        XCTAssertEqual(try report(.done, again, ".result.json")["duplicate_of"] as? String, "r1")
+        XCTAssertEqual(try registry.requests().count, 2)
+        XCTAssertEqual(try registry.forgetItems().count, 2)
+    }
+
+    func testAnIDReusedForOtherContentIsRefusedNotMistakenForADuplicate() throws {
+        _ = try submit(#"{"id": "r1", "forget": [{"text": "a"}]}"#)
+        _ = try intake.ingestWaiting()
+        let reused = try submit(#"{"id": "r1", "forget": [{"text": "b"}]}"#)
+        guard case .refused(reused, let error)? = try intake.ingestWaiting().first else { return XCTFail("not refused") }
+        XCTAssertEqual(error.field, "id")
+        XCTAssertTrue(error.reason.contains("already the id of a different request"), error.reason)
+        XCTAssertEqual(try report(.failed, reused, ".error.json")["field"] as? String, "id")
+        XCTAssertEqual(try registry.forgetItems().count, 1, "item b was not added")
     }
 
     func testABadFileIsAnsweredIntoFailedWithItsFieldAndTheNextOneStillServed() throws {

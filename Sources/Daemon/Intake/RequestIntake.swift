@@ -48,6 +48,11 @@ public struct RequestIntake: Sendable {
             return try refuse(claim.name, error)
         }
         let existing = try registry.read { try $0.request(id: request.id) ?? $0.request(contentHash: request.contentHash) }
+        if let existing, existing.contentHash != request.contentHash {
+            // Treating it as the earlier request would silently drop what this one asks.
+            return try refuse(claim.name, RequestError(file: claim.name, field: "id", reason:
+                "\(RequestParser.quoted(request.id)) is already the id of a different request (received \(RequestReport.timestamp(existing.receivedAt))); give this one another id"))
+        }
         if let existing {
             try spool.answer(claim.name, into: .done, report: Self.report([
                 "file": .string(claim.name), "request_id": .string(request.id), "duplicate_of": .string(existing.id),

@@ -35,7 +35,8 @@ public final class ServiceNotifier: @unchecked Sendable {
     public var isActive: Bool { address != nil && descriptor >= 0 }
 
     /// Sends `fields` as one message; false when not under systemd or when the send failed
-    /// (a notification is advice to the service manager: its loss never stops the daemon).
+    /// (a notification is advice to the service manager: its loss never stops the daemon, and
+    /// a receiver that does not read never blocks it).
     @discardableResult
     public func notify(_ fields: [(String, String)]) -> Bool {
         guard var address, descriptor >= 0 else { return false }
@@ -44,7 +45,7 @@ public final class ServiceNotifier: @unchecked Sendable {
         let sent = message.withCString { text in
             withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, text, strlen(text), Int32(MSG_NOSIGNAL), $0, addressLength)
+                    sendto(descriptor, text, strlen(text), Int32(MSG_NOSIGNAL | MSG_DONTWAIT), $0, addressLength)
                 }
             }
         }

@@ -1,0 +1,211 @@
+import Daemon
+import Foundation
+import Store
+import XCTest
+
+/// `lethe daemon` as a subprocess on the quick base model: requests dropped into the spool
+/// become versions; history, result files, the registry and the forget set agree.
+final class DaemonEndToEndTests: XCTestCase {
+    private let authors = ["author-001", "author-002", "author-003"]
+
+    /// Requests for three authors, handed in before the daemon starts so that the first
+    /// intake sees all three.
+    private func dropThree(_ daemon: DaemonHarness) throws -> [String] {
+        try authors.enumerated().map { index, author in try daemon.submit(DaemonHarness.request(id: "r\(index + 1)", author: author)) }
+    }
+
+    func testThreeRequestsDroppedAtOnceAreCoalescedIntoOneVersion() throws {
+        let daemon = try DaemonHarness()
+        let names = try dropThree(daemon)
+        try daemon.start()
+        daemon.waitForAnswers(names)
+        XCTAssertEqual(daemon.answered(.done), names.sorted(), daemon.log)
+
+        let store = try daemon.store()
+        XCTAssertEqual(try store.head(), 1)
+        XCTAssertEqual(try store.registry.versions().map(\.id), [0, 1], "one job, one version")
+        XCTAssertEqual(try store.registry.requests(servedBy: 1).map(\.id), ["r1", "r2", "r3"])
+        for (index, name) in names.enumerated() {
+            let report = try daemon.report(name)
+            XCTAssertEqual(report["request_id"] as? String, "r\(index + 1)")
+            XCTAssertEqual(report["status"] as? String, "applied")
+            XCTAssertEqual(report["version"] as? Int, 1)
+            XCTAssertEqual(report["parent"] as? Int, 0)
+            XCTAssertEqual(Set(report["coalesced_with"] as? [String] ?? []), Set(["r1", "r2", "r3"]).subtracting(["r\(index + 1)"]))
+            let items = try XCTUnwrap(report["items"] as? [[String: Any]])
+            XCTAssertEqual(items.count, 4)
+            XCTAssertTrue(items.allSatisfy { $0["state"] as? String == "forgotten" && $0["forgotten_in_version"] as? Int == 1 })
+            let scores = try XCTUnwrap(items.first?["scores"] as? [String: Any])
+            XCTAssertLessThanOrEqual(try XCTUnwrap(scores["probability_ratio"] as? Double), 0.8)
+            let metrics = try XCTUnwrap(report["metrics"] as? [String: Any])
+            XCTAssertNotNil(metrics["utility"] as? Double)
+            XCTAssertEqual(metrics["attempts"] as? Int, 1)
+            XCTAssertEqual(try store.registry.request(id: "r\(index + 1)")?.status, .applied)
+        }
+        let forgetSet = try store.registry.forgetItems()
+        XCTAssertEqual(forgetSet.count, 12)
+        XCTAssertTrue(forgetSet.allSatisfy { $0.state == .forgotten && $0.forgottenInVersion == 1 })
+
+        let history = try LetheProcess.json(["history", "--store", daemon.storeURL.path, "--json"])
+        XCTAssertEqual(history["head"] as? Int, 1)
+        XCTAssertEqual((history["versions"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }, [1, 0])
+        let status = try LetheProcess.json(["status", "--config", daemon.configURL.path, "--json"])
+        XCTAssertEqual(status["running"] as? Bool, true)
+        XCTAssertEqual(status["head"] as? Int, 1)
+        XCTAssertEqual(status["queued"] as? [String], [])
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertEqual(daemon.status?.state, .stopped)
+        XCTAssertEqual(try LetheProcess.run(["verify", "--store", daemon.storeURL.path]).status, 0)
+    }
+
+    func testWithOneRequestPerJobEachGetsItsOwnVersionAndTheForgetSetAccumulates() throws {
+        let daemon = try DaemonHarness(overrides: ["max_items_per_job": 4])
+        let names = try dropThree(daemon)
+        try daemon.start()
+        daemon.waitForAnswers(names)
+        let store = try daemon.store()
+        let versions = try store.registry.versions()
+        XCTAssertEqual(versions.map(\.id), [0, 1, 2, 3])
+        XCTAssertEqual(versions.map(\.parent), [nil, 0, 1, 2], "each job starts from the version before")
+        for (index, name) in names.enumerated() {
+            let version = index + 1
+            XCTAssertEqual(try daemon.report(name)["version"] as? Int, version)
+            XCTAssertEqual(try store.registry.requests(servedBy: version).map(\.id), ["r\(version)"])
+            XCTAssertTrue(try store.registry.forgetItems(request: "r\(version)").allSatisfy { $0.forgottenInVersion == version })
+        }
+        // The later jobs replayed the earlier requests' items and the gate held them to it.
+        XCTAssertEqual(try store.registry.version(3)?.metrics["items_scored"]?.intValue, 12)
+        XCTAssertEqual(try store.registry.forgetItems(state: .forgotten).count, 12)
+        daemon.stop()
+    }
+
+    func testSubmitWaitFollowsTheRequestToItsResult() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let file = daemon.directory.appendingPathComponent("request.json")
+        try DaemonHarness.request(id: "waited", author: "author-004").write(to: file)
+        let output = try LetheProcess.run(["submit", file.path, "--config", daemon.configURL.path, "--wait"])
+        XCTAssertEqual(output.status, 0, output.standardError)
+        XCTAssertTrue(output.standardOutput.contains("applied"), output.standardOutput)
+        XCTAssertTrue(output.standardOutput.contains("4 of 4 forgotten"), output.standardOutput)
+        XCTAssertEqual(try daemon.store().registry.request(id: "waited")?.version, 1)
+        daemon.stop()
+    }
+
+    func testAVersionThatFailsTheGateIsNotPublishedAndTheRequestFailsWithTheNumbers() throws {
+        let daemon = try DaemonHarness(overrides: [
+            "gate": ["max_probability_ratio": 1e-9, "max_utility_drop": 1, "utility_items": 5],
+            "fallback": ["enabled": true, "epochs": 2],
+        ])
+        let name = try daemon.submit(DaemonHarness.request(id: "hard", author: "author-005"))
+        try daemon.start()
+        daemon.waitForAnswers([name])
+        XCTAssertEqual(daemon.answered(.failed), [name])
+        let report = try daemon.report(name)
+        XCTAssertEqual(report["status"] as? String, "failed")
+        let error = try XCTUnwrap(report["error"] as? [String: Any])
+        XCTAssertTrue((error["message"] as? String ?? "").contains("did not pass the gate after 2 attempts"), "\(error)")
+        let metrics = try XCTUnwrap(error["metrics"] as? [String: Any])
+        XCTAssertEqual((metrics["unforgotten"] as? [String])?.count, 4)
+        XCTAssertEqual((error["hyperparameters"] as? [String: Any])?["epochs"] as? Int, 2, "the fallback's settings")
+        let store = try daemon.store()
+        XCTAssertEqual(try store.head(), 0, "nothing published")
+        XCTAssertEqual(try store.registry.versions().count, 1)
+        XCTAssertTrue(try store.registry.forgetItems(request: "hard").allSatisfy { $0.state == .pending && $0.latestScores != nil })
+        XCTAssertEqual(try daemon.store().verify().isHealthy, true)
+        daemon.stop()
+    }
+
+    func testSIGTERMMidTrainingStopsWithinFiveSecondsAndTheRequestRunsAfterARestart() throws {
+        let daemon = try DaemonHarness(overrides: ["update": ["epochs": 1000, "learning_rate": 1e-3],
+                                                   "policy": ["max_epochs": 1000]])
+        let name = try daemon.submit(DaemonHarness.request(id: "long", author: "author-006"))
+        try daemon.start()
+        XCTAssertTrue(daemon.wait { daemon.status?.job?.progress.phase == .training && (daemon.status?.job?.progress.step ?? 0) > 2 },
+                      daemon.log)
+        let started = Date()
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        XCTAssertEqual(try daemon.store().registry.request(id: "long")?.status, .queued, "back in the queue")
+        XCTAssertEqual(try daemon.spool.active(), [name])
+        XCTAssertTrue(daemon.log.contains("job interrupted by the shutdown"), daemon.log)
+
+        daemon.configuration["update"] = ["epochs": 15, "learning_rate": 1e-3]
+        try daemon.writeConfiguration()
+        try daemon.start()
+        daemon.waitForAnswers([name])
+        XCTAssertEqual(try daemon.report(name)["status"] as? String, "applied")
+        daemon.stop()
+    }
+
+    func testASecondDaemonOnTheSameStoreRefusesToStart() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        XCTAssertTrue(daemon.wait { daemon.status?.state == .idle })
+        let second = try LetheProcess.run(["daemon", "--config", daemon.configURL.path])
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertTrue(second.standardError.contains("another lethe daemon serves the store"), second.standardError)
+        daemon.stop()
+    }
+
+    func testReadyAndStatusReachTheNotifySocket() throws {
+        let socketPath = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8))").path
+        let listener = try NotifyListener(path: socketPath)
+        let daemon = try DaemonHarness()
+        let name = try daemon.submit(DaemonHarness.request(id: "notified", author: "author-007"))
+        try daemon.start(environment: ["NOTIFY_SOCKET": socketPath, "WATCHDOG_USEC": "2000000"])
+        daemon.waitForAnswers([name])
+        daemon.stop()
+        Thread.sleep(forTimeInterval: 0.3)
+        let messages = listener.drain()
+        listener.close()
+        XCTAssertTrue(messages.contains { $0.contains("READY=1") && $0.contains("STATUS=idle") }, "\(messages)")
+        XCTAssertTrue(messages.contains { $0.contains("STATUS=request notified: training step") }, "\(messages)")
+        XCTAssertTrue(messages.contains("WATCHDOG=1"), "\(messages)")
+        XCTAssertTrue(messages.contains { $0.contains("STOPPING=1") }, "\(messages)")
+    }
+}
+
+/// A datagram socket standing in for systemd's notify socket; a thread collects what arrives.
+final class NotifyListener: @unchecked Sendable {
+    private let descriptor: Int32
+    private let lock = NSLock()
+    private var received: [String] = []
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = recv(descriptor, &buffer, buffer.count, 0)
+                if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) { return }  // shut down
+                guard count > 0 else { continue }
+                let message = String(decoding: buffer.prefix(count), as: UTF8.self)
+                lock.withLock { received.append(message) }
+            }
+        }
+    }
+
+    /// Every datagram received so far.
+    func drain() -> [String] {
+        lock.withLock { received }
+    }
+
+    func close() {
+        shutdown(descriptor, Int32(SHUT_RDWR))
+        unlink(path)
+    }
+}
