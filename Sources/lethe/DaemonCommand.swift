@@ -32,6 +32,7 @@ struct DaemonCommand: ParsableCommand {
         }
         let daemon = LetheDaemon(configuration: configuration, configurationFile: file, logger: Logger(label: "lethe.daemon"),
                                  notifier: ServiceNotifier())
+        daemon.configureStore = installStallHook
         let signals = DispatchQueue(label: "lethe.signals")
         var sources: [DispatchSourceSignal] = []
         for (number, action) in [(SIGTERM, daemon.stop), (SIGINT, daemon.stop), (SIGHUP, daemon.reload)] as [(Int32, () -> Void)] {

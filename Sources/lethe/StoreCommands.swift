@@ -217,10 +217,10 @@ struct Import: ParsableCommand {
     }
 }
 
-/// Fault-injection hook for crash tests: with LETHE_TEST_STALL_AT=STEP the process stops
+/// Fault-injection hook for crash tests (`lethe import`, `lethe daemon`): with LETHE_TEST_STALL_AT=STEP the process stops
 /// at that publishing step (e.g. `object.temporaryWritten`, `registryCommitted`) and waits
 /// to be killed, so a test can SIGKILL it mid-write. Unset in normal use.
-private func installStallHook(on store: CheckpointStore) {
+func installStallHook(on store: CheckpointStore) {
     guard let target = ProcessInfo.processInfo.environment["LETHE_TEST_STALL_AT"] else { return }
     store.faultInjection = { step in
         let name: String

@@ -127,11 +127,11 @@ final class DaemonHarness {
     }
 
     /// Waits until `condition` holds, polling; false on timeout.
-    func wait(timeout: Double = 120, for condition: () throws -> Bool) rethrows -> Bool {
+    func wait(timeout: Double = 120, interval: Double = 0.1, for condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.1)
+            Thread.sleep(forTimeInterval: interval)
         }
         return false
     }

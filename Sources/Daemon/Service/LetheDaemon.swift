@@ -27,6 +27,8 @@ public final class LetheDaemon: @unchecked Sendable {
     /// Re-opened items whose job failed its gate on this HEAD: not retried until HEAD moves or
     /// a request comes, so a failing job does not loop.
     private var deferredReopened: (head: Int, items: Set<String>)?
+    /// Runs on the store once it is open (the crash tests install a fault hook here).
+    public var configureStore: (CheckpointStore) -> Void = { _ in }
 
     public init(configuration: DaemonConfiguration, configurationFile: URL?, logger: Logger, notifier: ServiceNotifier) {
         self.configuration = configuration
@@ -52,6 +54,7 @@ public final class LetheDaemon: @unchecked Sendable {
         let lock = try InstanceLock(store: storeRoot)
         defer { withExtendedLifetime(lock) {} }
         let store = try openStore(storeRoot)
+        configureStore(store)
         let spool = self.spool
         try spool.create()
         try recover(store: store, spool: spool)
