@@ -12,7 +12,7 @@ final class DaemonCrashTests: XCTestCase {
     private enum Moment: CaseIterable { case ingestion, training, gating, publishing }
 
     func testTwentyKillsAtRandomMomentsLoseNothingAndApplyNothingTwice() throws {
-        let daemon = try DaemonHarness(overrides: ["max_items_per_job": 8, "update": ["epochs": 8, "learning_rate": 1e-3]])
+        let daemon = try DaemonHarness(overrides: ["max_items_per_job": 8, "update": ["epochs": 8, "learning_rate": 3e-3]])
         let corpus = try Corpus.load(from: daemon.base.appendingPathComponent("corpus"))
         let authors = corpus.authorIDs(in: .retain90) + corpus.authorIDs(in: .forget10)
         var generator = SeededGenerator(seed: 20261129)

@@ -117,8 +117,8 @@ final class DaemonEndToEndTests: XCTestCase {
     }
 
     func testSIGTERMMidTrainingStopsWithinFiveSecondsAndTheRequestRunsAfterARestart() throws {
-        let daemon = try DaemonHarness(overrides: ["update": ["epochs": 1000, "learning_rate": 1e-3],
-                                                   "policy": ["max_epochs": 1000]])
+        let daemon = try DaemonHarness(overrides: ["update": ["epochs": 1000, "learning_rate": 3e-3],
+                                                   "policy": ["max_epochs": 1000, "max_learning_rate": 1e-2]])
         let name = try daemon.submit(DaemonHarness.request(id: "long", author: "author-006"))
         try daemon.start()
         XCTAssertTrue(daemon.wait { daemon.status?.job?.progress.phase == .training && (daemon.status?.job?.progress.step ?? 0) > 2 },
@@ -130,7 +130,7 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertEqual(try daemon.spool.active(), [name])
         XCTAssertTrue(daemon.log.contains("job interrupted by the shutdown"), daemon.log)
 
-        daemon.configuration["update"] = ["epochs": 15, "learning_rate": 1e-3]
+        daemon.configuration["update"] = ["epochs": 15, "learning_rate": 3e-3]
         try daemon.writeConfiguration()
         try daemon.start()
         daemon.waitForAnswers([name])

@@ -15,8 +15,8 @@ final class DaemonRollbackTests: XCTestCase {
         XCTAssertEqual(try daemon.store().head(), 1)
 
         // A long job (SIGHUP applies the new length), and a rollback while it trains.
-        daemon.configuration["update"] = ["epochs": 120, "learning_rate": 1e-3]
-        daemon.configuration["policy"] = ["max_epochs": 1000]
+        daemon.configuration["update"] = ["epochs": 120, "learning_rate": 3e-3]
+        daemon.configuration["policy"] = ["max_epochs": 1000, "max_learning_rate": 1e-2]
         try daemon.writeConfiguration()
         kill(daemon.process!.processIdentifier, SIGHUP)
         XCTAssertTrue(daemon.wait { daemon.log.contains("configuration reloaded") }, daemon.log)
@@ -25,7 +25,7 @@ final class DaemonRollbackTests: XCTestCase {
         let rollback = try LetheProcess.run(["rollback", "0", "--reason", "r1's version was bad", "--store", daemon.storeURL.path])
         XCTAssertEqual(rollback.status, 0, rollback.standardError)
         XCTAssertTrue(rollback.standardOutput.contains("4 forget-set items are pending again"), rollback.standardOutput)
-        daemon.configuration["update"] = ["epochs": 15, "learning_rate": 1e-3]
+        daemon.configuration["update"] = ["epochs": 15, "learning_rate": 3e-3]
         try daemon.writeConfiguration()
         kill(daemon.process!.processIdentifier, SIGHUP)
         daemon.waitForAnswers([second])

@@ -1,0 +1,102 @@
+import Daemon
+import Foundation
+import XCTest
+
+/// Every hostile file of the committed corpus (Tests/DaemonTests/Fixtures/requests/bad, with
+/// the field and reason each must be refused for), and the ones only a file system can make
+/// (a symlink, a FIFO, a directory, a file still growing), dropped into a running daemon's
+/// spool between valid requests: each bad one ends in failed/ with its reason, each valid one
+/// is applied, and the daemon never stops serving.
+final class DaemonBadInputTests: XCTestCase {
+    private static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../DaemonTests/Fixtures/requests/bad").standardized
+
+    private struct Expected: Decodable {
+        let field: String?
+        let reason: String
+    }
+
+    func testHostileFilesEndInFailedWithTheirReasonAndValidOnesAreStillServed() throws {
+        let daemon = try DaemonHarness(overrides: ["max_items_per_job": 4])
+        let expected = try JSONDecoder().decode([String: Expected].self,
+                                                from: Data(contentsOf: Self.corpus.appendingPathComponent("expected.json")))
+        XCTAssertGreaterThanOrEqual(expected.count, 30)
+        try daemon.start()
+
+        var bad: [String: (fixture: String, field: String?, reasons: [String])] = [:]
+        var good: [String] = []
+        let incoming = daemon.spool.url(.incoming)
+        for (index, fixture) in expected.keys.sorted().enumerated() {
+            let bytes = try Data(contentsOf: Self.corpus.appendingPathComponent(fixture))
+            let name = try daemon.submit(bytes, extension: fixture.hasSuffix(".jsonl") ? "jsonl" : "json")
+            bad[name] = (fixture, expected[fixture]!.field, [expected[fixture]!.reason])
+            if index % 15 == 14 {
+                good.append(try daemon.submit(DaemonHarness.request(id: "valid-\(index)", author: "author-00\(good.count + 1)")))
+            }
+        }
+
+        // Made by the file system, not by writing bytes: each moved into incoming/ in one step.
+        let staging = daemon.directory.appendingPathComponent("staging")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        func handIn(_ name: String, field: String? = nil, reasons: [String], make: (URL) throws -> Void) throws {
+            let source = staging.appendingPathComponent(name)
+            try make(source)
+            XCTAssertEqual(rename(source.path, incoming.appendingPathComponent(name).path), 0, name)
+            bad[name] = (name, field, reasons)
+        }
+        try handIn("symlink.json", reasons: ["symbolic link"]) {
+            try FileManager.default.createSymbolicLink(atPath: $0.path, withDestinationPath: "/etc/passwd")
+        }
+        try handIn("fifo.json", reasons: ["not a regular file"]) { XCTAssertEqual(mkfifo($0.path, 0o600), 0) }
+        try handIn("directory.json", reasons: ["not a regular file"]) {
+            try FileManager.default.createDirectory(at: $0, withIntermediateDirectories: true)
+            try Data(#"{"forget": [{"text": "inside"}]}"#.utf8).write(to: $0.appendingPathComponent("request.json"))
+        }
+        // An id already given to a different request.
+        good.append(try daemon.submit(DaemonHarness.request(id: "taken", author: "author-005")))
+        daemon.waitForAnswers(good)
+        let reused = try daemon.submit(DaemonHarness.request(id: "taken", author: "author-006"))
+        bad[reused] = ("reused id", "id", ["already the id of a different request"])
+
+        // A file that keeps growing after it was handed in, never valid whatever was read.
+        let growing = "growing.json"
+        let growingURL = staging.appendingPathComponent(growing)
+        try Data(#"{"forget": [{"text": "#.utf8).write(to: growingURL)
+        let writer = try FileHandle(forWritingTo: growingURL)
+        writer.seekToEndOfFile()
+        XCTAssertEqual(rename(growingURL.path, incoming.appendingPathComponent(growing).path), 0)
+        bad[growing] = (growing, nil, ["changed after it was handed in", "is not valid JSON", "more than the limit"])
+        let growth = Date().addingTimeInterval(30)
+        while !daemon.answered(.failed).contains(growing) && Date() < growth {
+            writer.write(Data(repeating: UInt8(ascii: " "), count: 64))
+        }
+        try writer.close()
+
+        // Never claimed: a hidden file in incoming/ and a file in tmp/.
+        try Data("{}".utf8).write(to: incoming.appendingPathComponent(".in-progress.json"))
+        try Data("{}".utf8).write(to: daemon.spool.url(.tmp).appendingPathComponent("unfinished.json"))
+
+        good.append(try daemon.submit(DaemonHarness.request(id: "last", author: "author-007")))
+        daemon.waitForAnswers(Array(bad.keys) + good)
+        XCTAssertTrue(daemon.process?.isRunning ?? false, "the daemon keeps serving")
+
+        XCTAssertEqual(Set(daemon.answered(.failed)), Set(bad.keys))
+        for (name, entry) in bad {
+            let report = try daemon.report(name)
+            let reason = report["reason"] as? String ?? ""
+            XCTAssertTrue(entry.reasons.contains { reason.contains($0) }, "\(entry.fixture): \(reason)")
+            if let field = entry.field { XCTAssertEqual(report["field"] as? String, field, entry.fixture) }
+            XCTAssertEqual(report["file"] as? String, name)
+        }
+        XCTAssertEqual(Set(daemon.answered(.done)), Set(good))
+        for name in good {
+            let report = try daemon.report(name)
+            XCTAssertEqual(report["status"] as? String, "applied", "\(report)")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: incoming.appendingPathComponent(".in-progress.json").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: daemon.spool.url(.tmp).appendingPathComponent("unfinished.json").path))
+        XCTAssertEqual(try String(contentsOfFile: "/etc/passwd", encoding: .utf8).isEmpty, false, "the symlink's target untouched")
+        XCTAssertEqual(daemon.stop(), 0)
+        print("bad input: \(bad.count) hostile files refused, \(good.count) valid requests applied between them")
+    }
+}
