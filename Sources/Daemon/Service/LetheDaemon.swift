@@ -147,10 +147,19 @@ public final class LetheDaemon: @unchecked Sendable {
             "items": "\(plan.targets.count)", "reopened": "\(plan.reopened.count)", "replay": "\(plan.replay.count)",
             "method": "\(plan.settings.method.rawValue)"]) { $1 })
         let jobStarted = Date()
+        var lastIntake = jobStarted
         let job = UpdateJob(plan: plan, store: store, configuration: configuration, texts: texts, corpus: corpus, base: base,
                             cancellation: cancellation) { [self] progress in
             status.job = DaemonStatus.Job(requests: ids, items: plan.targets.count, parent: plan.head, startedAt: jobStarted, progress: progress)
             try? publishStatus(.working, store: store, force: progress.phase != .training)
+            // Requests that arrive meanwhile are recorded (and refusals, duplicates and
+            // withdrawals answered) at once; they wait for the next job.
+            if Date().timeIntervalSince(lastIntake) >= 0.5 {
+                lastIntake = Date()
+                do { for outcome in try intake.ingestWaiting() { log(outcome) } } catch {
+                    logger.error("intake during the job failed; it is retried after the job: \(error)")
+                }
+            }
         }
         let result: JobResult
         do {
