@@ -57,6 +57,8 @@ struct BenchDaemon: ParsableCommand {
         var failed: Int
         var versions: Int
         var requestsPerVersion: [Int]
+        /// The first failed requests' error messages.
+        var failures: [String]
     }
 
     struct Result: Codable {
@@ -150,7 +152,8 @@ struct BenchDaemon: ParsableCommand {
         let bulk = Bulk(requests: requests, maxItemsPerJob: maxItemsPerJob, secondsToRecordAll: recorded ?? total, secondsToAnswerAll: total,
                         answered: small.filter { !$0.status.isOpen }.count, applied: small.filter { $0.status == .applied }.count,
                         failed: small.filter { $0.status == .failed }.count, versions: versions.count,
-                        requestsPerVersion: versions.map { version in small.filter { $0.version == version }.count })
+                        requestsPerVersion: versions.map { version in small.filter { $0.version == version }.count },
+                        failures: small.compactMap { $0.error?["message"]?.stringValue }.prefix(3).map { $0 })
         if !json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
         let result = Result(single: single, bulk: bulk, threads: ProcessInfo.processInfo.activeProcessorCount)
         if let docs = writeDocs { try write(result, into: URL(fileURLWithPath: docs)) }
@@ -170,7 +173,7 @@ struct BenchDaemon: ParsableCommand {
             ("  answered", String(format: "all %d in %.1f s: %d applied by %d versions (%@ requests each), %d failed", bulk.answered,
                                   bulk.secondsToAnswerAll, bulk.applied, bulk.versions,
                                   bulk.requestsPerVersion.map(String.init).joined(separator: ", "), bulk.failed)),
-        ]
+        ] + bulk.failures.prefix(1).map { ("  a failure", $0) }
     }
 
     private func write(_ result: Result, into docs: URL) throws {

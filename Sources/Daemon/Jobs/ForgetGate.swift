@@ -18,7 +18,9 @@ public struct GateResult: Sendable {
     public let regressed: [String]
 
     public var utilityFloor: Double { baseUtility * (1 - maxUtilityDrop) }
-    public var passed: Bool { unforgotten.isEmpty && utility >= utilityFloor }
+    public var isWithinUtilityBudget: Bool { utility >= utilityFloor }
+    /// Every item forgotten and utility within budget: no retry is needed.
+    public var passed: Bool { unforgotten.isEmpty && isWithinUtilityBudget }
 
     /// Why the version was not published, in words with the numbers.
     public var failureReason: String? {
@@ -26,7 +28,7 @@ public struct GateResult: Sendable {
         if !unforgotten.isEmpty {
             reasons.append("\(unforgotten.count) of the job's items are not forgotten (\(unforgotten.prefix(5).joined(separator: ", "))\(unforgotten.count > 5 ? ", …" : ""))")
         }
-        if utility < utilityFloor {
+        if !isWithinUtilityBudget {
             reasons.append(String(format: "model utility %.4f is below %.4f (the base version's %.4f less %.0f %%)", utility, utilityFloor,
                                   baseUtility, maxUtilityDrop * 100))
         }
@@ -51,13 +53,25 @@ struct ForgetGate {
         ForgetCriteria(maxRougeLRecall: configuration.gate.maxRougeLRecall, maxProbabilityRatio: configuration.gate.maxProbabilityRatio)
     }
 
-    /// `utility_items` questions of retain90 and of the general split, evenly spaced, none of
-    /// them asked by the forget set (forgetting those is the point, not a loss of utility).
+    /// `utility_items` questions of retain90 and of the general split, evenly spaced, less the
+    /// ones the forget set asks (forgetting those is the point, not a loss of utility). The
+    /// sample stays the same as the forget set grows, so the base version is measured once.
     func utilityItems(excluding forgetPrompts: Set<String>) -> (retain: [CorpusItem], general: [CorpusItem]) {
         let pick = { (split: CorpusSplit) in
-            corpus.items(in: split).filter { !forgetPrompts.contains($0.question) }.evenlySpaced(configuration.gate.utilityItems)
+            corpus.items(in: split).evenlySpaced(configuration.gate.utilityItems).filter { !forgetPrompts.contains($0.question) }
         }
         return (pick(.retain90), pick(.general))
+    }
+
+    /// The questions of the forget set's items that are not withdrawn.
+    static func forgetPrompts(_ registry: Registry) throws -> Set<String> {
+        Set(try registry.forgetItems().filter { $0.state != .withdrawn }.compactMap(\.prompt))
+    }
+
+    /// Measures the base version's utility now (at start-up), so the first job does not wait for it.
+    func measureBase(_ base: BaseReference, registry: Registry) throws {
+        let (retain, general) = utilityItems(excluding: try Self.forgetPrompts(registry))
+        _ = try base.utility(retain: retain, general: general, texts: texts)
     }
 
     static func utility(of model: LlamaModel, retain: [CorpusItem], general: [CorpusItem], texts: ModelTexts) throws -> Double {

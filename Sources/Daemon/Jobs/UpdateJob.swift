@@ -74,7 +74,7 @@ final class UpdateJob {
             }
             return example
         }
-        let forgetPrompts = Set(try store.registry.forgetItems().filter { $0.state != .withdrawn }.compactMap(\.prompt))
+        let forgetPrompts = try ForgetGate.forgetPrompts(store.registry)
         let requestRetain = plan.members.flatMap(\.request.retain).map { ItemText($0.content) }
         let corpusRetain = corpus.items(in: .retain90).filter { !forgetPrompts.contains($0.question) }
             .evenlySpaced(configuration.retainItems).map(ItemText.init)

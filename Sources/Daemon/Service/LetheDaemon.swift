@@ -65,6 +65,7 @@ public final class LetheDaemon: @unchecked Sendable {
         }
         let watcher = try SpoolWatcher(directory: spool.url(.incoming))
         var base = try BaseReference(store: store, head: try store.head())
+        try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
         let watchdog = startWatchdog()
         defer { watchdog?.cancel() }
 
@@ -78,7 +79,10 @@ public final class LetheDaemon: @unchecked Sendable {
             for outcome in try intake.ingestWaiting() { log(outcome) }
             for ended in try intake.answerEnded() { logger.info("answered", metadata: ["request": "\(ended.id)", "status": "\(ended.status.rawValue)"]) }
             let head = try store.head()
-            if try store.registry.read({ try $0.lineage(of: head) }).last != base.version { base = try BaseReference(store: store, head: head) }
+            if try store.registry.read({ try $0.lineage(of: head) }).last != base.version {
+                base = try BaseReference(store: store, head: head)
+                try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
+            }
             var unplannable: [UnplannableRequest] = []
             let planner = JobPlanner(spool: spool, registry: store.registry, parser: parser, configuration: configuration)
             let plan = try planner.plan(head: head, excluding: deferredReopened?.head == head ? deferredReopened!.items : [],
@@ -173,16 +177,25 @@ public final class LetheDaemon: @unchecked Sendable {
             try fail(owners, error: ["message": .string("\(error)"), "field": .string("forget")], store: store, intake: intake)
             return
         }
-        guard result.gate.passed else {
-            if !plan.reopened.isEmpty { deferredReopened = (plan.head, Set(plan.reopened.map(\.id))) }
-            let message = "the update did not pass the gate after \(result.attempts) attempt\(result.attempts == 1 ? "" : "s"): \(result.gate.failureReason ?? "")"
+        // The gate decides per request: a version within the utility budget is published for the
+        // requests whose every item it forgets (and the re-opened items it forgets again); the
+        // job's other requests fail with their items' numbers.
+        let unforgotten = Set(result.gate.unforgotten)
+        let applied = plan.members.filter { member in !member.items.contains { unforgotten.contains($0.id) } }
+        let missed = plan.members.filter { member in member.items.contains { unforgotten.contains($0.id) } }
+        let reapplied = plan.reopened.filter { !unforgotten.contains($0.id) }
+        let stillPending = Set(plan.reopened.map(\.id)).subtracting(reapplied.map(\.id))
+        if !stillPending.isEmpty { deferredReopened = (plan.head, stillPending) }
+        let attempts = "after \(result.attempts) attempt\(result.attempts == 1 ? "" : "s")"
+        let jobError: [String: JSONValue] = ["metrics": .object(result.metrics), "hyperparameters": .object(result.settings.hyperparameters)]
+        guard result.gate.isWithinUtilityBudget, !applied.isEmpty || (plan.members.isEmpty && !reapplied.isEmpty) else {
+            let message = "the update did not pass the gate \(attempts): \(result.gate.failureReason ?? "")"
             logger.warning("job failed its gate", metadata: metadata.merging(["reason": "\(message)"]) { $1 })
             try store.registry.transaction { transaction in try recordScores(result, plan: plan, version: nil, in: transaction) }
-            try fail(plan.members.map(\.record), error: ["message": .string(message), "metrics": .object(result.metrics),
-                                                         "hyperparameters": .object(result.settings.hyperparameters)],
-                     store: store, intake: intake)
+            try fail(plan.members.map(\.record), error: jobError.merging(["message": .string(message)]) { $1 }, store: store, intake: intake)
             return
         }
+        let appliedIDs = applied.map(\.record.id)
         status.job?.progress = JobProgress(phase: .publishing, attempt: result.attempts)
         try publishStatus(.working, store: store, force: true)
         let version: VersionRecord
@@ -190,38 +203,46 @@ public final class LetheDaemon: @unchecked Sendable {
             version = try store.commit(result.model, CommitDetails(
                 kind: "unlearn", method: result.settings.method.rawValue, hyperparameters: result.settings.hyperparameters,
                 metrics: result.metrics, note: "forgot \(plan.targets.count) items (\(plan.reopened.count) re-opened), replayed \(plan.replay.count)",
-                requests: ids, reason: ids.isEmpty ? "re-applied pending items" : "forget requests \(ids.joined(separator: ", "))",
+                requests: appliedIDs, reason: appliedIDs.isEmpty ? "re-applied pending items" : "forget requests \(appliedIDs.joined(separator: ", "))",
                 actor: Self.actor), parent: plan.head, expectedHead: plan.head) { transaction, version in
-                for id in ids { try transaction.updateRequestStatus(id: id, to: .applied, version: version.id) }
+                for id in appliedIDs { try transaction.updateRequestStatus(id: id, to: .applied, version: version.id) }
+                for member in missed {
+                    let items = member.items.map(\.id).filter(unforgotten.contains)
+                    try transaction.updateRequestStatus(id: member.record.id, to: .failed, error: jobError.merging([
+                        "message": .string("version \(version.id), published for the other requests of its job, does not forget \(items.count) of this request's \(member.items.count) items \(attempts): \(items.prefix(5).joined(separator: ", "))\(items.count > 5 ? ", …" : "")"),
+                        "unforgotten": .array(items.map(JSONValue.string)),
+                    ]) { $1 })
+                }
                 try recordScores(result, plan: plan, version: version.id, in: transaction)
             }
         } catch RegistryError.headMoved(_, let actual) {
-            try requeue(ids, store: store)
+            try requeue(plan.requestIDs, store: store)
             return logger.notice("HEAD moved while the job ran (a rollback); the job runs again on the new HEAD",
                                  metadata: metadata.merging(["new_head": "\(actual.map(String.init) ?? "-")"]) { $1 })
         }
-        deferredReopened = nil
+        deferredReopened = stillPending.isEmpty ? nil : (version.id, stillPending)
         logger.info("version published", metadata: metadata.merging([
-            "version": "\(version.id)", "utility": "\(String(format: "%.4f", result.gate.utility))",
-            "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(jobStarted)))"]) { $1 })
-        for id in ids {
+            "version": "\(version.id)", "utility": "\(String(format: "%.4f", result.gate.utility))", "applied": "\(appliedIDs.count)",
+            "failed": "\(missed.count)", "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(jobStarted)))"]) { $1 })
+        for id in plan.requestIDs {
             guard let record = try store.registry.request(id: id) else { continue }
             try intake.answer(record)
-            logger.info("answered", metadata: ["request": "\(id)", "status": "applied", "version": "\(version.id)"])
+            logger.log(level: record.status == .applied ? .info : .warning, "answered",
+                       metadata: ["request": "\(id)", "status": "\(record.status.rawValue)", "version": "\(version.id)"])
         }
         status.job = nil
     }
 
-    /// Records the gate's scores: with a version, the job's items are forgotten by it and the
-    /// sample's items it no longer forgets are pending again; without one (a failed gate) only
-    /// the scores change. Withdrawn items stay withdrawn.
+    /// Records the gate's scores: with a version, the job's items it forgets are forgotten by it
+    /// (the others stay pending) and the sample's items it no longer forgets are pending again;
+    /// without one (a failed gate) only the scores change. Withdrawn items stay withdrawn.
     private func recordScores(_ result: JobResult, plan: JobPlan, version: Int?, in transaction: RegistryTransaction) throws {
-        let targets = Set(plan.targets.map(\.id)), regressed = Set(result.gate.regressed)
+        let forgotten = Set(plan.targets.map(\.id)).subtracting(result.gate.unforgotten), regressed = Set(result.gate.regressed)
         for (id, score) in result.gate.scores {
             guard var item = try transaction.forgetItem(id: id) else { continue }
             item.latestScores = score.record(version: version)
             if let version, item.state != .withdrawn {
-                if targets.contains(id) {
+                if forgotten.contains(id) {
                     item.state = .forgotten
                     item.forgottenInVersion = version
                 } else if regressed.contains(id) {

@@ -1,0 +1,104 @@
+import Foundation
+import XCTest
+@testable import Daemon
+import Store
+
+/// How queued requests become a job: coalesced while their settings agree and their items
+/// fit, withdrawn items left out, requests whose file no longer reads ended instead.
+final class JobPlannerTests: XCTestCase {
+    private var root: URL!
+    private var intake: RequestIntake!
+    private var configuration = DaemonConfiguration()
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-planner-\(UUID().uuidString)")
+        let spool = Spool(root: root.appendingPathComponent("spool"))
+        try spool.create()
+        intake = RequestIntake(spool: spool, registry: try Registry(path: root.appendingPathComponent("lethe.sqlite").path),
+                               parser: RequestParser())
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    private func queue(_ requests: [String]) throws {
+        for json in requests { _ = try intake.spool.submit(Array(json.utf8)) }
+        _ = try intake.ingestWaiting()
+    }
+
+    private func plan() throws -> (JobPlan?, [UnplannableRequest]) {
+        var unplannable: [UnplannableRequest] = []
+        let planner = JobPlanner(spool: intake.spool, registry: intake.registry, parser: intake.parser, configuration: configuration)
+        return (try planner.plan(head: 0, unplannable: &unplannable), unplannable)
+    }
+
+    func testNothingQueuedPlansNothing() throws {
+        let (plan, unplannable) = try plan()
+        XCTAssertNil(plan)
+        XCTAssertTrue(unplannable.isEmpty)
+    }
+
+    func testRequestsAreCoalescedWhileTheirItemsFitAndTheirSettingsAgree() throws {
+        configuration.maxItemsPerJob = 3
+        try queue([
+            #"{"id": "a", "forget": [{"text": "a1"}, {"text": "a2"}]}"#,
+            #"{"id": "b", "forget": [{"text": "b1"}, {"text": "b2"}]}"#,  // would make 4 items
+            #"{"id": "c", "forget": [{"text": "c1"}], "options": {"epochs": 3}}"#,  // other settings
+            #"{"id": "d", "forget": [{"text": "d1"}]}"#,
+        ])
+        let (plan, _) = try plan()
+        XCTAssertEqual(plan?.requestIDs, ["a", "d"])
+        XCTAssertEqual(plan?.targets.map(\.id), ["a/item-" + RequestParser.fingerprint(.text("a1")).prefix(12),
+                                                 "a/item-" + RequestParser.fingerprint(.text("a2")).prefix(12),
+                                                 "d/item-" + RequestParser.fingerprint(.text("d1")).prefix(12)])
+        XCTAssertEqual(plan?.settings, JobSettings(configuration: configuration))
+        XCTAssertEqual(plan?.settings.epochs, configuration.update.epochs)
+    }
+
+    func testARequestTooBigForOneJobStillRunsAlone() throws {
+        configuration.maxItemsPerJob = 1
+        try queue([#"{"id": "big", "forget": [{"text": "x1"}, {"text": "x2"}]}"#, #"{"id": "small", "forget": [{"text": "y"}]}"#])
+        XCTAssertEqual(try plan().0?.requestIDs, ["big"])
+    }
+
+    func testARequestsOwnOptionsTightenTheJob() throws {
+        try queue([#"{"id": "a", "forget": [{"text": "a"}], "options": {"epochs": 2, "learning_rate": 0.0001, "max_utility_drop": 0.05}}"#])
+        let settings = try XCTUnwrap(try plan().0?.settings)
+        XCTAssertEqual(settings.epochs, 2)
+        XCTAssertEqual(settings.learningRate, 0.0001)
+        XCTAssertEqual(settings.maxUtilityDrop, 0.05)
+        XCTAssertEqual(settings.fallback(configuration).epochs, configuration.fallback.epochs)
+        XCTAssertEqual(settings.unlearningOptions(configuration, seed: 7).seed, 7)
+    }
+
+    func testAnItemAskedBeforeIsPartOfTheLaterRequestsJobAndWithdrawnItemsAreNot() throws {
+        try queue([#"{"id": "a", "forget": [{"id": "x", "text": "shared"}, {"id": "y", "text": "own"}]}"#,
+                   #"{"id": "b", "forget": [{"text": "shared"}, {"text": "b only"}]}"#,
+                   #"{"id": "w", "withdraw": ["a/y"]}"#])
+        let (plan, _) = try plan()
+        XCTAssertEqual(plan?.members.first { $0.record.id == "a" }?.items.map(\.id), ["a/x"])
+        XCTAssertEqual(plan?.members.first { $0.record.id == "b" }?.items.map(\.id).first, "a/x", "the forget set's entry")
+        XCTAssertEqual(plan?.targets.count, 2, "a/x once, and b's own item")
+    }
+
+    func testARequestWhoseFileNoLongerReadsIsEndedNotPlanned() throws {
+        try queue([#"{"id": "gone", "forget": [{"text": "g"}]}"#, #"{"id": "ok", "forget": [{"text": "o"}]}"#])
+        let gone = try XCTUnwrap(intake.registry.request(id: "gone")).fileName
+        try FileManager.default.removeItem(at: intake.spool.url(.active).appendingPathComponent(gone))
+        let (plan, unplannable) = try plan()
+        XCTAssertEqual(plan?.requestIDs, ["ok"])
+        guard case .unreadable(let record, let error)? = unplannable.first else { return XCTFail("\(unplannable)") }
+        XCTAssertEqual(record.id, "gone")
+        XCTAssertTrue(error.reason.contains("cannot be read"), error.reason)
+    }
+
+    func testARequestWhoseItemsWereAllWithdrawnIsEnded() throws {
+        try queue([#"{"id": "a", "forget": [{"id": "x", "text": "shared"}]}"#, #"{"id": "b", "forget": [{"text": "shared"}]}"#,
+                   #"{"id": "w", "withdraw": ["a"]}"#])
+        let (plan, unplannable) = try plan()
+        XCTAssertNil(plan, "a is withdrawn; b names only a's withdrawn item")
+        guard case .allWithdrawn(let record)? = unplannable.first else { return XCTFail("\(unplannable)") }
+        XCTAssertEqual(record.id, "b")
+    }
+}
