@@ -48,7 +48,7 @@ struct Status: ParsableCommand {
             ("forget set", "\(pending) pending items"),
         ]
         printTable(rows)
-        if follow && running { JobFollower(spool: spoolRoot).follow { _ in false } }
+        if follow && running { JobFollower(spool: spoolRoot).follow(waitForJob: false) { _ in false } }
     }
 }
 
@@ -58,7 +58,8 @@ struct JobFollower {
 
     /// Polls until `done` says so or the daemon goes idle (or away); returns the last status read.
     @discardableResult
-    func follow(interval: Double = 0.2, until done: (DaemonStatus?) -> Bool) -> DaemonStatus? {
+    /// `waitForJob`: an idle daemon is waited for until it starts a job (`submit --wait`), or not (`status --follow`).
+    func follow(interval: Double = 0.2, waitForJob: Bool = true, until done: (DaemonStatus?) -> Bool) -> DaemonStatus? {
         let bar = ProgressBar(logInterval: 10)
         var drew = false, sawJob = false, lastLine = ""
         defer { if drew { bar.finish() } }
@@ -73,7 +74,7 @@ struct JobFollower {
                 if status.line != lastLine || fraction < 1 { bar.update(fraction: fraction, detail: status.line) }
                 lastLine = status.line
                 drew = true
-            } else if sawJob || status.map({ !$0.isProcessAlive || $0.state == .stopped }) ?? true {
+            } else if sawJob || !waitForJob || status.map({ !$0.isProcessAlive || $0.state == .stopped }) ?? true {
                 return status
             }
             Thread.sleep(forTimeInterval: interval)

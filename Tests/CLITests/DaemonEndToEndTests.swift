@@ -138,6 +138,30 @@ final class DaemonEndToEndTests: XCTestCase {
         daemon.stop()
     }
 
+    func testAWithdrawalWhileItsRequestTrainsEndsItAndTheDaemonKeepsServing() throws {
+        let daemon = try DaemonHarness(overrides: ["update": ["epochs": 150, "learning_rate": 3e-3],
+                                                   "policy": ["max_epochs": 1000, "max_learning_rate": 1e-2]])
+        let name = try daemon.submit(DaemonHarness.request(id: "regret", author: "author-008"))
+        try daemon.start()
+        XCTAssertTrue(daemon.wait { daemon.status?.job?.requests == ["regret"] && (daemon.status?.job?.progress.step ?? 0) > 2 }, daemon.log)
+        let withdrawal = try daemon.submit(JSONSerialization.data(withJSONObject: ["id": "w", "withdraw": ["regret"]]))
+        daemon.waitForAnswers([withdrawal, name])
+        XCTAssertEqual(try daemon.report(name)["status"] as? String, "withdrawn")
+        let store = try daemon.store()
+        XCTAssertEqual(try store.registry.request(id: "regret")?.status, .withdrawn)
+        XCTAssertTrue(try store.registry.forgetItems(request: "regret").allSatisfy { $0.state == .withdrawn })
+        XCTAssertEqual(try store.head(), 0, "nothing published for a withdrawn request")
+        XCTAssertTrue(daemon.log.contains("withdrawn while it ran"), daemon.log)
+
+        daemon.configuration["update"] = ["epochs": 15, "learning_rate": 3e-3]
+        try daemon.writeConfiguration()
+        kill(daemon.process!.processIdentifier, SIGHUP)
+        let next = try daemon.submit(DaemonHarness.request(id: "next", author: "author-009"))
+        daemon.waitForAnswers([next])
+        XCTAssertEqual(try daemon.report(next)["status"] as? String, "applied", "still serving")
+        daemon.stop()
+    }
+
     func testASecondDaemonOnTheSameStoreRefusesToStart() throws {
         let daemon = try DaemonHarness()
         try daemon.start()

@@ -122,12 +122,45 @@ final class RequestIntakeTests: XCTestCase {
         _ = try intake.ingest(try XCTUnwrap(try spool.claim(ended)))
         try registry.updateRequestStatus(id: "ended", to: .failed, error: ["reason": .string("gate: utility dropped 14 %")])
 
-        let outcomes = try intake.recoverActive()
+        let outcomes = try intake.settleActive(reportingOpen: true)
         XCTAssertEqual(Set(outcomes), [.queued(file: unrecorded, request: "late", newItems: 1, knownItems: 0),
                                        .resumed(file: open, request: "open"),
                                        .duplicate(file: ended, request: "ended", existing: "ended", status: .failed)])
         XCTAssertEqual(try spool.active().sorted(), [unrecorded, open].sorted())
         XCTAssertEqual((try report(.failed, ended, ".error.json")["error"] as? [String: Any])?["reason"] as? String, "gate: utility dropped 14 %")
         XCTAssertEqual(try registry.requests().count, 3, "nothing recorded twice")
+        XCTAssertEqual(try intake.settleActive(), [], "open requests are left to their job, quietly")
+    }
+
+    func testAFileNameAnEarlierRequestHadIsClaimedUnderAnotherSoItsAnswerIsItsOwn() throws {
+        try Data(#"{"id": "first", "forget": [{"text": "a"}]}"#.utf8).write(to: spool.url(.incoming).appendingPathComponent("r.json"))
+        _ = try intake.ingestWaiting()
+        try registry.updateRequestStatus(id: "first", to: .failed, error: ["message": .string("gate")])
+        _ = try intake.settleActive()
+        XCTAssertEqual(try spool.active(), [], "first answered")
+        try Data(#"{"id": "second", "forget": [{"text": "b"}]}"#.utf8).write(to: spool.url(.incoming).appendingPathComponent("r.json"))
+        XCTAssertEqual(try intake.ingestWaiting(), [.queued(file: "r.json.2", request: "second", newItems: 1, knownItems: 0)])
+        XCTAssertEqual(try intake.settleActive(), [], "second is not mistaken for the answered first")
+        XCTAssertEqual(try spool.active(), ["r.json.2"])
+    }
+
+    func testTheSameRequestAsAFailedOneIsAnsweredIntoFailed() throws {
+        let text = #"{"id": "f", "forget": [{"text": "a"}]}"#
+        _ = try submit(text)
+        _ = try intake.ingestWaiting()
+        try registry.updateRequestStatus(id: "f", to: .failed, error: ["message": .string("gate")])
+        let again = try submit(text)
+        XCTAssertEqual(try intake.ingestWaiting(), [.duplicate(file: again, request: "f", existing: "f", status: .failed)])
+        XCTAssertEqual(try report(.failed, again, ".error.json")["duplicate_of"] as? String, "f")
+    }
+
+    func testANewRequestForAWithdrawnItemMakesItPendingAgain() throws {
+        _ = try submit(#"{"id": "a", "forget": [{"id": "x", "text": "shared"}, {"text": "other"}]}"#)
+        _ = try submit(#"{"id": "w", "withdraw": ["a/x"]}"#)
+        _ = try intake.ingestWaiting()
+        XCTAssertEqual(try registry.forgetItem(id: "a/x")?.state, .withdrawn)
+        _ = try submit(#"{"id": "b", "forget": [{"text": "shared"}]}"#)
+        _ = try intake.ingestWaiting()
+        XCTAssertEqual(try registry.forgetItem(id: "a/x")?.state, .pending, "b asks it again")
     }
 }

@@ -106,4 +106,31 @@ final class SpoolTests: XCTestCase {
         XCTAssertEqual(done, ["same.json", "same.json.2", "same.json.2.result.json", "same.json.3", "same.json.3.result.json", "same.json.result.json"])
         XCTAssertEqual(try String(contentsOf: spool.url(.done).appendingPathComponent("same.json.3.result.json"), encoding: .utf8), "{\"round\": 3}")
     }
+
+    func testAClaimNeverReplacesAFileInActiveOrReusesAnEarlierRequestsName() throws {
+        try drop("{}", as: "x.json")
+        XCTAssertEqual(try spool.claim("x.json")?.name, "x.json")
+        try drop("{}", as: "x.json")
+        XCTAssertEqual(try spool.claim("x.json")?.name, "x.json.2", "x.json is still in active/")
+        try drop("{}", as: "y.json")
+        XCTAssertEqual(try spool.claim("y.json", isTaken: { $0 == "y.json" })?.name, "y.json.2", "an earlier request had y.json")
+        XCTAssertEqual(try spool.active(), ["x.json", "x.json.2", "y.json.2"])
+    }
+
+    func testAVeryLongNameIsClaimedUnderAShortOneSoItsAnswerFits() throws {
+        let long = String(repeating: "n", count: 250) + ".json"
+        try drop("{}", as: long)
+        let claim = try XCTUnwrap(try spool.claim(long))
+        XCTAssertTrue(claim.name.hasPrefix("long-") && claim.name.utf8.count < 40, claim.name)
+        XCTAssertEqual(try spool.answer(claim.name, into: .failed, report: Array("{}".utf8)), claim.name)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(claim.name + ".error.json").path))
+    }
+
+    func testAnAnswerStillGetsItsReportWhenTheFileWasRemovedFromActive() throws {
+        try drop("{}", as: "gone.json")
+        _ = try XCTUnwrap(try spool.claim("gone.json"))
+        try FileManager.default.removeItem(at: spool.url(.active).appendingPathComponent("gone.json"))
+        XCTAssertEqual(try spool.answer("gone.json", into: .failed, report: Array("{}".utf8)), "gone.json")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent("gone.json.error.json").path))
+    }
 }

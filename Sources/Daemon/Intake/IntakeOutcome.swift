@@ -14,4 +14,7 @@ public enum IntakeOutcome: Sendable, Hashable {
     case refused(file: String, error: RequestError)
     /// Found in `active/` after a restart, already recorded as open: left for the next job.
     case resumed(file: String, request: String)
+    /// Could not be claimed or recorded now (the file system or the registry failed); left
+    /// where it is and tried again.
+    case deferred(file: String, reason: String)
 }

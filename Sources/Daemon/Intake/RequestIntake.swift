@@ -20,23 +20,33 @@ public struct RequestIntake: Sendable {
         self.parser = parser
     }
 
-    /// Claims and records every file waiting in `incoming/`, oldest first.
+    /// Claims and records every file waiting in `incoming/`, oldest first. A file that cannot
+    /// be claimed or recorded now is `deferred`, and the others are still served.
     public func ingestWaiting() throws -> [IntakeOutcome] {
-        try spool.waiting().compactMap { name in try spool.claim(name).map(ingest) }
+        try spool.waiting().compactMap { name in
+            do {
+                return try spool.claim(name, isTaken: { try registry.request(fileName: $0) != nil }).map(ingest)
+            } catch {
+                return .deferred(file: name, reason: "\(error)")
+            }
+        }
     }
 
-    /// After a restart: every file left in `active/` is either an open request the registry
-    /// knows (left for the next job), one it already answered (answered again from the
-    /// registry) or one it never recorded (ingested now).
-    public func recoverActive() throws -> [IntakeOutcome] {
-        let byFile = Dictionary(try registry.requests().map { ($0.fileName, $0) }, uniquingKeysWith: { first, _ in first })
-        return try spool.active().map { name in
-            if let known = byFile[name] {
-                if known.status.isOpen { return .resumed(file: name, request: known.id) }
+    /// Every file in `active/`: one the registry never recorded (a crash or an error came
+    /// between claim and record) is ingested now; one whose request ended (a withdrawal, a
+    /// crash between the registry and the answer) is answered from the registry; an open one
+    /// is left for its job (reported as `resumed` when `reportingOpen`).
+    public func settleActive(reportingOpen: Bool = false) throws -> [IntakeOutcome] {
+        let byFile = Dictionary(try registry.requests().map { ($0.fileName, $0) }, uniquingKeysWith: { _, latest in latest })
+        return try spool.active().compactMap { name in
+            do {
+                guard let known = byFile[name] else { return try ingest(spool.inspect(.active, name)) }
+                if known.status.isOpen { return reportingOpen ? .resumed(file: name, request: known.id) : nil }
                 try answer(known)
                 return .duplicate(file: name, request: known.id, existing: known.id, status: known.status)
+            } catch {
+                return .deferred(file: name, reason: "\(error)")
             }
-            return try ingest(spool.inspect(.active, name))
         }
     }
 
@@ -54,7 +64,9 @@ public struct RequestIntake: Sendable {
                 "\(RequestParser.quoted(request.id)) is already the id of a different request (received \(RequestReport.timestamp(existing.receivedAt))); give this one another id"))
         }
         if let existing {
-            try spool.answer(claim.name, into: .done, report: Self.report([
+            // The same request again: answered with what became of the first, never applied twice.
+            let failed = existing.status == .failed || existing.status == .rejected
+            try spool.answer(claim.name, into: failed ? .failed : .done, report: Self.report([
                 "file": .string(claim.name), "request_id": .string(request.id), "duplicate_of": .string(existing.id),
                 "status": .string(existing.status.rawValue), "version": existing.version.map { .number(Double($0)) } ?? .null,
             ]))
@@ -79,7 +91,16 @@ public struct RequestIntake: Sendable {
         }
         let record = RequestRecord(id: request.id, kind: .forget, contentHash: request.contentHash, submittedBy: request.submittedBy,
                                    reason: request.reason, status: .queued, fileName: file)
-        let inserted = try registry.insertRequest(record, forgetItems: items, skippingDuplicateItems: true)
+        let inserted = try registry.transaction { transaction in
+            let inserted = try transaction.insertRequest(record, forgetItems: items, skippingDuplicateItems: true)
+            // Someone withdrew an item this request asks again: it is the new request's to forget.
+            for item in items {
+                guard var known = try transaction.forgetItem(fingerprint: item.fingerprint), known.state == .withdrawn else { continue }
+                known.state = .pending
+                try transaction.updateForgetItem(known)
+            }
+            return inserted
+        }
         return .queued(file: file, request: request.id, newItems: inserted.count, knownItems: items.count - inserted.count)
     }
 
@@ -147,16 +168,6 @@ public struct RequestIntake: Sendable {
         }
         let failed = request.status == .failed || request.status == .rejected
         try spool.answer(request.fileName, into: failed ? .failed : .done, report: Self.report(fields))
-    }
-
-    /// Every request whose file is still in `active/` although the registry ended it (a
-    /// withdrawal ended it, or a crash came between the registry and the answer), answered.
-    @discardableResult
-    public func answerEnded() throws -> [RequestRecord] {
-        let active = Set(try spool.active())
-        let ended = try registry.requests().filter { !$0.status.isOpen && active.contains($0.fileName) }
-        for request in ended { try answer(request) }
-        return ended
     }
 
     /// The fingerprints of the items the request's file names, when it still reads.

@@ -31,6 +31,11 @@ public struct JobInterrupted: Error, CustomStringConvertible {
     public var description: String { "the job was interrupted by a shutdown" }
 }
 
+/// Every request of a job was withdrawn while it ran: it stops, and nothing is published.
+public struct JobWithdrawn: Error, CustomStringConvertible {
+    public var description: String { "every request of the job was withdrawn while it ran" }
+}
+
 /// A request a signal handler raises and the loop takes (SIGHUP's reload).
 final class SignalFlag: @unchecked Sendable {
     private let lock = NSLock()

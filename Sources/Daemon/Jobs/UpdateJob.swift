@@ -55,16 +55,17 @@ final class UpdateJob {
     let corpus: Corpus
     let base: BaseReference
     let cancellation: JobCancellation
-    let progress: (JobProgress) -> Void
+    /// Called at every step and phase; what it throws ends the job there.
+    let progress: (JobProgress) throws -> Void
 
     init(plan: JobPlan, store: CheckpointStore, configuration: DaemonConfiguration, texts: ModelTexts, corpus: Corpus,
-         base: BaseReference, cancellation: JobCancellation, progress: @escaping (JobProgress) -> Void) {
+         base: BaseReference, cancellation: JobCancellation, progress: @escaping (JobProgress) throws -> Void) {
         (self.plan, self.store, self.configuration, self.texts, self.corpus) = (plan, store, configuration, texts, corpus)
         (self.base, self.cancellation, self.progress) = (base, cancellation, progress)
     }
 
     func run() throws -> JobResult {
-        progress(JobProgress(phase: .preparing, attempt: 1))
+        try progress(JobProgress(phase: .preparing, attempt: 1))
         let forget = try (plan.targets + plan.replay).map { item -> SupervisedExample in
             let text = ItemText(item)
             guard let example = texts.example(text) else {
@@ -102,12 +103,12 @@ final class UpdateJob {
                                               padToken: texts.padToken)
             try update.run(progress: { step in
                 try self.cancellation.check()
-                self.progress(JobProgress(phase: .training, attempt: attempt, step: step.step, totalSteps: step.totalSteps,
+                try self.progress(JobProgress(phase: .training, attempt: attempt, step: step.step, totalSteps: step.totalSteps,
                                           secondsRemaining: step.secondsRemaining))
             })
             trainSeconds += (clock.now - started).seconds
             steps += update.step
-            progress(JobProgress(phase: .gating, attempt: attempt))
+            try progress(JobProgress(phase: .gating, attempt: attempt))
             let gateStarted = clock.now
             let result = try gate.measure(model, plan: plan, settings: settings, baseProbabilities: baseProbabilities, base: base,
                                           forgetPrompts: forgetPrompts, cancellation: cancellation)

@@ -74,30 +74,41 @@ public final class LetheDaemon: @unchecked Sendable {
         logger.info("serving", metadata: ["spool": "\(spool.root.path)", "store": "\(storeRoot.path)", "head": "\(status.head ?? -1)"])
 
         while !cancellation.isCancelled {
-            if reloadRequested.take() { reloadConfiguration() }
-            let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser)
-            for outcome in try intake.ingestWaiting() { log(outcome) }
-            for ended in try intake.answerEnded() { logger.info("answered", metadata: ["request": "\(ended.id)", "status": "\(ended.status.rawValue)"]) }
-            let head = try store.head()
-            if try store.registry.read({ try $0.lineage(of: head) }).last != base.version {
-                base = try BaseReference(store: store, head: head)
-                try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
+            do {
+                try serveOnce(store: store, spool: spool, texts: texts, corpus: corpus, base: &base, watcher: watcher)
+            } catch {
+                // Whatever failed (the registry busy, the disk full) is tried again; the daemon keeps serving.
+                logger.error("serving failed; trying again in a second: \(error)")
+                Thread.sleep(forTimeInterval: 1)
             }
-            var unplannable: [UnplannableRequest] = []
-            let planner = JobPlanner(spool: spool, registry: store.registry, parser: parser, configuration: configuration)
-            let plan = try planner.plan(head: head, excluding: deferredReopened?.head == head ? deferredReopened!.items : [],
-                                        unplannable: &unplannable)
-            try end(unplannable, intake: intake)
-            if let plan {
-                try runJob(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
-                continue
-            }
-            try publishStatus(.idle, store: store, force: status.state != .idle)
-            waitForWork(watcher)
         }
         try publishStatus(.stopped, store: store, force: true)
         notifier.stopping(status: "stopped")
         logger.info("stopped")
+    }
+
+    /// One turn of the loop: ingest, answer what ended, plan, then run the job or wait.
+    private func serveOnce(store: CheckpointStore, spool: Spool, texts: ModelTexts, corpus: Corpus, base: inout BaseReference,
+                           watcher: SpoolWatcher) throws {
+        if reloadRequested.take() { reloadConfiguration() }
+        let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser)
+        for outcome in try intake.ingestWaiting() { log(outcome) }
+        for outcome in try intake.settleActive() { log(outcome) }
+        let head = try store.head()
+        if try store.registry.read({ try $0.lineage(of: head) }).last != base.version {
+            base = try BaseReference(store: store, head: head)
+            try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
+        }
+        var unplannable: [UnplannableRequest] = []
+        let planner = JobPlanner(spool: spool, registry: store.registry, parser: parser, configuration: configuration)
+        let plan = try planner.plan(head: head, excluding: deferredReopened?.head == head ? deferredReopened!.items : [],
+                                    unplannable: &unplannable)
+        try end(unplannable, intake: intake)
+        if let plan {
+            return try runJob(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
+        }
+        try publishStatus(.idle, store: store, force: status.state != .idle)
+        waitForWork(watcher)
     }
 
     // MARK: Start-up
@@ -118,7 +129,7 @@ public final class LetheDaemon: @unchecked Sendable {
         }
         for request in interrupted { logger.notice("interrupted job's request queued again", metadata: ["request": "\(request.id)"]) }
         let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser)
-        for outcome in try intake.recoverActive() { log(outcome) }
+        for outcome in try intake.settleActive(reportingOpen: true) { log(outcome) }
     }
 
     private func reloadConfiguration() {
@@ -140,12 +151,25 @@ public final class LetheDaemon: @unchecked Sendable {
 
     // MARK: Jobs
 
+    /// Runs a job; when it fails for any reason of its own (not a shutdown, not a moved HEAD), its
+    /// requests fail with the error, and its re-opened items wait until HEAD moves.
     private func runJob(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, corpus: Corpus,
                         base: BaseReference) throws {
-        let ids = plan.requestIDs
         try store.registry.transaction { transaction in
-            for id in ids { try transaction.updateRequestStatus(id: id, to: .running) }
+            for id in plan.requestIDs { try transaction.updateRequestStatus(id: id, to: .running) }
         }
+        do {
+            try perform(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
+        } catch {
+            postpone(plan.reopened.map(\.id), head: plan.head)
+            logger.error("job failed", metadata: ["request": "\(plan.requestIDs.joined(separator: ","))", "reason": "\(error)"])
+            try fail(plan.members.map(\.record), error: ["message": .string("the job failed: \(error)")], store: store, intake: intake)
+        }
+    }
+
+    private func perform(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, corpus: Corpus,
+                         base: BaseReference) throws {
+        let ids = plan.requestIDs
         let metadata: Logger.Metadata = ["request": "\(ids.joined(separator: ","))", "head": "\(plan.head)"]
         logger.info("job started", metadata: metadata.merging([
             "items": "\(plan.targets.count)", "reopened": "\(plan.reopened.count)", "replay": "\(plan.replay.count)",
@@ -158,12 +182,12 @@ public final class LetheDaemon: @unchecked Sendable {
             try? publishStatus(.working, store: store, force: progress.phase != .training)
             // Requests that arrive meanwhile are recorded (and refusals, duplicates and
             // withdrawals answered) at once; they wait for the next job.
-            if Date().timeIntervalSince(lastIntake) >= 0.5 {
-                lastIntake = Date()
-                do { for outcome in try intake.ingestWaiting() { log(outcome) } } catch {
-                    logger.error("intake during the job failed; it is retried after the job: \(error)")
-                }
-            }
+            guard Date().timeIntervalSince(lastIntake) >= 0.5 else { return }
+            lastIntake = Date()
+            let outcomes = (try? intake.ingestWaiting()) ?? []
+            outcomes.forEach(log)
+            let withdrew = outcomes.contains { if case .withdrew = $0 { true } else { false } }
+            if withdrew, plan.reopened.isEmpty, try store.registry.requests(status: .running).isEmpty { throw JobWithdrawn() }
         }
         let result: JobResult
         do {
@@ -171,9 +195,13 @@ public final class LetheDaemon: @unchecked Sendable {
         } catch is JobInterrupted {
             try requeue(ids, store: store)
             return logger.notice("job interrupted by the shutdown; its requests are queued again", metadata: metadata)
+        } catch is JobWithdrawn {
+            status.job = nil
+            return logger.notice("every request of the job was withdrawn while it ran; nothing published", metadata: metadata)
         } catch let error as ItemTooLong {
             try requeue(ids, store: store)
             let owners = plan.members.filter { $0.items.contains { $0.id == error.item.id } }.map(\.record)
+            if owners.isEmpty { postpone([error.item.id], head: plan.head) }
             try fail(owners, error: ["message": .string("\(error)"), "field": .string("forget")], store: store, intake: intake)
             return
         }
@@ -181,18 +209,26 @@ public final class LetheDaemon: @unchecked Sendable {
         // requests whose every item it forgets (and the re-opened items it forgets again); the
         // job's other requests fail with their items' numbers.
         let unforgotten = Set(result.gate.unforgotten)
-        let applied = plan.members.filter { member in !member.items.contains { unforgotten.contains($0.id) } }
-        let missed = plan.members.filter { member in member.items.contains { unforgotten.contains($0.id) } }
+        // A withdrawal taken in during the job may have ended some of its requests (the intake
+        // runs on this thread, so nothing changes them between here and the commit).
+        let running = Set(try store.registry.requests(status: .running).map(\.id))
+        let members = plan.members.filter { running.contains($0.record.id) }
+        if members.isEmpty && plan.reopened.isEmpty {
+            status.job = nil
+            return logger.notice("every request of the job was withdrawn while it ran; nothing published", metadata: metadata)
+        }
+        let applied = members.filter { member in !member.items.contains { unforgotten.contains($0.id) } }
+        let missed = members.filter { member in member.items.contains { unforgotten.contains($0.id) } }
         let reapplied = plan.reopened.filter { !unforgotten.contains($0.id) }
         let stillPending = Set(plan.reopened.map(\.id)).subtracting(reapplied.map(\.id))
-        if !stillPending.isEmpty { deferredReopened = (plan.head, stillPending) }
         let attempts = "after \(result.attempts) attempt\(result.attempts == 1 ? "" : "s")"
         let jobError: [String: JSONValue] = ["metrics": .object(result.metrics), "hyperparameters": .object(result.settings.hyperparameters)]
-        guard result.gate.isWithinUtilityBudget, !applied.isEmpty || (plan.members.isEmpty && !reapplied.isEmpty) else {
+        guard result.gate.isWithinUtilityBudget, !applied.isEmpty || (members.isEmpty && !reapplied.isEmpty) else {
+            postpone(plan.reopened.map(\.id), head: plan.head)
             let message = "the update did not pass the gate \(attempts): \(result.gate.failureReason ?? "")"
             logger.warning("job failed its gate", metadata: metadata.merging(["reason": "\(message)"]) { $1 })
             try store.registry.transaction { transaction in try recordScores(result, plan: plan, version: nil, in: transaction) }
-            try fail(plan.members.map(\.record), error: jobError.merging(["message": .string(message)]) { $1 }, store: store, intake: intake)
+            try fail(members.map(\.record), error: jobError.merging(["message": .string(message)]) { $1 }, store: store, intake: intake)
             return
         }
         let appliedIDs = applied.map(\.record.id)
@@ -205,8 +241,11 @@ public final class LetheDaemon: @unchecked Sendable {
                 metrics: result.metrics, note: "forgot \(plan.targets.count) items (\(plan.reopened.count) re-opened), replayed \(plan.replay.count)",
                 requests: appliedIDs, reason: appliedIDs.isEmpty ? "re-applied pending items" : "forget requests \(appliedIDs.joined(separator: ", "))",
                 actor: Self.actor), parent: plan.head, expectedHead: plan.head) { transaction, version in
-                for id in appliedIDs { try transaction.updateRequestStatus(id: id, to: .applied, version: version.id) }
-                for member in missed {
+                // A withdrawal may have ended a request while it trained: it stays as it is.
+                for id in appliedIDs where try transaction.request(id: id)?.status == .running {
+                    try transaction.updateRequestStatus(id: id, to: .applied, version: version.id)
+                }
+                for member in missed where try transaction.request(id: member.record.id)?.status == .running {
                     let items = member.items.map(\.id).filter(unforgotten.contains)
                     try transaction.updateRequestStatus(id: member.record.id, to: .failed, error: jobError.merging([
                         "message": .string("version \(version.id), published for the other requests of its job, does not forget \(items.count) of this request's \(member.items.count) items \(attempts): \(items.prefix(5).joined(separator: ", "))\(items.count > 5 ? ", …" : "")"),
@@ -262,13 +301,26 @@ public final class LetheDaemon: @unchecked Sendable {
         status.job = nil
     }
 
+    /// Fails the requests still open (a withdrawal may have ended one meanwhile) and answers them all.
     private func fail(_ requests: [RequestRecord], error: [String: JSONValue], store: CheckpointStore, intake: RequestIntake) throws {
         status.job = nil
         for request in requests {
-            let failed = try store.registry.updateRequestStatus(id: request.id, to: .failed, error: error)
-            try intake.answer(failed)
-            logger.warning("request failed", metadata: ["request": "\(request.id)", "reason": "\(error["message"]?.stringValue ?? "")"])
+            let current = try store.registry.transaction { transaction in
+                guard let current = try transaction.request(id: request.id), current.status.isOpen else { return try transaction.request(id: request.id) }
+                return try transaction.updateRequestStatus(id: request.id, to: .failed, error: error)
+            }
+            guard let current else { continue }
+            try intake.answer(current)
+            logger.warning("request failed", metadata: ["request": "\(request.id)", "status": "\(current.status.rawValue)",
+                                                        "reason": "\(error["message"]?.stringValue ?? "")"])
         }
+    }
+
+    /// Re-opened items that wait until HEAD moves (their job on `head` could not forget them).
+    private func postpone(_ items: [String], head: Int) {
+        guard !items.isEmpty else { return }
+        let earlier = deferredReopened?.head == head ? deferredReopened!.items : []
+        deferredReopened = (head, earlier.union(items))
     }
 
     /// Ends the queued requests a plan could not take: unreadable ones fail, ones whose every
@@ -341,6 +393,8 @@ public final class LetheDaemon: @unchecked Sendable {
             logger.warning("refused", metadata: ["file": "\(file)", "field": "\(error.field ?? "-")", "reason": "\(error.reason)"])
         case .resumed(let file, let request):
             logger.info("resumed after restart", metadata: ["request": "\(request)", "file": "\(file)"])
+        case .deferred(let file, let reason):
+            logger.error("left in the spool, tried again later", metadata: ["file": "\(file)", "reason": "\(reason)"])
         }
     }
 

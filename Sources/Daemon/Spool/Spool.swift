@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Store
 
 /// The request spool, Maildir's protocol (DESIGN.md, "Daemon and spool"): writers create a
 /// file in `tmp/` and rename it into `incoming/` when it is complete; the daemon claims it by
@@ -57,17 +58,29 @@ public struct Spool: Sendable {
         return dated.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
     }
 
+    /// Longest name a claim keeps: `NAME.NN.error.json` must still fit the file system's 255 bytes.
+    static let maxNameBytes = 200
+
     /// Moves `incoming/NAME` into `active/`: the claim. Nil when the name is gone (another
     /// claimer took it, or the writer removed it). Whatever the name is (a symlink, a FIFO, a
     /// directory) is moved as it is, never followed, so that it can be answered in `failed/`.
-    public func claim(_ name: String) throws -> Claim? {
+    /// The claim's name is NAME unless a file in `active/` has it or `isTaken` says an earlier
+    /// request had it (then `NAME.2`, `NAME.3`, …), or NAME is too long for its answer files
+    /// (then `long-` and a hash of it): one name, one request.
+    public func claim(_ name: String, isTaken: (String) throws -> Bool = { _ in false }) throws -> Claim? {
         var info = stat()
         guard lstat(url(.incoming, name).path, &info) == 0 else { return nil }
-        guard rename(url(.incoming, name).path, url(.active, name).path) == 0 else {
+        let base = name.utf8.count > Self.maxNameBytes ? "long-" + sha256Hex(Array(name.utf8)).prefix(16) : name
+        var target = base, number = 1, existing = stat()
+        while try lstat(url(.active, target).path, &existing) == 0 || isTaken(target) {
+            number += 1
+            target = "\(base).\(number)"
+        }
+        guard rename(url(.incoming, name).path, url(.active, target).path) == 0 else {
             if errno == ENOENT { return nil }
             throw FileSystemError(path: url(.incoming, name).path, operation: "claim (rename into active/)")
         }
-        return Claim(name: name, status: info)
+        return Claim(name: target, status: info)
     }
 
     /// A file already in `folder`, as it is now (never followed): a claim found in `active/`
@@ -130,7 +143,8 @@ public struct Spool: Sendable {
             name = "\(claimName).\(number)"
         }
         try writePrivately(report, to: url(folder, name + suffix))
-        guard rename(url(.active, claimName).path, url(folder, name).path) == 0 else {
+        // A request file someone removed from active/ by hand still gets its report.
+        guard rename(url(.active, claimName).path, url(folder, name).path) == 0 || errno == ENOENT else {
             throw FileSystemError(path: url(.active, claimName).path, operation: "move into \(folder.rawValue)/")
         }
         try DurableFile.flushDirectory(url(folder).path)

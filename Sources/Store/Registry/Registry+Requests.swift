@@ -56,6 +56,11 @@ extension RegistryTransaction {
         try RequestRecord.filter(RequestRecord.Columns.contentHash == contentHash).fetchOne(db)
     }
 
+    /// The request whose spool file had this name.
+    public func request(fileName: String) throws -> RequestRecord? {
+        try RequestRecord.filter(RequestRecord.Columns.fileName == fileName).fetchOne(db)
+    }
+
     /// The requests in `status` (all requests when nil), in the order they were received.
     public func requests(status: RequestRecord.Status? = nil) throws -> [RequestRecord] {
         var query = RequestRecord.order(RequestRecord.Columns.receivedAt, RequestRecord.Columns.id)
@@ -92,6 +97,10 @@ extension Registry {
 
     public func request(contentHash: String) throws -> RequestRecord? {
         try read { try $0.request(contentHash: contentHash) }
+    }
+
+    public func request(fileName: String) throws -> RequestRecord? {
+        try read { try $0.request(fileName: fileName) }
     }
 
     public func requests(status: RequestRecord.Status? = nil) throws -> [RequestRecord] {

@@ -95,5 +95,6 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         public static let status = Column(CodingKeys.status)
         public static let receivedAt = Column(CodingKeys.receivedAt)
         public static let version = Column(CodingKeys.version)
+        public static let fileName = Column(CodingKeys.fileName)
     }
 }
