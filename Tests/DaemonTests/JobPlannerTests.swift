@@ -29,7 +29,7 @@ final class JobPlannerTests: XCTestCase {
 
     private func plan() throws -> (JobPlan?, [UnplannableRequest]) {
         var unplannable: [UnplannableRequest] = []
-        let planner = JobPlanner(spool: intake.spool, registry: intake.registry, parser: intake.parser, configuration: configuration)
+        let planner = JobPlanner(spool: intake.spool, registry: intake.registry, configuration: configuration)
         return (try planner.plan(head: 0, unplannable: &unplannable), unplannable)
     }
 
@@ -80,6 +80,14 @@ final class JobPlannerTests: XCTestCase {
         XCTAssertEqual(plan?.members.first { $0.record.id == "a" }?.items.map(\.id), ["a/x"])
         XCTAssertEqual(plan?.members.first { $0.record.id == "b" }?.items.map(\.id).first, "a/x", "the forget set's entry")
         XCTAssertEqual(plan?.targets.count, 2, "a/x once, and b's own item")
+    }
+
+    func testAQueuedRequestStillRunsAfterAReloadTightenedTheLimits() throws {
+        try queue([#"{"id": "a", "forget": [{"text": "a1"}, {"text": "a2"}], "options": {"epochs": 8}}"#])
+        configuration.limits.maxItems = 1
+        configuration.policy.maxEpochs = 2
+        XCTAssertEqual(try plan().0?.requestIDs, ["a"], "it was accepted under the limits of its time")
+        XCTAssertEqual(try plan().0?.settings.epochs, 8)
     }
 
     func testARequestWhoseFileNoLongerReadsIsEndedNotPlanned() throws {

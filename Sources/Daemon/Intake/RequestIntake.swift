@@ -173,8 +173,8 @@ public struct RequestIntake: Sendable {
     /// The fingerprints of the items the request's file names, when it still reads.
     private func namedFingerprints(_ request: RequestRecord) throws -> [String]? {
         guard request.kind == .forget, let claim = try? spool.inspect(.active, request.fileName),
-              let bytes = try? spool.read(claim, limit: parser.limits.maxFileBytes),
-              case .forget(let parsed)? = try? parser.parse(bytes, fileName: request.fileName) else { return nil }
+              let bytes = try? spool.read(claim, limit: RequestParser.accepted.limits.maxFileBytes),
+              case .forget(let parsed)? = try? RequestParser.accepted.parse(bytes, fileName: request.fileName) else { return nil }
         return parsed.forget.map { RequestParser.fingerprint($0.content) }
     }
 

@@ -45,13 +45,11 @@ public enum UnplannableRequest: Sendable {
 public struct JobPlanner: Sendable {
     public let spool: Spool
     public let registry: Registry
-    public let parser: RequestParser
     public let configuration: DaemonConfiguration
 
-    public init(spool: Spool, registry: Registry, parser: RequestParser, configuration: DaemonConfiguration) {
+    public init(spool: Spool, registry: Registry, configuration: DaemonConfiguration) {
         self.spool = spool
         self.registry = registry
-        self.parser = parser
         self.configuration = configuration
     }
 
@@ -100,6 +98,7 @@ public struct JobPlanner: Sendable {
     private func readRequest(_ record: RequestRecord) -> Result<ForgetRequest, RequestError> {
         do {
             let claim = try spool.inspect(.active, record.fileName)
+            let parser = RequestParser.accepted
             let parsed = try parser.parse(try spool.read(claim, limit: parser.limits.maxFileBytes), fileName: record.fileName)
             guard case .forget(let request) = parsed, request.id == record.id else {
                 return .failure(RequestError(file: record.fileName, reason: "no longer holds request \(record.id) as it was queued"))

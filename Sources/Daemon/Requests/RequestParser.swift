@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import Store
+import Unlearning
 
 /// Turns the bytes of a spool file into a validated `SpoolRequest`, or a `RequestError` that
 /// names the file, the field and the fault. The file is untrusted: its size, encoding and
@@ -14,6 +15,13 @@ public struct RequestParser: Sendable {
         self.limits = limits
         self.policy = policy
     }
+
+    /// Reads a file the daemon already accepted (a queued request its job reads again): its
+    /// bounds were checked when it was taken in, so a configuration reloaded since then does
+    /// not refuse it now.
+    public static let accepted = RequestParser(
+        limits: RequestLimits(maxFileBytes: 1 << 30, maxItems: 1_000_000, maxTextBytes: 1 << 24, maxDepth: 64, maxLabelBytes: 1 << 20),
+        policy: RequestPolicy(allowedMethods: UnlearningMethod.allCases.map(\.rawValue), maxEpochs: 1000, maxLearningRate: 1, maxUtilityDrop: 1))
 
     /// Letters, digits, '.', '_', '-'; starting with a letter or digit; at most 128.
     public static func isValidID(_ id: String) -> Bool {

@@ -100,7 +100,7 @@ public final class LetheDaemon: @unchecked Sendable {
             try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
         }
         var unplannable: [UnplannableRequest] = []
-        let planner = JobPlanner(spool: spool, registry: store.registry, parser: parser, configuration: configuration)
+        let planner = JobPlanner(spool: spool, registry: store.registry, configuration: configuration)
         let plan = try planner.plan(head: head, excluding: deferredReopened?.head == head ? deferredReopened!.items : [],
                                     unplannable: &unplannable)
         try end(unplannable, intake: intake)

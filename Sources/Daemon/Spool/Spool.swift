@@ -109,7 +109,8 @@ public struct Spool: Sendable {
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw fail("is not a regular file") }
         guard info.st_size <= limit else { throw fail("is \(info.st_size) bytes, more than the limit of \(limit)") }
-        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        // One byte more than the size at the claim: enough to notice that the file grew.
+        var bytes = [UInt8](repeating: 0, count: min(limit, claim.size) + 1)
         var count = 0
         while count < bytes.count {
             let read = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + count, $0.count - count) }
