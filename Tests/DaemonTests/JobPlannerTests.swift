@@ -6,20 +6,17 @@ import Store
 /// How queued requests become a job: coalesced while their settings agree and their items
 /// fit, withdrawn items left out, requests whose file no longer reads ended instead.
 final class JobPlannerTests: XCTestCase {
-    private var root: URL!
+    private var fixture: IntakeFixture!
     private var intake: RequestIntake!
     private var configuration = DaemonConfiguration()
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-planner-\(UUID().uuidString)")
-        let spool = Spool(root: root.appendingPathComponent("spool"))
-        try spool.create()
-        intake = RequestIntake(spool: spool, registry: try Registry(path: root.appendingPathComponent("lethe.sqlite").path),
-                               parser: RequestParser())
+        fixture = try IntakeFixture("planner")
+        intake = fixture.intake
     }
 
     override func tearDown() {
-        try? FileManager.default.removeItem(at: root)
+        fixture.remove()
     }
 
     private func queue(_ requests: [String]) throws {

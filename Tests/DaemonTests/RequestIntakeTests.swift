@@ -6,21 +6,18 @@ import Store
 /// The intake against a real spool and registry: what is queued, what is answered at once,
 /// and what a restart finds in `active/`.
 final class RequestIntakeTests: XCTestCase {
-    private var root: URL!
+    private var fixture: IntakeFixture!
     private var intake: RequestIntake!
     private var spool: Spool { intake.spool }
     private var registry: Registry { intake.registry }
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-intake-\(UUID().uuidString)")
-        let spool = Spool(root: root.appendingPathComponent("spool"))
-        try spool.create()
-        intake = RequestIntake(spool: spool, registry: try Registry(path: root.appendingPathComponent("lethe.sqlite").path),
-                               parser: RequestParser())
+        fixture = try IntakeFixture("intake")
+        intake = fixture.intake
     }
 
     override func tearDown() {
-        try? FileManager.default.removeItem(at: root)
+        fixture.remove()
     }
 
     private func submit(_ json: String) throws -> String { try spool.submit(Array(json.utf8)) }
