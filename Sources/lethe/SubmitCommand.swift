@@ -78,10 +78,13 @@ struct Submit: ParsableCommand {
                 || FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(name).path)
         }
         let follower = JobFollower(spool: spool.root)
-        var warned = false
+        var warned = false, noDaemonSince: Date?
         while !answered() {
             let status = follower.follow { _ in answered() }
-            if !answered() && !(status.map { $0.isProcessAlive && $0.state != .stopped } ?? false) && !warned {
+            let serving = status.map { $0.isProcessAlive && $0.state != .stopped } ?? false
+            noDaemonSince = serving ? nil : noDaemonSince ?? Date()
+            // A daemon that is just starting gets a few seconds before the user is told.
+            if !answered(), let since = noDaemonSince, Date().timeIntervalSince(since) > 5, !warned {
                 FileHandle.standardError.write(Data("waiting: no daemon serves \(spool.root.path) now; the request waits in the spool\n".utf8))
                 warned = true
             }
