@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Foundation
 import Model
+import Store
 
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,12 +66,12 @@ struct Submit: ParsableCommand {
                 FileHandle.standardError.write(Data("handed in as \(spool)/incoming/\(handedIn): \(kind), \(items) \(items == 1 ? "item" : "items")\n".utf8))
             }
         }
-        if wait { try waitForAnswer(handedIn, spool: target, requestID: request.id) }
+        if wait { try waitForAnswer(handedIn, spool: target, requestID: request.id, store: configuration.store) }
     }
 
     /// Follows the daemon until the request file is answered in done/ or failed/, then prints
     /// the answer (its report as JSON with --json).
-    private func waitForAnswer(_ name: String, spool: Spool, requestID: String) throws {
+    private func waitForAnswer(_ name: String, spool: Spool, requestID: String, store: String) throws {
         let done = spool.url(.done).appendingPathComponent(name + ".result.json")
         let failed = spool.url(.failed).appendingPathComponent(name + ".error.json")
         func answered() -> Bool {
@@ -92,6 +93,11 @@ struct Submit: ParsableCommand {
         }
         let isFailure = FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(name).path)
         let report = try Data(contentsOf: isFailure ? failed : done)
+        let answer = (try? JSONDecoder().decode(JSONValue.self, from: report))?.objectValue ?? [:]
+        if let original = answer["duplicate_of"]?.stringValue, let status = answer["status"]?.stringValue,
+           status == RequestRecord.Status.queued.rawValue || status == RequestRecord.Status.running.rawValue {
+            return try follow(original: original, store: store)
+        }
         if json {
             print(String(decoding: report, as: UTF8.self), terminator: "")
         } else {
@@ -111,5 +117,23 @@ struct Submit: ParsableCommand {
             printTable(rows)
         }
         if isFailure { throw ExitCode(1) }
+    }
+
+    /// The file was the same request as one still open: follows that one in the registry to its end.
+    private func follow(original: String, store: String) throws {
+        FileHandle.standardError.write(Data("the same request as \(original), which is still open: following it\n".utf8))
+        let registry = try CheckpointStore(root: URL(fileURLWithPath: store)).registry
+        var record = try registry.request(id: original)
+        while let current = record, current.status.isOpen {
+            Thread.sleep(forTimeInterval: 0.5)
+            record = try registry.request(id: original)
+        }
+        guard let record else { throw ValidationError("request \(original) is not in the store \(store)") }
+        if json {
+            print(try encodeJSON(["request_id": original, "status": record.status.rawValue, "version": record.version.map(String.init) ?? "-"]))
+        } else {
+            printTable([("request", original), ("status", record.status.rawValue), ("version", record.version.map(String.init) ?? "-")])
+        }
+        if record.status == .failed || record.status == .rejected { throw ExitCode(1) }
     }
 }

@@ -89,6 +89,16 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertTrue(output.standardOutput.contains("applied"), output.standardOutput)
         XCTAssertTrue(output.standardOutput.contains("4 of 4 forgotten"), output.standardOutput)
         XCTAssertEqual(try daemon.store().registry.request(id: "waited")?.version, 1)
+
+        // The same request handed in again while the first is open: --wait follows the first.
+        let again = daemon.directory.appendingPathComponent("again.json")
+        try DaemonHarness.request(id: "twice", author: "author-005").write(to: again)
+        try daemon.submit(Data(contentsOf: again))
+        let second = try LetheProcess.run(["submit", again.path, "--config", daemon.configURL.path, "--wait"])
+        XCTAssertEqual(second.status, 0, second.standardError)
+        XCTAssertTrue(second.standardOutput.contains("applied"), second.standardOutput + second.standardError)
+        XCTAssertTrue(second.standardError.contains("the same request as twice, which is still open"), second.standardError)
+        XCTAssertEqual(try daemon.store().registry.versions(serving: "twice").count, 1, "applied once")
         daemon.stop()
     }
 
