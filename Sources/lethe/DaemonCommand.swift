@@ -23,7 +23,7 @@ struct DaemonCommand: ParsableCommand {
 
     func run() throws {
         let file = config.map { URL(fileURLWithPath: $0) }
-        let configuration = try file.map(DaemonConfiguration.load) ?? DaemonConfiguration()
+        let configuration = try daemonConfiguration(config)
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -57,3 +57,8 @@ struct DaemonCommand: ParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// The configuration file at `path`, or the defaults without one (`daemon`, `status`, `submit`).
+func daemonConfiguration(_ path: String?) throws -> DaemonConfiguration {
+    try path.map { try DaemonConfiguration.load(URL(fileURLWithPath: $0)) } ?? DaemonConfiguration()
+}

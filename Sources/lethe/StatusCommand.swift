@@ -29,11 +29,11 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try config.map { try DaemonConfiguration.load(URL(fileURLWithPath: $0)) } ?? DaemonConfiguration()
+        let configuration = try daemonConfiguration(config)
         let spoolRoot = URL(fileURLWithPath: spool ?? configuration.spool)
         let registry = try CheckpointStore(root: URL(fileURLWithPath: store ?? configuration.store)).registry
         let daemon = DaemonStatus.read(spool: spoolRoot)
-        let running = daemon.map { $0.isProcessAlive && $0.state != .stopped } ?? false
+        let running = daemon?.isServing ?? false
         let queued = try registry.requests(status: .queued).map(\.id) + registry.requests(status: .running).map(\.id)
         let pending = try registry.forgetItems(state: .pending).count
         let head = try registry.head()
@@ -57,8 +57,8 @@ struct JobFollower {
     let spool: URL
 
     /// Polls until `done` says so or the daemon goes idle (or away); returns the last status read.
-    @discardableResult
     /// `waitForJob`: an idle daemon is waited for until it starts a job (`submit --wait`), or not (`status --follow`).
+    @discardableResult
     func follow(interval: Double = 0.2, waitForJob: Bool = true, until done: (DaemonStatus?) -> Bool) -> DaemonStatus? {
         let bar = ProgressBar(logInterval: 10)
         var drew = false, sawJob = false, lastLine = ""
@@ -74,7 +74,7 @@ struct JobFollower {
                 if status.line != lastLine || fraction < 1 { bar.update(fraction: fraction, detail: status.line) }
                 lastLine = status.line
                 drew = true
-            } else if sawJob || !waitForJob || status.map({ !$0.isProcessAlive || $0.state == .stopped }) ?? true {
+            } else if sawJob || !waitForJob || !(status?.isServing ?? false) {
                 return status
             }
             Thread.sleep(forTimeInterval: interval)

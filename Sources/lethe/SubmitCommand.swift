@@ -36,7 +36,7 @@ struct Submit: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try config.map { try DaemonConfiguration.load(URL(fileURLWithPath: $0)) } ?? DaemonConfiguration()
+        let configuration = try daemonConfiguration(config)
         let spool = self.spool ?? configuration.spool
         let parser = RequestParser(limits: configuration.limits, policy: configuration.policy)
         let bytes: [UInt8]
@@ -72,27 +72,25 @@ struct Submit: ParsableCommand {
     /// Follows the daemon until the request file is answered in done/ or failed/, then prints
     /// the answer (its report as JSON with --json).
     private func waitForAnswer(_ name: String, spool: Spool, requestID: String, store: String) throws {
-        let done = spool.url(.done).appendingPathComponent(name + ".result.json")
-        let failed = spool.url(.failed).appendingPathComponent(name + ".error.json")
-        func answered() -> Bool {
-            FileManager.default.fileExists(atPath: spool.url(.done).appendingPathComponent(name).path)
-                || FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(name).path)
-        }
         let follower = JobFollower(spool: spool.root)
         var warned = false, noDaemonSince: Date?
-        while !answered() {
-            let status = follower.follow { _ in answered() }
-            let serving = status.map { $0.isProcessAlive && $0.state != .stopped } ?? false
-            noDaemonSince = serving ? nil : noDaemonSince ?? Date()
+        var answered = spool.answerFolder(of: name)
+        while answered == nil {
+            let status = follower.follow { _ in spool.answerFolder(of: name) != nil }
+            noDaemonSince = status?.isServing ?? false ? nil : noDaemonSince ?? Date()
+            answered = spool.answerFolder(of: name)
+            guard answered == nil else { break }
             // A daemon that is just starting gets a few seconds before the user is told.
-            if !answered(), let since = noDaemonSince, Date().timeIntervalSince(since) > 5, !warned {
+            if let since = noDaemonSince, Date().timeIntervalSince(since) > 5, !warned {
                 FileHandle.standardError.write(Data("waiting: no daemon serves \(spool.root.path) now; the request waits in the spool\n".utf8))
                 warned = true
             }
-            if !answered() { Thread.sleep(forTimeInterval: 0.5) }
+            Thread.sleep(forTimeInterval: 0.5)
         }
-        let isFailure = FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(name).path)
-        let report = try Data(contentsOf: isFailure ? failed : done)
+        let folder = answered!
+        let isFailure = folder == .failed
+        let reportURL = spool.reportURL(name, in: folder)
+        let report = try Data(contentsOf: reportURL)
         let answer = (try? JSONDecoder().decode(JSONValue.self, from: report))?.objectValue ?? [:]
         if let original = answer["duplicate_of"]?.stringValue, let status = answer["status"]?.stringValue,
            status == RequestRecord.Status.queued.rawValue || status == RequestRecord.Status.running.rawValue {
@@ -101,19 +99,18 @@ struct Submit: ParsableCommand {
         if json {
             print(String(decoding: report, as: UTF8.self), terminator: "")
         } else {
-            let fields = (try? JSONDecoder().decode(JSONValue.self, from: report))?.objectValue ?? [:]
-            let status = fields["status"]?.stringValue ?? "?"
+            let status = answer["status"]?.stringValue ?? "?"
             var rows: [(String, String)] = [("request", requestID), ("status", status)]
-            if let version = fields["version"]?.intValue { rows.append(("version", "\(version)")) }
-            if let items = fields["items"]?.arrayValue {
+            if let version = answer["version"]?.intValue { rows.append(("version", "\(version)")) }
+            if let items = answer["items"]?.arrayValue {
                 let forgotten = items.filter { $0.objectValue?["state"]?.stringValue == "forgotten" }.count
                 rows.append(("items", "\(forgotten) of \(items.count) forgotten"))
             }
-            if let message = fields["error"]?.objectValue?["message"]?.stringValue ?? fields["reason"]?.stringValue, isFailure {
+            if let message = answer["error"]?.objectValue?["message"]?.stringValue ?? answer["reason"]?.stringValue, isFailure {
                 rows.append(("reason", message))
             }
-            if let seconds = fields["seconds_to_answer"]?.doubleValue { rows.append(("answered in", String(format: "%.1f s", seconds))) }
-            rows.append(("report", (isFailure ? failed : done).path))
+            if let seconds = answer["seconds_to_answer"]?.doubleValue { rows.append(("answered in", String(format: "%.1f s", seconds))) }
+            rows.append(("report", reportURL.path))
             printTable(rows)
         }
         if isFailure { throw ExitCode(1) }
@@ -134,6 +131,6 @@ struct Submit: ParsableCommand {
         } else {
             printTable([("request", original), ("status", record.status.rawValue), ("version", record.version.map(String.init) ?? "-")])
         }
-        if record.status == .failed || record.status == .rejected { throw ExitCode(1) }
+        if record.status.isFailure { throw ExitCode(1) }
     }
 }

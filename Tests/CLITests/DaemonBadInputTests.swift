@@ -44,6 +44,7 @@ final class DaemonBadInputTests: XCTestCase {
             XCTAssertEqual(rename(source.path, incoming.appendingPathComponent(name).path), 0, name)
             bad[name] = (name, field, reasons)
         }
+        let target = try Data(contentsOf: URL(fileURLWithPath: "/etc/passwd"))
         try handIn("symlink.json", reasons: ["symbolic link"]) {
             try FileManager.default.createSymbolicLink(atPath: $0.path, withDestinationPath: "/etc/passwd")
         }
@@ -95,7 +96,9 @@ final class DaemonBadInputTests: XCTestCase {
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: incoming.appendingPathComponent(".in-progress.json").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: daemon.spool.url(.tmp).appendingPathComponent("unfinished.json").path))
-        XCTAssertEqual(try String(contentsOfFile: "/etc/passwd", encoding: .utf8).isEmpty, false, "the symlink's target untouched")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: "/etc/passwd")), target, "the symlink's target untouched")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: daemon.spool.url(.failed).appendingPathComponent("symlink.json").path),
+                       "/etc/passwd", "moved as a link, never replaced by what it points to")
         XCTAssertEqual(daemon.stop(), 0)
         print("bad input: \(bad.count) hostile files refused, \(good.count) valid requests applied between them")
     }

@@ -32,7 +32,6 @@ final class DaemonCrashTests: XCTestCase {
             }
         }
 
-        var moments: [Moment] = []
         for trial in 0..<20 {
             let moment = Moment.allCases[trial % Moment.allCases.count]
             if moment == .ingestion {
@@ -58,7 +57,6 @@ final class DaemonCrashTests: XCTestCase {
                 Thread.sleep(forTimeInterval: Double.random(in: 0...(moment == .training ? 0.5 : 0.1), using: &generator))
             }
             XCTAssertEqual(daemon.stop(signal: SIGKILL), SIGKILL, "trial \(trial)")
-            moments.append(moment)
 
             // The restart: recovery runs before READY; verify then, with the daemon paused.
             try daemon.start()
@@ -72,7 +70,6 @@ final class DaemonCrashTests: XCTestCase {
             kill(pid, SIGCONT)
             XCTAssertEqual(daemon.stop(signal: SIGKILL), SIGKILL)
         }
-        XCTAssertEqual(moments.count, 20)
 
         // Let the daemon finish everything: each request answered exactly once.
         try daemon.start()

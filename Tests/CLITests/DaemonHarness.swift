@@ -106,13 +106,9 @@ final class DaemonHarness {
 
     /// The report of an answered name, as a JSON object.
     func report(_ name: String) throws -> [String: Any] {
-        for (folder, suffix) in [(Spool.Folder.done, ".result.json"), (.failed, ".error.json")] {
-            let url = spool.url(folder).appendingPathComponent(name + suffix)
-            if let data = FileManager.default.contents(atPath: url.path) {
-                return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-            }
-        }
-        throw XCTSkip("no report for \(name)")
+        let folder = try XCTUnwrap(spool.answerFolder(of: name), "\(name) is not answered")
+        let data = try Data(contentsOf: spool.reportURL(name, in: folder))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     /// Waits until `names` are all answered (in done/ or failed/); fails the test on timeout.

@@ -65,8 +65,7 @@ public struct RequestIntake: Sendable {
         }
         if let existing {
             // The same request again: answered with what became of the first, never applied twice.
-            let failed = existing.status == .failed || existing.status == .rejected
-            try spool.answer(claim.name, into: failed ? .failed : .done, report: Self.report([
+            try spool.answer(claim.name, into: existing.status.isFailure ? .failed : .done, report: Self.report([
                 "file": .string(claim.name), "request_id": .string(request.id), "duplicate_of": .string(existing.id),
                 "status": .string(existing.status.rawValue), "version": existing.version.map { .number(Double($0)) } ?? .null,
             ]))
@@ -160,18 +159,17 @@ public struct RequestIntake: Sendable {
     /// otherwise. The daemon answers every request this way, so an answer a crash
     /// interrupted is given again the same.
     public func answer(_ request: RequestRecord) throws {
-        let named = try namedFingerprints(request)
+        let named = namedFingerprints(request)
         let fields = try registry.read { transaction in
             let items = try named.map { try $0.compactMap { try transaction.forgetItem(fingerprint: $0) } }
                 ?? transaction.forgetItems(request: request.id)
             return try RequestReport.fields(request, items: items, in: transaction)
         }
-        let failed = request.status == .failed || request.status == .rejected
-        try spool.answer(request.fileName, into: failed ? .failed : .done, report: Self.report(fields))
+        try spool.answer(request.fileName, into: request.status.isFailure ? .failed : .done, report: Self.report(fields))
     }
 
     /// The fingerprints of the items the request's file names, when it still reads.
-    private func namedFingerprints(_ request: RequestRecord) throws -> [String]? {
+    private func namedFingerprints(_ request: RequestRecord) -> [String]? {
         guard request.kind == .forget, let claim = try? spool.inspect(.active, request.fileName),
               let bytes = try? spool.read(claim, limit: RequestParser.accepted.limits.maxFileBytes),
               case .forget(let parsed)? = try? RequestParser.accepted.parse(bytes, fileName: request.fileName) else { return nil }

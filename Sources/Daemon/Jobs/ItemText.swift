@@ -49,21 +49,29 @@ struct ModelTexts {
 
     private func template(for text: ItemText) -> PromptTemplate { text.isPassage ? .verbatim : template }
 
-    /// The training example of `text`, or nil when it does not fit the model's context.
-    func example(_ text: ItemText) -> SupervisedExample? {
-        let example = SupervisedExample.answer(text.completion, to: text.prompt, tokenizer: tokenizer, template: template(for: text),
-                                               endOfSequence: endOfSequence)
-        return example.tokenCount <= contextLength ? example : nil
+    /// The training example of `text`; `fits` says whether the model's context holds it.
+    func example(_ text: ItemText) -> SupervisedExample {
+        SupervisedExample.answer(text.completion, to: text.prompt, tokenizer: tokenizer, template: template(for: text),
+                                 endOfSequence: endOfSequence)
     }
 
-    /// p̄ of each item's completion under `model`, questions and passages each with their template.
+    func fits(_ example: SupervisedExample) -> Bool { example.tokenCount <= contextLength }
+
+    /// `items` split by the template they are read with (questions, then passages).
+    private func byTemplate(_ items: some Collection<(id: String, text: ItemText)>)
+        -> [(template: PromptTemplate, items: [(id: String, prompt: String, completion: String)])] {
+        [false, true].compactMap { isPassage in
+            let group = items.filter { $0.text.isPassage == isPassage }
+            guard let first = group.first else { return nil }
+            return (template(for: first.text), group.map { ($0.id, $0.text.prompt, $0.text.completion) })
+        }
+    }
+
+    /// p̄ of each item's completion under `model`.
     func probabilities(_ items: [(id: String, text: ItemText)], model: LlamaModel) throws -> [String: Double] {
         var result: [String: Double] = [:]
-        for isPassage in [false, true] {
-            let group = items.filter { $0.text.isPassage == isPassage }
-            guard let first = group.first else { continue }
-            let values = try ForgetItemScore.probabilities(group.map { ($0.id, $0.text.prompt, $0.text.completion) }, model: model,
-                                                           tokenizer: tokenizer, template: template(for: first.text))
+        for (template, group) in byTemplate(items) {
+            let values = try ForgetItemScore.probabilities(group, model: model, tokenizer: tokenizer, template: template)
             for (item, value) in zip(group, values) { result[item.id] = value }
         }
         return result
@@ -76,13 +84,9 @@ struct ModelTexts {
         var result: [String: ForgetItemScore] = [:]
         for start in stride(from: 0, to: items.count, by: chunk) {
             try between()
-            let slice = items[start..<min(start + chunk, items.count)]
-            for isPassage in [false, true] {
-                let group = slice.filter { $0.text.isPassage == isPassage }
-                guard let first = group.first else { continue }
-                let measured = try ForgetItemScore.measure(group.map { ($0.id, $0.text.prompt, $0.text.completion) },
-                                                           baseProbabilities: group.map { baseProbabilities[$0.id] ?? 1 }, model: model,
-                                                           tokenizer: tokenizer, template: template(for: first.text))
+            for (template, group) in byTemplate(items[start..<min(start + chunk, items.count)]) {
+                let measured = try ForgetItemScore.measure(group, baseProbabilities: group.map { baseProbabilities[$0.id] ?? 1 }, model: model,
+                                                           tokenizer: tokenizer, template: template)
                 for score in measured { result[score.id] = score }
             }
         }

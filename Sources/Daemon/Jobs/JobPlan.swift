@@ -25,12 +25,16 @@ public struct JobPlan: Sendable {
     public let gateSample: [ForgetItemRecord]
 
     /// The items this job must leave forgotten: the members' and the re-opened ones, once each.
-    public var targets: [ForgetItemRecord] {
-        var seen = Set<String>()
-        return (members.flatMap(\.items) + reopened).filter { seen.insert($0.id).inserted }
-    }
+    public let targets: [ForgetItemRecord]
 
     public var requestIDs: [String] { members.map(\.record.id) }
+
+    init(head: Int, settings: JobSettings, members: [Member], reopened: [ForgetItemRecord], replay: [ForgetItemRecord],
+         gateSample: [ForgetItemRecord]) {
+        (self.head, self.settings, self.members, self.reopened, self.replay, self.gateSample) = (head, settings, members, reopened, replay, gateSample)
+        var seen = Set<String>()
+        targets = (members.flatMap(\.items) + reopened).filter { seen.insert($0.id).inserted }
+    }
 }
 
 /// A queued request that cannot join a job, with what to record for it.

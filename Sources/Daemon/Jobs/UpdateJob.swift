@@ -67,11 +67,9 @@ final class UpdateJob {
     func run() throws -> JobResult {
         try progress(JobProgress(phase: .preparing, attempt: 1))
         let forget = try (plan.targets + plan.replay).map { item -> SupervisedExample in
-            let text = ItemText(item)
-            guard let example = texts.example(text) else {
-                let full = SupervisedExample.answer(text.completion, to: text.prompt, tokenizer: texts.tokenizer, template: texts.template,
-                                                    endOfSequence: texts.endOfSequence)
-                throw ItemTooLong(item: item, tokenCount: full.tokenCount, contextLength: texts.contextLength)
+            let example = texts.example(ItemText(item))
+            guard texts.fits(example) else {
+                throw ItemTooLong(item: item, tokenCount: example.tokenCount, contextLength: texts.contextLength)
             }
             return example
         }
@@ -80,7 +78,7 @@ final class UpdateJob {
         let corpusRetain = corpus.items(in: .retain90).filter { !forgetPrompts.contains($0.question) }
             .evenlySpaced(configuration.retainItems).map(ItemText.init)
         // Retain texts that do not fit the context are left out: they only steady the update.
-        let retain = (requestRetain + corpusRetain).compactMap(texts.example)
+        let retain = (requestRetain + corpusRetain).map(texts.example).filter(texts.fits)
 
         let scored = plan.targets + plan.gateSample
         var baseProbabilities: [String: Double] = [:]
@@ -93,7 +91,8 @@ final class UpdateJob {
         let clock = ContinuousClock()
         var settings = plan.settings
         var trainSeconds = 0.0, gateSeconds = 0.0, steps = 0
-        for attempt in 1...(configuration.fallback.enabled ? 2 : 1) {
+        let attempts = configuration.fallback.enabled ? 2 : 1
+        for attempt in 1...attempts {
             if attempt == 2 { settings = settings.fallback(configuration) }
             try cancellation.check()
             let model = try store.loadModel(version: plan.head)
@@ -113,7 +112,7 @@ final class UpdateJob {
             let result = try gate.measure(model, plan: plan, settings: settings, baseProbabilities: baseProbabilities, base: base,
                                           forgetPrompts: forgetPrompts, cancellation: cancellation)
             gateSeconds += (clock.now - gateStarted).seconds
-            if result.passed || attempt == 2 || !configuration.fallback.enabled {
+            if result.passed || attempt == attempts {
                 return JobResult(model: model, gate: result, settings: settings, attempts: attempt, steps: steps,
                                  trainSeconds: trainSeconds, gateSeconds: gateSeconds)
             }

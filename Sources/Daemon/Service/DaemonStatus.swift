@@ -67,4 +67,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 
     /// Whether the process that wrote it still runs (a daemon killed with -9 leaves its last status).
     public var isProcessAlive: Bool { kill(pid, 0) == 0 || errno == EPERM }
+
+    /// A daemon that wrote this status still serves the spool.
+    public var isServing: Bool { isProcessAlive && state != .stopped }
 }

@@ -21,7 +21,6 @@ public final class LetheDaemon: @unchecked Sendable {
     /// Stops the running job (checked after every step) and the loop.
     public let cancellation = JobCancellation()
     private let reloadRequested = SignalFlag()
-    private let startedAt = Date()
     private var status: DaemonStatus
     private var lastStatusWrite = Date.distantPast
     /// Re-opened items whose job failed its gate on this HEAD: not retried until HEAD moves or
@@ -35,7 +34,7 @@ public final class LetheDaemon: @unchecked Sendable {
         self.configurationFile = configurationFile
         self.logger = logger
         self.notifier = notifier
-        status = DaemonStatus(state: .starting, startedAt: startedAt, head: nil, queued: 0)
+        status = DaemonStatus(state: .starting, startedAt: Date(), head: nil, queued: 0)
     }
 
     var spool: Spool { Spool(root: URL(fileURLWithPath: configuration.spool)) }
@@ -64,8 +63,7 @@ public final class LetheDaemon: @unchecked Sendable {
             throw DaemonError.corpusUnreadable(path: configuration.corpus, reason: "\(error)")
         }
         let watcher = try SpoolWatcher(directory: spool.url(.incoming))
-        var base = try BaseReference(store: store, head: try store.head())
-        try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
+        var base = try loadBase(store: store, head: try store.head(), texts: texts, corpus: corpus)
         let watchdog = startWatchdog()
         defer { watchdog?.cancel() }
 
@@ -96,8 +94,7 @@ public final class LetheDaemon: @unchecked Sendable {
         for outcome in try intake.settleActive() { log(outcome) }
         let head = try store.head()
         if try store.registry.read({ try $0.lineage(of: head) }).last != base.version {
-            base = try BaseReference(store: store, head: head)
-            try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
+            base = try loadBase(store: store, head: head, texts: texts, corpus: corpus)
         }
         var unplannable: [UnplannableRequest] = []
         let planner = JobPlanner(spool: spool, registry: store.registry, configuration: configuration)
@@ -118,6 +115,13 @@ public final class LetheDaemon: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: StoreLayout(root: root).database.path) { return try CheckpointStore(root: root) }
         logger.notice("initialising the store from the base model", metadata: ["store": "\(root.path)", "base_model": "\(configuration.baseModel)"])
         return try CheckpointStore.create(at: root, importing: URL(fileURLWithPath: configuration.baseModel), actor: Self.actor)
+    }
+
+    /// The base version of `head`'s lineage, its utility measured now so that no job waits for it.
+    private func loadBase(store: CheckpointStore, head: Int, texts: ModelTexts, corpus: Corpus) throws -> BaseReference {
+        let base = try BaseReference(store: store, head: head)
+        try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
+        return base
     }
 
     /// What a crash or kill left: orphan objects, requests marked running, files claimed but
@@ -195,9 +199,9 @@ public final class LetheDaemon: @unchecked Sendable {
         } catch is JobInterrupted {
             try requeue(ids, store: store)
             return logger.notice("job interrupted by the shutdown; its requests are queued again", metadata: metadata)
-        } catch is JobWithdrawn {
+        } catch let withdrawn as JobWithdrawn {
             status.job = nil
-            return logger.notice("every request of the job was withdrawn while it ran; nothing published", metadata: metadata)
+            return logger.notice("\(withdrawn); nothing published", metadata: metadata)
         } catch let error as ItemTooLong {
             try requeue(ids, store: store)
             let owners = plan.members.filter { $0.items.contains { $0.id == error.item.id } }.map(\.record)
@@ -215,7 +219,7 @@ public final class LetheDaemon: @unchecked Sendable {
         let members = plan.members.filter { running.contains($0.record.id) }
         if members.isEmpty && plan.reopened.isEmpty {
             status.job = nil
-            return logger.notice("every request of the job was withdrawn while it ran; nothing published", metadata: metadata)
+            return logger.notice("\(JobWithdrawn()); nothing published", metadata: metadata)
         }
         let applied = members.filter { member in !member.items.contains { unforgotten.contains($0.id) } }
         let missed = members.filter { member in member.items.contains { unforgotten.contains($0.id) } }
@@ -305,9 +309,9 @@ public final class LetheDaemon: @unchecked Sendable {
     private func fail(_ requests: [RequestRecord], error: [String: JSONValue], store: CheckpointStore, intake: RequestIntake) throws {
         status.job = nil
         for request in requests {
-            let current = try store.registry.transaction { transaction in
-                guard let current = try transaction.request(id: request.id), current.status.isOpen else { return try transaction.request(id: request.id) }
-                return try transaction.updateRequestStatus(id: request.id, to: .failed, error: error)
+            let current = try store.registry.transaction { transaction -> RequestRecord? in
+                guard let current = try transaction.request(id: request.id) else { return nil }
+                return current.status.isOpen ? try transaction.updateRequestStatus(id: request.id, to: .failed, error: error) : current
             }
             guard let current else { continue }
             try intake.answer(current)
@@ -370,7 +374,7 @@ public final class LetheDaemon: @unchecked Sendable {
     /// Pings systemd's watchdog while the loop or the job shows signs of life.
     private func startWatchdog() -> DispatchSourceTimer? {
         guard let interval = ServiceNotifier.watchdogInterval() else { return nil }
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) * 1e-18
+        let seconds = interval.seconds
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "lethe.watchdog"))
         timer.schedule(deadline: .now(), repeating: seconds / 2)
         timer.setEventHandler { [self] in

@@ -71,8 +71,8 @@ public struct Spool: Sendable {
         var info = stat()
         guard lstat(url(.incoming, name).path, &info) == 0 else { return nil }
         let base = name.utf8.count > Self.maxNameBytes ? "long-" + sha256Hex(Array(name.utf8)).prefix(16) : name
-        var target = base, number = 1, existing = stat()
-        while try lstat(url(.active, target).path, &existing) == 0 || isTaken(target) {
+        var target = base, number = 1
+        while try exists(url(.active, target)) || isTaken(target) {
             number += 1
             target = "\(base).\(number)"
         }
@@ -127,23 +127,19 @@ public struct Spool: Sendable {
     }
 
     /// Answers a claimed request: its report is written durably as `FOLDER/NAME.result.json`
-    /// or `.error.json`, then the request is renamed beside it. A crash between the two leaves
-    /// the request in `active/`, to be answered again. A name already answered once gets a
-    /// numbered one (`NAME.2`), so no answer is overwritten. Returns the name used.
-    /// The report says what the daemon concluded; a crash before the rename leaves the request
-    /// in `active/`, and answering it again rewrites that report rather than adding another.
+    /// or `.error.json`, then the request is renamed beside it. A name already answered once
+    /// gets a numbered one (`NAME.2`), so no answer is overwritten. Returns the name used.
+    /// A crash between the two steps leaves the request in `active/` and a report with no
+    /// request beside it; answering again rewrites that report in place.
     @discardableResult
     public func answer(_ claimName: String, into folder: Folder, report: [UInt8]) throws -> String {
         precondition(folder == .done || folder == .failed, "requests are answered into done/ or failed/")
-        let suffix = folder == .done ? ".result.json" : ".error.json"
         var name = claimName, number = 1
-        // A report without its request beside it is this claim's own, left by a crash between
-        // the two steps: it is written again in place.
-        while FileManager.default.fileExists(atPath: url(folder, name).path) {
+        while exists(url(folder, name)) {
             number += 1
             name = "\(claimName).\(number)"
         }
-        try writePrivately(report, to: url(folder, name + suffix))
+        try writePrivately(report, to: reportURL(name, in: folder))
         // A request file someone removed from active/ by hand still gets its report.
         guard rename(url(.active, claimName).path, url(folder, name).path) == 0 || errno == ENOENT else {
             throw FileSystemError(path: url(.active, claimName).path, operation: "move into \(folder.rawValue)/")
@@ -151,6 +147,22 @@ public struct Spool: Sendable {
         try DurableFile.flushDirectory(url(folder).path)
         try DurableFile.flushDirectory(url(.active).path)
         return name
+    }
+
+    /// The report beside an answer: `NAME.result.json` in `done/`, `NAME.error.json` in `failed/`.
+    public func reportURL(_ name: String, in folder: Folder) -> URL {
+        url(folder, name + (folder == .done ? ".result.json" : ".error.json"))
+    }
+
+    /// Where `name` was answered: `done/`, `failed/`, or nil while it is not.
+    public func answerFolder(of name: String) -> Folder? {
+        [Folder.done, .failed].first { exists(url($0, name)) }
+    }
+
+    /// Whether the name exists, whatever it is (a dangling symlink included; never followed).
+    private func exists(_ url: URL) -> Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0
     }
 
     /// `lethe submit`: writes the request into `tmp/` under a unique name, flushes it, and

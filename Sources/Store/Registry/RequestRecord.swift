@@ -20,6 +20,9 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         /// The request still waits for, or is in, a job.
         public var isOpen: Bool { self == .queued || self == .running }
 
+        /// The request ended without being applied (answered into `failed/`).
+        public var isFailure: Bool { self == .failed || self == .rejected }
+
         /// The moves the registry accepts. A running request goes back to queued when a job
         /// is interrupted (shutdown, crash recovery, HEAD moved); an applied request may be
         /// withdrawn later; a request that ended never runs again, so it is never applied twice.
