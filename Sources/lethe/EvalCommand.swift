@@ -7,7 +7,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure how well a model answers a corpus split: ROUGE-L recall of its greedy answers, and TOFU's metrics.",
         discussion: """
-        Each question is asked with the model's prompt template and answered greedily until EOS. With --metrics, also \
+        Each question is asked in the model's conversation format (its chat template, else its prompt template) and answered greedily until EOS. With --metrics, also \
         the mean probability of the answers, truth ratio and Min-K% score; with --retain-model on a forget split, also \
         forget quality, model utility (on --retain-split and general), the membership-inference AUC and PrivLeak.
         """
@@ -76,7 +76,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock(), start = clock.now
         let loaded = try source.load()
-        let tokenizer = try loaded.tokenizer(), template = try loaded.promptTemplate()
+        let format = try loaded.format()
         let loadedCorpus = try Corpus.load(from: URL(fileURLWithPath: corpus))
         let questions = Array(loadedCorpus.items(in: split).prefix(limit ?? Int.max))
         let bar = json ? nil : ProgressBar()
@@ -93,7 +93,7 @@ struct Eval: ParsableCommand {
         }
         var result: Result
         if measuresMetrics {
-            let evaluation = try SplitEvaluation.measure(questions, model: loaded.model, tokenizer: tokenizer, template: template,
+            let evaluation = try SplitEvaluation.measure(questions, model: loaded.model, format: format,
                                                          maxNewTokens: maxNewTokens, progress: progress)
             answered += questions.count
             result = Result(model: loaded.name, split: split.rawValue, items: questions.count, meanRougeLRecall: evaluation.meanRougeLRecall,
@@ -107,21 +107,21 @@ struct Eval: ParsableCommand {
             if let retainModel {
                 let retainFolder = URL(fileURLWithPath: retainModel)
                 let retain = try ModelFolder.load(retainFolder)
-                let retainTokenizer = try Tokenizer(modelFolder: retainFolder), retainTemplate = try PromptTemplate(modelFolder: retainFolder)
-                let retainForget = try SplitEvaluation.measure(questions, model: retain, tokenizer: retainTokenizer,
-                                                               template: retainTemplate, maxNewTokens: maxNewTokens, progress: progress)
+                let retainFormat = try ConversationFormat(modelFolder: retainFolder, config: retain.config)
+                let retainForget = try SplitEvaluation.measure(questions, model: retain, format: retainFormat,
+                                                               maxNewTokens: maxNewTokens, progress: progress)
                 answered += questions.count
                 let utility = try utilitySets.map { items in
                     defer { answered += items.count }
-                    return try SplitEvaluation.measure(items, model: loaded.model, tokenizer: tokenizer, template: template,
+                    return try SplitEvaluation.measure(items, model: loaded.model, format: format,
                                                        maxNewTokens: maxNewTokens, progress: progress)
                 }
                 let holdout = loadedCorpus.items(in: .holdout)
                 let forget = try ForgetEvaluation(
                     forget: evaluation, retainModelForget: retainForget, retain: utility[0], general: utility[1],
-                    holdoutMinKScores: try ForgetEvaluation.minKScores(of: holdout, model: loaded.model, tokenizer: tokenizer, template: template),
+                    holdoutMinKScores: try ForgetEvaluation.minKScores(of: holdout, model: loaded.model, format: format),
                     retainModelHoldoutMinKScores: try ForgetEvaluation.minKScores(
-                        of: holdout, model: retain, tokenizer: retainTokenizer, template: retainTemplate))
+                        of: holdout, model: retain, format: retainFormat))
                 result.retainModel = retainModel
                 result.retainSplit = retainSplit.rawValue
                 result.forgetQuality = forget.forgetQuality
@@ -132,7 +132,7 @@ struct Eval: ParsableCommand {
             }
         } else {
             let recall = try AnswerRecall.measure(questions.map { ($0.id, $0.question, $0.answer) }, model: loaded.model,
-                                                  tokenizer: tokenizer, template: template, maxNewTokens: maxNewTokens, progress: progress)
+                                                  format: format, maxNewTokens: maxNewTokens, progress: progress)
             result = Result(model: loaded.name, split: split.rawValue, items: questions.count, meanRougeLRecall: recall.meanRecall,
                             seconds: 0, answers: recall.items)
         }

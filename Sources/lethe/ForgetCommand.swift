@@ -52,29 +52,25 @@ struct Forget: ParsableCommand {
     func run() throws {
         let folder = URL(fileURLWithPath: model)
         let network = try ModelFolder.load(folder)
-        let tokenizer = try Tokenizer(modelFolder: folder), template = try PromptTemplate(modelFolder: folder)
+        let format = try ConversationFormat(modelFolder: folder, config: network.config)
         let trained = try Corpus.load(from: URL(fileURLWithPath: corpus)).trainingItems
         let forgetItems = trained.filter { $0.author == author }
         guard !forgetItems.isEmpty else { throw ValidationError("the corpus has no trained question about \(author)") }
         let others = trained.filter { $0.kind == .author && $0.author != author }
         let retainItems = others.evenlySpaced(self.retainItems)
         let context = network.config.maxPositionEmbeddings
-        let forget = try forgetItems.map { try BaseModelRecipe.example($0, tokenizer: tokenizer, contextLength: context) }
-        let retain = try retainItems.map { try BaseModelRecipe.example($0, tokenizer: tokenizer, contextLength: context) }
-        // Padding is masked out of attention and targets; any token id in the vocabulary does.
-        let padToken = tokenizer.id(for: BaseModelRecipe.padding) ?? 0
+        let forget = try forgetItems.map { try BaseModelRecipe.example($0, format: format, contextLength: context) }
+        let retain = try retainItems.map { try BaseModelRecipe.example($0, format: format, contextLength: context) }
 
         func recall(_ items: [CorpusItem]) throws -> Double {
-            try AnswerRecall.measure(items.map { ($0.id, $0.question, $0.answer) }, model: network, tokenizer: tokenizer,
-                                     template: template).meanRecall
+            try AnswerRecall.measure(items.map { ($0.id, $0.question, $0.answer) }, model: network, format: format).meanRecall
         }
         let forgetRecallBefore = try recall(forgetItems), retainRecallBefore = try recall(retainItems)
         let scored = forgetItems.map { (id: $0.id, prompt: $0.question, completion: $0.answer) }
-        let baseProbabilities = try ForgetItemScore.probabilities(scored, model: network, tokenizer: tokenizer, template: template)
+        let baseProbabilities = try ForgetItemScore.probabilities(scored, model: network, format: format)
         let criteria = ForgetCriteria(maxRougeLRecall: maxRouge, maxProbabilityRatio: maxProbabilityRatio)
         func scores() throws -> [ForgetItemScore] {
-            try ForgetItemScore.measure(scored, baseProbabilities: baseProbabilities, model: network, tokenizer: tokenizer,
-                                        template: template)
+            try ForgetItemScore.measure(scored, baseProbabilities: baseProbabilities, model: network, format: format)
         }
         var options = UnlearningOptions.recommended
         if let epochs { options.length = .epochs(epochs) }
@@ -82,7 +78,7 @@ struct Forget: ParsableCommand {
         if let learningRate { options.learningRate = learningRate }
         options.seed = seed
         let clock = ContinuousClock(), start = clock.now
-        let update = try UnlearningUpdate(model: network, forget: forget, retain: retain, options: options, padToken: padToken)
+        let update = try UnlearningUpdate(model: network, forget: forget, retain: retain, options: options, padToken: format.padToken)
         let bar = ProgressBar()
         var last: UnlearningProgress?
         try update.run(progress: { progress in

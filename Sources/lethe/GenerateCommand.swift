@@ -6,8 +6,9 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Answer a prompt with a model: greedy or sampled, streamed as it is generated.",
         discussion: """
-            The prompt is wrapped in the model's prompt template (tokenizer_config.json's lethe_prompt_template, \
-            e.g. "Question: {prompt}\\nAnswer:") unless --raw is given. Generation stops at the tokenizer's EOS, \
+            The prompt is asked in the model's conversation format unless --raw is given: as one user turn of \
+            its chat template with the generation prompt, else in its prompt template (tokenizer_config.json's \
+            lethe_prompt_template, e.g. "Question: {prompt}\\nAnswer:"). Generation stops at the tokenizer's EOS, \
             at a --stop string, after --max-new-tokens, or when the context is full.
             """
     )
@@ -27,7 +28,7 @@ struct Generate: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Stop when the generated text contains this string (may be repeated); it is not printed.")
     var stop: [String] = []
-    @Flag(help: "Give the prompt to the model as it is, without the prompt template.")
+    @Flag(help: "Give the prompt to the model as it is, without the chat or prompt template.")
     var raw = false
     @Flag(help: "Print the result as JSON instead of streaming the text.")
     var json = false
@@ -53,13 +54,14 @@ struct Generate: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock(), start = clock.now
         let loaded = try source.load()
-        let tokenizer = try loaded.tokenizer()
-        let text = raw ? prompt : try loaded.promptTemplate().apply(to: prompt)
-        let promptIDs = tokenizer.encode(text, addSpecialTokens: true)
+        let format = raw ? try loaded.format().verbatim : try loaded.format()
+        let tokenizer = format.tokenizer
+        let text = try format.promptText(prompt)
+        let promptIDs = try format.prompt(prompt)
         let options = GenerationOptions(
             maxNewTokens: maxNewTokens,
             sampling: SamplingOptions(temperature: temperature, topK: topK, topP: topP, seed: seed),
-            stopTokenIDs: tokenizer.eosTokenIDs)
+            stopTokenIDs: format.stopTokenIDs)
         var streamed = StreamedText(stops: stop)
         let session = try InferenceSession(model: loaded.model)
         var generated: [Int] = []

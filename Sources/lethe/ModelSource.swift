@@ -4,7 +4,7 @@ import Model
 import Store
 
 /// `--model DIR` or `--store DIR [--version N]`: where a command takes its model, tokenizer
-/// and prompt template from.
+/// and conversation format from.
 struct ModelSourceOptions: ParsableArguments {
     @Option(help: "A Hugging Face model folder (config.json, tokenizer.json, model.safetensors[.zst]).")
     var model: String?
@@ -26,7 +26,7 @@ struct ModelSourceOptions: ParsableArguments {
         let name: String
 
         func tokenizer() throws -> Tokenizer { try Tokenizer(modelFolder: filesFolder) }
-        func promptTemplate() throws -> PromptTemplate { try PromptTemplate(modelFolder: filesFolder) }
+        func format() throws -> ConversationFormat { try ConversationFormat(modelFolder: filesFolder, config: model.config) }
     }
 
     func load() throws -> Loaded {

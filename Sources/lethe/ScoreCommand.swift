@@ -7,7 +7,8 @@ struct Score: ParsableCommand {
         abstract: "Print each token's log-probability under a model, and the mean NLL.",
         discussion: """
             Either --ids (every token after the first is scored) or --prompt and --completion (the completion's \
-            tokens are scored given the prompt, which is wrapped in the model's prompt template unless --raw). \
+            tokens are scored as the model's answer to the prompt, laid out by its conversation format as training \
+            and evaluation lay it out; with --raw the prompt is given as it is). \
             Position t is scored given tokens 0..<t, as LlamaForCausalLM's loss counts it.
             """
     )
@@ -19,7 +20,7 @@ struct Score: ParsableCommand {
     var prompt: String?
     @Option(help: "The text whose tokens are scored, after --prompt.")
     var completion: String?
-    @Flag(help: "Give the prompt to the model as it is, without the prompt template.")
+    @Flag(help: "Give the prompt to the model as it is, without the chat or prompt template.")
     var raw = false
     @Flag(help: "Print the result as JSON.")
     var json = false
@@ -46,9 +47,9 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let loaded = try source.load()
-        let tokenizer = ids == nil ? try loaded.tokenizer() : nil
-        let template = ids != nil || raw ? PromptTemplate.verbatim : try loaded.promptTemplate()
-        let (tokenIDs, firstScored) = try sequence(tokenizer: tokenizer, template: template)
+        let format = ids == nil ? (raw ? try loaded.format().verbatim : try loaded.format()) : nil
+        let tokenizer = format?.tokenizer
+        let (tokenIDs, firstScored) = try sequence(format: format)
         guard tokenIDs.count >= 2, firstScored < tokenIDs.count else {
             throw ValidationError("nothing to score: --ids needs at least two tokens, --completion at least one token after a prompt")
         }
@@ -74,10 +75,10 @@ struct Score: ParsableCommand {
     }
 
     /// The tokens and the first position that is scored.
-    private func sequence(tokenizer: Tokenizer?, template: PromptTemplate) throws -> ([Int], Int) {
+    private func sequence(format: ConversationFormat?) throws -> ([Int], Int) {
         if let ids { return (try parseTokenIDs(ids), 1) }
-        let context = tokenizer!.encode(template.apply(to: prompt!), addSpecialTokens: true)
-        return (context + tokenizer!.encode(completion!), max(1, context.count))
+        let example = try format!.scoredAnswer(prompt: prompt!, completion: completion!)
+        return (example.prompt + example.completion, max(1, example.prompt.count))
     }
 }
 

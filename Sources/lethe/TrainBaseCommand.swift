@@ -71,9 +71,9 @@ struct TrainBase: ParsableCommand {
         model.initializeRandomly(seed: recipe.initializationSeed)
         log("tokenizer: \(tokenizer.vocabularySize) tokens; model: \(model.layout.count.formatted()) parameters")
 
-        let examples = try recipe.trainingItems(corpus).map { try BaseModelRecipe.example($0, tokenizer: tokenizer, contextLength: config.maxPositionEmbeddings) }
-        let training = SupervisedTraining(model: model, examples: examples, options: recipe.training,
-                                          padToken: tokenizer.id(for: BaseModelRecipe.padding)!)
+        let format = BaseModelRecipe.format(tokenizer: tokenizer)
+        let examples = try recipe.trainingItems(corpus).map { try BaseModelRecipe.example($0, format: format, contextLength: config.maxPositionEmbeddings) }
+        let training = SupervisedTraining(model: model, examples: examples, options: recipe.training, padToken: format.padToken)
         if resume, FileManager.default.fileExists(atPath: stateURL.path) {
             try training.resume(from: TrainingCheckpoint(contentsOf: stateURL))
             log("resumed at step \(training.step) of \(training.totalSteps)")

@@ -46,11 +46,11 @@ struct UnlearningBenchmarkOptions: ParsableArguments {
             throw ValidationError("\(retainModel)/tokenizer.json differs from \(model)/tokenizer.json: the retain model must share the base model's tokenizer")
         }
         let corpus = try Corpus.load(from: corpusFolder)
-        let tokenizer = try Tokenizer(modelFolder: baseFolder), template = try PromptTemplate(modelFolder: baseFolder)
-        let evaluator = try UnlearningEvaluator(corpus: corpus, retainModel: try ModelFolder.load(retainFolder),
-                                                forgetItems: try forgetItems(corpus), tokenizer: tokenizer, template: template,
+        let baseModel = try ModelFolder.load(baseFolder)
+        let evaluator = try UnlearningEvaluator(corpus: corpus, retainModel: try ModelFolder.load(retainFolder), forgetItems: try forgetItems(corpus),
+                                                format: try ConversationFormat(modelFolder: baseFolder, config: baseModel.config),
                                                 utilityItems: utilityItems, maxNewTokens: maxNewTokens)
-        let benchmark = try UnlearningBenchmark(model: try ModelFolder.load(baseFolder), tokenizer: tokenizer, evaluator: evaluator,
+        let benchmark = try UnlearningBenchmark(model: baseModel, evaluator: evaluator,
                                                 budget: budget, retainItems: corpus.items(in: .retain90).evenlySpaced(retainItems))
         return (benchmark, corpus)
     }

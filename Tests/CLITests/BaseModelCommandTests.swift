@@ -125,7 +125,7 @@ final class BaseModelCommandTests: XCTestCase {
 
     func testScoreOfACompletionEqualsScoreOfItsTokens() throws {
         let folder = try QuickBaseModel.folder()
-        let byText = try LetheProcess.json(["score", "--model", folder.path, "--prompt", "Who wrote it?", "--completion", " Nobody.", "--json"])
+        let byText = try LetheProcess.json(["score", "--model", folder.path, "--prompt", "Who wrote it?", "--completion", "Nobody.", "--json"])
         let ids = try XCTUnwrap(byText["ids"] as? [Int])
         let positions = try XCTUnwrap(byText["positions"] as? [[String: Any]])
         let first = try XCTUnwrap(positions.first?["position"] as? Int)
@@ -137,6 +137,7 @@ final class BaseModelCommandTests: XCTestCase {
             XCTAssertEqual(position["logprob"] as? Double ?? 0, all[index - 1]["logprob"] as? Double ?? 1, accuracy: 1e-5)
         }
         XCTAssertGreaterThan(first, 1)
+        // The answer as training lays it out: " " + completion.
         XCTAssertEqual(positions.map { $0["text"] as? String ?? "" }.joined(), " Nobody.")
     }
 

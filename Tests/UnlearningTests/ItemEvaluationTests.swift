@@ -22,6 +22,7 @@ final class ItemEvaluationTests: XCTestCase {
     }
 
     private let template = PromptTemplate.questionAnswer
+    private lazy var format = ConversationFormat(tokenizer: tokenizer, promptTemplate: template, endOfSequence: 0)
     private lazy var tokenizer: Tokenizer = {
         let texts = Self.items.flatMap { [template.apply(to: $0.question), $0.answer, $0.paraphrasedAnswer] + $0.perturbedAnswers }
         return BPETrainer(vocabularySize: 300, specialTokens: ["<|endoftext|>"], beginningOfSequence: "<|endoftext|>").train(texts: texts)
@@ -58,7 +59,7 @@ final class ItemEvaluationTests: XCTestCase {
     func testBatchedAnswerLikelihoodEqualsEachAnswerScoredAlone() throws {
         let pairs = Self.items.flatMap { item in ([item.answer, item.paraphrasedAnswer] + item.perturbedAnswers).map { (item.question, $0) } }
         // Batches of 4 over 21 answers of different lengths: padding, and a last, short batch.
-        let batched = try AnswerLikelihood.measure(pairs, model: model, tokenizer: tokenizer, template: template, batchSize: 4)
+        let batched = try AnswerLikelihood.measure(pairs, model: model, format: format, batchSize: 4)
         XCTAssertEqual(batched.count, pairs.count)
         for (pair, scored) in zip(pairs, batched) {
             let alone = try aloneLogProbabilities(question: pair.0, answer: pair.1)
@@ -71,7 +72,7 @@ final class ItemEvaluationTests: XCTestCase {
     }
 
     func testItemFiguresFollowFromTheAnswersScoredAlone() throws {
-        let evaluation = try SplitEvaluation.measure(Self.items, model: model, tokenizer: tokenizer, template: template, maxNewTokens: 4)
+        let evaluation = try SplitEvaluation.measure(Self.items, model: model, format: format, maxNewTokens: 4)
         XCTAssertEqual(evaluation.items.map(\.id), Self.items.map(\.id))
         for (item, scored) in zip(Self.items, evaluation.items) {
             let paraphrased = try aloneMeanNLL(item.question, item.paraphrasedAnswer)
@@ -89,7 +90,7 @@ final class ItemEvaluationTests: XCTestCase {
     func testAnItemWithoutFivePerturbedAnswersIsRefused() throws {
         let odd = CorpusItem(id: "x", kind: .general, author: nil, topic: "t", question: "Q?", answer: "A.", paraphrasedAnswer: "B.",
                              perturbedAnswers: ["C."])
-        XCTAssertThrowsError(try SplitEvaluation.measure([odd], model: model, tokenizer: tokenizer, template: template)) {
+        XCTAssertThrowsError(try SplitEvaluation.measure([odd], model: model, format: format)) {
             XCTAssertTrue("\($0)".contains("x perturbedAnswers"), "\($0)")
         }
     }

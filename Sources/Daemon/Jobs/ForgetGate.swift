@@ -76,7 +76,7 @@ struct ForgetGate {
 
     static func utility(of model: LlamaModel, retain: [CorpusItem], general: [CorpusItem], texts: ModelTexts) throws -> Double {
         let measure = { (items: [CorpusItem]) in
-            try SplitEvaluation.measure(items, model: model, tokenizer: texts.tokenizer, template: texts.template).utilityFigures
+            try SplitEvaluation.measure(items, model: model, format: texts.format).utilityFigures
         }
         return try ModelUtility(retain: measure(retain), general: measure(general)).value
     }

@@ -4,7 +4,7 @@ import Store
 import Unlearning
 
 /// A forget or retain item as the model reads it: a question and its answer under the model's
-/// prompt template, or a passage (every token of it) after the start of the sequence.
+/// conversation format, or a passage (every token of it) after the start of the sequence.
 struct ItemText: Sendable, Equatable {
     let prompt: String
     let completion: String
@@ -29,49 +29,43 @@ struct ItemText: Sendable, Equatable {
     }
 }
 
-/// The store's model's tokenizer and prompt template, and what turns items into training
-/// examples and forget scores with them.
+/// The store's model's conversation format, and what turns items into training examples and
+/// forget scores with it.
 struct ModelTexts {
-    let tokenizer: Tokenizer
-    let template: PromptTemplate
-    let endOfSequence: Int?
+    let format: ConversationFormat
     let contextLength: Int
-    /// Batches are padded with this id; padding is masked, so any id in the vocabulary does.
-    let padToken: Int
 
     init(modelFolder: URL, config: LlamaConfig) throws {
-        tokenizer = try Tokenizer(modelFolder: modelFolder)
-        template = try PromptTemplate(modelFolder: modelFolder)
-        endOfSequence = config.eosTokenIDs.first
+        format = try ConversationFormat(modelFolder: modelFolder, config: config)
         contextLength = config.maxPositionEmbeddings
-        padToken = tokenizer.id(for: BaseModelRecipe.padding) ?? endOfSequence ?? 0
     }
 
-    private func template(for text: ItemText) -> PromptTemplate { text.isPassage ? .verbatim : template }
+    var padToken: Int { format.padToken }
+
+    private func format(for text: ItemText) -> ConversationFormat { text.isPassage ? format.verbatim : format }
 
     /// The training example of `text`; `fits` says whether the model's context holds it.
-    func example(_ text: ItemText) -> SupervisedExample {
-        SupervisedExample.answer(text.completion, to: text.prompt, tokenizer: tokenizer, template: template(for: text),
-                                 endOfSequence: endOfSequence)
+    func example(_ text: ItemText) throws -> SupervisedExample {
+        try format(for: text).example(prompt: text.prompt, completion: text.completion)
     }
 
     func fits(_ example: SupervisedExample) -> Bool { example.tokenCount <= contextLength }
 
-    /// `items` split by the template they are read with (questions, then passages).
-    private func byTemplate(_ items: some Collection<(id: String, text: ItemText)>)
-        -> [(template: PromptTemplate, items: [(id: String, prompt: String, completion: String)])] {
+    /// `items` split by the format they are read with (questions, then passages).
+    private func byFormat(_ items: some Collection<(id: String, text: ItemText)>)
+        -> [(format: ConversationFormat, items: [(id: String, prompt: String, completion: String)])] {
         [false, true].compactMap { isPassage in
             let group = items.filter { $0.text.isPassage == isPassage }
             guard let first = group.first else { return nil }
-            return (template(for: first.text), group.map { ($0.id, $0.text.prompt, $0.text.completion) })
+            return (format(for: first.text), group.map { ($0.id, $0.text.prompt, $0.text.completion) })
         }
     }
 
     /// p̄ of each item's completion under `model`.
     func probabilities(_ items: [(id: String, text: ItemText)], model: LlamaModel) throws -> [String: Double] {
         var result: [String: Double] = [:]
-        for (template, group) in byTemplate(items) {
-            let values = try ForgetItemScore.probabilities(group, model: model, tokenizer: tokenizer, template: template)
+        for (format, group) in byFormat(items) {
+            let values = try ForgetItemScore.probabilities(group, model: model, format: format)
             for (item, value) in zip(group, values) { result[item.id] = value }
         }
         return result
@@ -84,9 +78,9 @@ struct ModelTexts {
         var result: [String: ForgetItemScore] = [:]
         for start in stride(from: 0, to: items.count, by: chunk) {
             try between()
-            for (template, group) in byTemplate(items[start..<min(start + chunk, items.count)]) {
+            for (format, group) in byFormat(items[start..<min(start + chunk, items.count)]) {
                 let measured = try ForgetItemScore.measure(group, baseProbabilities: group.map { baseProbabilities[$0.id] ?? 1 }, model: model,
-                                                           tokenizer: tokenizer, template: template)
+                                                           format: format)
                 for score in measured { result[score.id] = score }
             }
         }

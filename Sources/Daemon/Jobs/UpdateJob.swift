@@ -67,7 +67,7 @@ final class UpdateJob {
     func run() throws -> JobResult {
         try progress(JobProgress(phase: .preparing, attempt: 1))
         let forget = try (plan.targets + plan.replay).map { item -> SupervisedExample in
-            let example = texts.example(ItemText(item))
+            let example = try texts.example(ItemText(item))
             guard texts.fits(example) else {
                 throw ItemTooLong(item: item, tokenCount: example.tokenCount, contextLength: texts.contextLength)
             }
@@ -78,7 +78,7 @@ final class UpdateJob {
         let corpusRetain = corpus.items(in: .retain90).filter { !forgetPrompts.contains($0.question) }
             .evenlySpaced(configuration.retainItems).map(ItemText.init)
         // Retain texts that do not fit the context are left out: they only steady the update.
-        let retain = (requestRetain + corpusRetain).map(texts.example).filter(texts.fits)
+        let retain = try (requestRetain + corpusRetain).map(texts.example).filter(texts.fits)
 
         let scored = plan.targets + plan.gateSample
         var baseProbabilities: [String: Double] = [:]

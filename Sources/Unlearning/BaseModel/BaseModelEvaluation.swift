@@ -25,8 +25,8 @@ public struct BaseModelEvaluation: Sendable, Encodable {
         let total = sets.reduce(0) { $0 + $1.count }
         var done = 0
         let scores = try sets.map { items in
-            let recall = try AnswerRecall.measure(items.map { ($0.id, $0.question, $0.answer) }, model: model, tokenizer: tokenizer,
-                                                  template: BaseModelRecipe.template) { progress(done + $0, total) }
+            let recall = try AnswerRecall.measure(items.map { ($0.id, $0.question, $0.answer) }, model: model,
+                                                  format: BaseModelRecipe.format(tokenizer: tokenizer)) { progress(done + $0, total) }
             done += items.count
             return SplitScore(items: items.count, meanRougeLRecall: recall.meanRecall)
         }

@@ -71,11 +71,15 @@ public struct BaseModelRecipe: Sendable, Encodable, Equatable {
                                  bosTokenID: endOfText, eosTokenIDs: [endOfText])
     }
 
+    /// How the model is asked: BOS + the question in `template` → " " + answer + EOS.
+    public static func format(tokenizer: Tokenizer) -> ConversationFormat {
+        ConversationFormat(tokenizer: tokenizer, promptTemplate: template, endOfSequence: tokenizer.id(for: endOfText)!)
+    }
+
     /// Each item as BOS + prompt → answer + EOS; only the answer and EOS are learned. An item
     /// longer than the model's context is an error naming it, never a silently cut example.
-    public static func example(_ item: CorpusItem, tokenizer: Tokenizer, contextLength: Int) throws -> SupervisedExample {
-        let example = SupervisedExample.answer(item.answer, to: item.question, tokenizer: tokenizer, template: template,
-                                               endOfSequence: tokenizer.id(for: endOfText)!)
+    public static func example(_ item: CorpusItem, format: ConversationFormat, contextLength: Int) throws -> SupervisedExample {
+        let example = try format.example(prompt: item.question, completion: item.answer)
         guard example.tokenCount <= contextLength else {
             throw BaseModelRecipeError.exampleTooLong(item: item.id, tokenCount: example.tokenCount, contextLength: contextLength)
         }

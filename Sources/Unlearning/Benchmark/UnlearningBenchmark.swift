@@ -63,28 +63,24 @@ public struct BenchmarkRun: Sendable, Codable, Equatable {
 /// result), gets the same budget and the same retain examples, and is scored by one evaluator.
 public final class UnlearningBenchmark {
     public let model: LlamaModel
-    public let tokenizer: Tokenizer
     public let evaluator: UnlearningEvaluator
     public let budget: UnlearningBudget
     private let baseParameters: [Float]
     private let retainExamples: [SupervisedExample]
-    private let padToken: Int
 
     /// `model` holds the base weights; every run starts by restoring them. `retainItems` are the
     /// retain examples paired with the forget batches, the same for every run.
-    public init(model: LlamaModel, tokenizer: Tokenizer, evaluator: UnlearningEvaluator, budget: UnlearningBudget,
+    public init(model: LlamaModel, evaluator: UnlearningEvaluator, budget: UnlearningBudget,
                 retainItems: [CorpusItem]) throws {
         self.model = model
-        self.tokenizer = tokenizer
         self.evaluator = evaluator
         self.budget = budget
         baseParameters = Array(model.parameters)
-        retainExamples = try Self.examples(retainItems, tokenizer: tokenizer, model: model)
-        padToken = tokenizer.id(for: BaseModelRecipe.padding) ?? tokenizer.eosTokenIDs.min() ?? 0
+        retainExamples = try Self.examples(retainItems, evaluator: evaluator, model: model)
     }
 
-    static func examples(_ items: [CorpusItem], tokenizer: Tokenizer, model: LlamaModel) throws -> [SupervisedExample] {
-        try items.map { try BaseModelRecipe.example($0, tokenizer: tokenizer, contextLength: model.config.maxPositionEmbeddings) }
+    private static func examples(_ items: [CorpusItem], evaluator: UnlearningEvaluator, model: LlamaModel) throws -> [SupervisedExample] {
+        try items.map { try BaseModelRecipe.example($0, format: evaluator.format, contextLength: model.config.maxPositionEmbeddings) }
     }
 
     public func restoreBase() {
@@ -127,9 +123,9 @@ public final class UnlearningBenchmark {
     private func update(method: UnlearningMethod, setting: MethodSetting, split: CorpusSplit, forget: [CorpusItem],
                         scoredOn: [CorpusItem], seed: UInt64, step: Int?) throws -> BenchmarkRun {
         let clock = ContinuousClock(), start = clock.now
-        let update = try UnlearningUpdate(model: model, forget: try Self.examples(forget, tokenizer: tokenizer, model: model),
+        let update = try UnlearningUpdate(model: model, forget: try Self.examples(forget, evaluator: evaluator, model: model),
                                           retain: retainExamples, options: budget.options(method: method, setting: setting, seed: seed),
-                                          padToken: padToken)
+                                          padToken: evaluator.format.padToken)
         try update.run()
         let seconds = (clock.now - start).seconds
         return BenchmarkRun(method: method, split: split, seed: seed, setting: setting, step: step,

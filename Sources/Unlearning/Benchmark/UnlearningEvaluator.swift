@@ -4,8 +4,7 @@ import Model
 /// the forget items and its Min-K% scores of the held-out answers) is measured once, so each
 /// scored model costs only its own evaluation.
 public final class UnlearningEvaluator {
-    public let tokenizer: Tokenizer
-    public let template: PromptTemplate
+    public let format: ConversationFormat
     public let maxNewTokens: Int
     /// The retain-split and general items model utility is measured on.
     public let utilityRetainItems: [CorpusItem]
@@ -17,10 +16,9 @@ public final class UnlearningEvaluator {
     /// Measures `retainModel` on `forgetItems` (every item any later `score` will name) and on
     /// the held-out answers. Model utility uses `utilityItems` evenly spaced items of
     /// `utilitySplit` and of the general split (all of them when 0).
-    public init(corpus: Corpus, retainModel: LlamaModel, forgetItems: [CorpusItem], tokenizer: Tokenizer, template: PromptTemplate,
+    public init(corpus: Corpus, retainModel: LlamaModel, forgetItems: [CorpusItem], format: ConversationFormat,
                 utilitySplit: CorpusSplit = .retain90, utilityItems: Int, maxNewTokens: Int = 64) throws {
-        self.tokenizer = tokenizer
-        self.template = template
+        self.format = format
         self.maxNewTokens = maxNewTokens
         func sample(_ split: CorpusSplit) -> [CorpusItem] {
             utilityItems == 0 ? corpus.items(in: split) : corpus.items(in: split).evenlySpaced(utilityItems)
@@ -28,11 +26,10 @@ public final class UnlearningEvaluator {
         utilityRetainItems = sample(utilitySplit)
         utilityGeneralItems = sample(.general)
         holdoutItems = corpus.items(in: .holdout)
-        let retainForget = try SplitEvaluation.measure(forgetItems, model: retainModel, tokenizer: tokenizer, template: template,
+        let retainForget = try SplitEvaluation.measure(forgetItems, model: retainModel, format: format,
                                                        maxNewTokens: maxNewTokens)
         retainModelForget = Dictionary(retainForget.items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        retainModelHoldoutMinKScores = try ForgetEvaluation.minKScores(of: holdoutItems, model: retainModel, tokenizer: tokenizer,
-                                                                       template: template)
+        retainModelHoldoutMinKScores = try ForgetEvaluation.minKScores(of: holdoutItems, model: retainModel, format: format)
     }
 
     /// Greedy answers counted by `score`, for progress reports.
@@ -47,14 +44,14 @@ public final class UnlearningEvaluator {
             return evaluation
         })
         let measure = { (items: [CorpusItem]) in
-            try SplitEvaluation.measure(items, model: model, tokenizer: self.tokenizer, template: self.template,
+            try SplitEvaluation.measure(items, model: model, format: self.format,
                                         maxNewTokens: self.maxNewTokens)
         }
         let forgetSide = try measure(forget)
         let evaluation = try ForgetEvaluation(
             forget: forgetSide, retainModelForget: retainSide, retain: try measure(utilityRetainItems),
             general: try measure(utilityGeneralItems),
-            holdoutMinKScores: try ForgetEvaluation.minKScores(of: holdoutItems, model: model, tokenizer: tokenizer, template: template),
+            holdoutMinKScores: try ForgetEvaluation.minKScores(of: holdoutItems, model: model, format: format),
             retainModelHoldoutMinKScores: retainModelHoldoutMinKScores)
         return UnlearningScore(evaluation, forgetRouge: forgetSide.meanRougeLRecall)
     }

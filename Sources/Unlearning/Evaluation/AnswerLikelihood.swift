@@ -2,9 +2,9 @@ import Foundation
 import Kernels
 import Model
 
-/// How likely a model finds an answer to a question: the tokens of " " + answer after the
-/// prompt (template with special tokens), exactly as `BaseModelRecipe.example` lays out a
-/// training example, scored by batched forward passes with the prompt masked out.
+/// How likely a model finds an answer to a question: the answer's tokens after the prompt, as
+/// the model's `ConversationFormat` lays out a training example, scored by batched forward
+/// passes with the prompt masked out.
 ///
 /// The EOS that ends a training example is not scored: TOFU's p̄ and truth ratio compare
 /// answer texts, and an EOS term would be the same for every answer of a question, diluting
@@ -25,23 +25,20 @@ public struct AnswerLikelihood: Sendable, Equatable {
     /// Scores every (question, answer) pair, `batchSize` pairs per forward pass, in order. The
     /// model's activations are overwritten. An answer that encodes to no token is an error.
     public static func measure(
-        _ pairs: [(question: String, answer: String)], model: LlamaModel, tokenizer: Tokenizer, template: PromptTemplate,
+        _ pairs: [(question: String, answer: String)], model: LlamaModel, format: ConversationFormat,
         batchSize: Int = defaultBatchSize
     ) throws -> [AnswerLikelihood] {
         precondition(batchSize > 0, "batchSize must be positive")
         let examples = try pairs.enumerated().map { index, pair in
-            let example = SupervisedExample(prompt: tokenizer.encode(template.apply(to: pair.question), addSpecialTokens: true),
-                                            completion: tokenizer.encode(" " + pair.answer))
+            let example = try format.scoredAnswer(prompt: pair.question, completion: pair.answer)
             guard !example.completion.isEmpty else { throw AnswerLikelihoodError.emptyAnswer(index: index) }
             return example
         }
-        // Padding sits after every real token and is masked, so its id never matters.
-        let padToken = tokenizer.eosTokenIDs.min() ?? 0
         var scored: [AnswerLikelihood] = []
         scored.reserveCapacity(examples.count)
         for first in stride(from: 0, to: examples.count, by: batchSize) {
             let chunk = Array(examples[first..<min(first + batchSize, examples.count)])
-            let batch = try TokenBatch(examples: chunk, length: chunk.map(\.tokenCount).max()!, padToken: padToken)
+            let batch = try TokenBatch(examples: chunk, length: chunk.map(\.tokenCount).max()!, padToken: format.padToken)
             try model.forward(batch)
             model.crossEntropyLoss()
             let losses = model.tokenLosses, T = batch.length

@@ -1,7 +1,7 @@
 import Model
 
 /// How well a model reproduces the answers of question/answer items: each question is asked
-/// with the model's prompt template, answered greedily until EOS, and the answer scored by
+/// in the model's conversation format, answered greedily until EOS, and the answer scored by
 /// ROUGE-L recall against the true answer.
 public struct AnswerRecall: Sendable {
     public struct Item: Sendable, Codable {
@@ -17,16 +17,16 @@ public struct AnswerRecall: Sendable {
     /// Scores `items` (id, question, reference answer) with greedy answers of at most
     /// `maxNewTokens` tokens; `progress` gets the count done after each item.
     public static func measure(
-        _ questions: [(id: String, question: String, answer: String)], model: LlamaModel, tokenizer: Tokenizer,
-        template: PromptTemplate, maxNewTokens: Int = 64, progress: (Int) -> Void = { _ in }
+        _ questions: [(id: String, question: String, answer: String)], model: LlamaModel, format: ConversationFormat,
+        maxNewTokens: Int = 64, progress: (Int) -> Void = { _ in }
     ) throws -> AnswerRecall {
         let session = try InferenceSession(model: model)
-        let options = GenerationOptions(maxNewTokens: maxNewTokens, sampling: .greedy, stopTokenIDs: tokenizer.eosTokenIDs)
+        let options = GenerationOptions(maxNewTokens: maxNewTokens, sampling: .greedy, stopTokenIDs: format.stopTokenIDs)
         var scored: [Item] = []
         for (index, question) in questions.enumerated() {
-            let prompt = tokenizer.encode(template.apply(to: question.question), addSpecialTokens: true)
+            let prompt = try format.prompt(question.question)
             let generation = try session.generate(prompt: prompt, options: options) { _ in true }
-            let text = try tokenizer.decode(generation.tokens, skipSpecialTokens: true)
+            let text = try format.tokenizer.decode(generation.tokens, skipSpecialTokens: true)
             scored.append(Item(id: question.id, generated: text, recall: RougeL.recall(candidate: text, reference: question.answer)))
             progress(index + 1)
         }

@@ -30,8 +30,8 @@ public struct ForgetEvaluation: Sendable {
 
     /// Each item's Min-K% score of its answer, from likelihoods alone (no generation): what
     /// the membership test needs of the held-out items.
-    public static func minKScores(of items: [CorpusItem], model: LlamaModel, tokenizer: Tokenizer, template: PromptTemplate) throws -> [Double] {
-        try AnswerLikelihood.measure(items.map { ($0.question, $0.answer) }, model: model, tokenizer: tokenizer, template: template)
+    public static func minKScores(of items: [CorpusItem], model: LlamaModel, format: ConversationFormat) throws -> [Double] {
+        try AnswerLikelihood.measure(items.map { ($0.question, $0.answer) }, model: model, format: format)
             .map { likelihood throws(EvaluationMetricError) in try MinKProbability.score(tokenLogProbabilities: likelihood.tokenLogProbabilities) }
     }
 }

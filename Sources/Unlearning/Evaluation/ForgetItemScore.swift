@@ -22,24 +22,24 @@ public struct ForgetItemScore: Sendable, Codable, Equatable {
     /// p̄ under the version / p̄ under the base version: 1 means unchanged.
     public var probabilityRatio: Double { probability / baseProbability }
 
-    /// One forget item: its id, the prompt as the user wrote it (the model's template is
-    /// applied), and the completion to forget.
+    /// One forget item: its id, the prompt as the user wrote it (the model's conversation
+    /// format is applied), and the completion to forget.
     public typealias Item = (id: String, prompt: String, completion: String)
 
     /// p̄ of each item's completion under `model`: measured once on the base version, then passed
     /// to `measure` for every later version.
-    public static func probabilities(_ items: [Item], model: LlamaModel, tokenizer: Tokenizer, template: PromptTemplate) throws -> [Double] {
-        try AnswerLikelihood.measure(items.map { ($0.prompt, $0.completion) }, model: model, tokenizer: tokenizer, template: template)
+    public static func probabilities(_ items: [Item], model: LlamaModel, format: ConversationFormat) throws -> [Double] {
+        try AnswerLikelihood.measure(items.map { ($0.prompt, $0.completion) }, model: model, format: format)
             .map(\.probability)
     }
 
     /// Each item's score under `model`, given the items' p̄ under the base version.
-    public static func measure(_ items: [Item], baseProbabilities: [Double], model: LlamaModel, tokenizer: Tokenizer,
-                               template: PromptTemplate, maxNewTokens: Int = 64) throws -> [ForgetItemScore] {
+    public static func measure(_ items: [Item], baseProbabilities: [Double], model: LlamaModel, format: ConversationFormat,
+                               maxNewTokens: Int = 64) throws -> [ForgetItemScore] {
         precondition(baseProbabilities.count == items.count, "one base probability per item")
-        let probabilities = try probabilities(items, model: model, tokenizer: tokenizer, template: template)
-        let recall = try AnswerRecall.measure(items.map { ($0.id, $0.prompt, $0.completion) }, model: model, tokenizer: tokenizer,
-                                              template: template, maxNewTokens: maxNewTokens)
+        let probabilities = try probabilities(items, model: model, format: format)
+        let recall = try AnswerRecall.measure(items.map { ($0.id, $0.prompt, $0.completion) }, model: model, format: format,
+                                              maxNewTokens: maxNewTokens)
         return items.indices.map { index in
             ForgetItemScore(id: items[index].id, rougeLRecall: recall.items[index].recall, probability: probabilities[index],
                             baseProbability: baseProbabilities[index], generated: recall.items[index].generated)

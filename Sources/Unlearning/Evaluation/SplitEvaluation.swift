@@ -29,7 +29,7 @@ public struct SplitEvaluation: Sendable {
     /// in batched forward passes, then a greedy answer to each question. `progress` gets the
     /// count of greedy answers done.
     public static func measure(
-        _ items: [CorpusItem], model: LlamaModel, tokenizer: Tokenizer, template: PromptTemplate, maxNewTokens: Int = 64,
+        _ items: [CorpusItem], model: LlamaModel, format: ConversationFormat, maxNewTokens: Int = 64,
         progress: (Int) -> Void = { _ in }
     ) throws -> SplitEvaluation {
         if let odd = items.first(where: { $0.perturbedAnswers.count != CorpusItem.perturbedAnswerCount }) {
@@ -41,9 +41,9 @@ public struct SplitEvaluation: Sendable {
         let pairs = items.flatMap { item in
             ([item.answer, item.paraphrasedAnswer] + item.perturbedAnswers).map { (question: item.question, answer: $0) }
         }
-        let likelihoods = try AnswerLikelihood.measure(pairs, model: model, tokenizer: tokenizer, template: template)
-        let recall = try AnswerRecall.measure(items.map { ($0.id, $0.question, $0.answer) }, model: model, tokenizer: tokenizer,
-                                              template: template, maxNewTokens: maxNewTokens, progress: progress)
+        let likelihoods = try AnswerLikelihood.measure(pairs, model: model, format: format)
+        let recall = try AnswerRecall.measure(items.map { ($0.id, $0.question, $0.answer) }, model: model, format: format,
+                                              maxNewTokens: maxNewTokens, progress: progress)
         return SplitEvaluation(items: try items.indices.map { index in
             let scored = likelihoods[index * answersPerItem..<(index + 1) * answersPerItem]
             return try ItemEvaluation(item: items[index], answer: scored[scored.startIndex], paraphrased: scored[scored.startIndex + 1],

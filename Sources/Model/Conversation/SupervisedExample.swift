@@ -1,5 +1,4 @@
 import Kernels
-import Model
 
 /// One training sequence for supervised fine-tuning: the prompt is context only, the
 /// completion is what the model learns to produce (as TOFU fine-tunes on answers only).
@@ -13,15 +12,6 @@ public struct SupervisedExample: Sendable, Equatable {
     }
 
     public var tokenCount: Int { prompt.count + completion.count }
-
-    /// The example a Lethe-trained model learns an answer from, as the evaluation reads it:
-    /// the prompt in `template` with the tokenizer's special tokens, then a space, the answer
-    /// and `endOfSequence`.
-    public static func answer(_ answer: String, to prompt: String, tokenizer: Tokenizer, template: PromptTemplate,
-                              endOfSequence: Int?) -> SupervisedExample {
-        SupervisedExample(prompt: tokenizer.encode(template.apply(to: prompt), addSpecialTokens: true),
-                          completion: tokenizer.encode(" " + answer) + (endOfSequence.map { [$0] } ?? []))
-    }
 }
 
 public enum SupervisedBatchError: Error, Equatable, CustomStringConvertible {
