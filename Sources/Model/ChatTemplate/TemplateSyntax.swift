@@ -1,0 +1,83 @@
+/// The parsed template: statements (with their line) and expressions, as jinja2's `nodes` module has them.
+indirect enum TemplateExpression: Sendable {
+    case literal(TemplateValue)
+    case name(String)
+    case list([TemplateExpression])
+    case tuple([TemplateExpression])
+    case dict([(key: TemplateExpression, value: TemplateExpression)])
+    /// `a.b`: attribute first, then item (jinja2's `getattr`).
+    case attribute(TemplateExpression, String)
+    /// `a[b]`: item first, then attribute (jinja2's `getitem`).
+    case item(TemplateExpression, TemplateExpression)
+    case slice(TemplateExpression, start: TemplateExpression?, stop: TemplateExpression?, step: TemplateExpression?)
+    case call(TemplateExpression, TemplateCallSyntax)
+    case filter(TemplateExpression, TemplateFilterSyntax)
+    case test(TemplateExpression, name: String, TemplateCallSyntax, negated: Bool)
+    case not(TemplateExpression)
+    case negate(TemplateExpression)
+    case plus(TemplateExpression)
+    case binary(TemplateBinaryOperator, TemplateExpression, TemplateExpression)
+    /// `a ~ b`: both sides as `str()`.
+    case concatenate(TemplateExpression, TemplateExpression)
+    case and(TemplateExpression, TemplateExpression)
+    case or(TemplateExpression, TemplateExpression)
+    /// `a < b < c` chains as in Python.
+    case compare(TemplateExpression, [(TemplateComparison, TemplateExpression)])
+    case conditional(test: TemplateExpression, then: TemplateExpression, otherwise: TemplateExpression?)
+}
+
+enum TemplateBinaryOperator: String, Sendable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", floorDivide = "//", modulo = "%", power = "**"
+}
+
+enum TemplateComparison: String, Sendable {
+    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case `in` = "in", notIn = "not in"
+}
+
+struct TemplateCallSyntax: Sendable {
+    var positional: [TemplateExpression] = []
+    var keyword: [(name: String, value: TemplateExpression)] = []
+}
+
+struct TemplateFilterSyntax: Sendable {
+    let name: String
+    let arguments: TemplateCallSyntax
+}
+
+/// What a `for` or `set` assigns to.
+indirect enum TemplateTarget: Sendable {
+    case name(String)
+    /// `ns.attribute` (only namespaces accept it).
+    case attribute(TemplateExpression, String)
+    case tuple([TemplateTarget])
+}
+
+struct TemplateMacroSyntax: Sendable {
+    let name: String
+    let parameters: [String]
+    /// Defaults of the last parameters, evaluated at each call as jinja2 does.
+    let defaults: [String: TemplateExpression]
+    let body: [TemplateNode]
+}
+
+struct TemplateNode: Sendable {
+    indirect enum Statement: Sendable {
+        case text(String)
+        case output(TemplateExpression)
+        case forLoop(target: TemplateTarget, iterable: TemplateExpression, condition: TemplateExpression?,
+                     body: [TemplateNode], otherwise: [TemplateNode])
+        case conditional(branches: [(condition: TemplateExpression, body: [TemplateNode])], otherwise: [TemplateNode])
+        case assign(TemplateTarget, TemplateExpression)
+        case assignBlock(TemplateTarget, filters: [TemplateFilterSyntax], body: [TemplateNode])
+        case macro(TemplateMacroSyntax)
+        case filterBlock([TemplateFilterSyntax], body: [TemplateNode])
+        /// transformers' `{% generation %}` marks the assistant's tokens; its body renders as it is.
+        case generation([TemplateNode])
+        case breakLoop
+        case continueLoop
+    }
+
+    let statement: Statement
+    let line: Int
+}

@@ -1,0 +1,133 @@
+/// A value inside a template, with the Python type it stands for (a template sees the Python objects
+/// `transformers` hands to jinja2: str, int, float, bool, None, list, tuple, dict, and jinja2's own
+/// Undefined, Namespace, macros and generators).
+public enum TemplateValue: Sendable {
+    /// jinja2's default `Undefined`; the payload says what was looked up, for error messages.
+    case undefined(String)
+    case none
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case string(String)
+    case list([TemplateValue])
+    case tuple([TemplateValue])
+    case dict(TemplateDictionary)
+    /// A one-pass iterator, as jinja2's `select`, `map`, `reverse` filters return: always true, no length.
+    case iterator([TemplateValue])
+    case namespace(TemplateNamespace)
+    case callable(TemplateCallable)
+
+    /// Builds a template value from a JSON document (numbers without a fraction become ints, as Python's json reads them).
+    public init(json: JSONValue) {
+        switch json {
+        case .null: self = .none
+        case .bool(let value): self = .bool(value)
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 9.0e15 { self = .int(Int(value)) } else { self = .float(value) }
+        case .string(let value): self = .string(value)
+        case .array(let items): self = .list(items.map(TemplateValue.init(json:)))
+        case .object(let members):
+            self = .dict(TemplateDictionary(members.sorted { $0.key < $1.key }.map { (.string($0.key), TemplateValue(json: $0.value)) }))
+        }
+    }
+
+    var isUndefined: Bool {
+        if case .undefined = self { return true }
+        return false
+    }
+
+    /// The Python type name, as error messages show it.
+    var typeName: String {
+        switch self {
+        case .undefined: "Undefined"
+        case .none: "NoneType"
+        case .bool: "bool"
+        case .int: "int"
+        case .float: "float"
+        case .string: "str"
+        case .list: "list"
+        case .tuple: "tuple"
+        case .dict: "dict"
+        case .iterator: "generator"
+        case .namespace: "Namespace"
+        case .callable: "function"
+        }
+    }
+}
+
+/// A Python dict: insertion-ordered, keys compared as Python compares them.
+public struct TemplateDictionary: Sendable {
+    public private(set) var entries: [(key: TemplateValue, value: TemplateValue)]
+
+    public init(_ entries: [(TemplateValue, TemplateValue)] = []) {
+        self.entries = []
+        for (key, value) in entries { self[key] = value }
+    }
+
+    public init(strings: [(String, TemplateValue)]) {
+        self.init(strings.map { (.string($0.0), $0.1) })
+    }
+
+    public subscript(key: TemplateValue) -> TemplateValue? {
+        get { entries.first { $0.key.pythonEquals(key) }?.value }
+        set {
+            if let index = entries.firstIndex(where: { $0.key.pythonEquals(key) }) {
+                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+            } else if let newValue {
+                entries.append((key, newValue))
+            }
+        }
+    }
+
+    public subscript(key: String) -> TemplateValue? {
+        get { self[.string(key)] }
+        set { self[.string(key)] = newValue }
+    }
+
+    var keys: [TemplateValue] { entries.map(\.key) }
+    var values: [TemplateValue] { entries.map(\.value) }
+    var count: Int { entries.count }
+}
+
+/// jinja2's `namespace()`: the one mutable object a sandboxed template may change (`{% set ns.x = … %}`).
+/// A reference, so a loop body that assigns to it changes what the enclosing scope sees.
+public final class TemplateNamespace: @unchecked Sendable {
+    var attributes: TemplateDictionary
+
+    init(_ attributes: TemplateDictionary) {
+        self.attributes = attributes
+    }
+}
+
+/// Arguments of a call, filter or test, as Python passes them.
+struct TemplateArguments {
+    var positional: [TemplateValue] = []
+    var keyword: [(name: String, value: TemplateValue)] = []
+
+    /// Binds the arguments to parameter names in order (keywords by name), as a Python signature does.
+    func bind(_ names: [String], function: String) throws(TemplateFailure) -> [TemplateValue?] {
+        guard positional.count <= names.count else {
+            throw TemplateFailure(.type, "\(function)() takes at most \(names.count) argument(s) (\(positional.count) given)")
+        }
+        var bound: [TemplateValue?] = positional.map { $0 } + Array(repeating: nil, count: names.count - positional.count)
+        for (name, value) in keyword {
+            guard let index = names.firstIndex(of: name) else {
+                throw TemplateFailure(.type, "\(function)() got an unexpected keyword argument '\(name)'")
+            }
+            guard bound[index] == nil else { throw TemplateFailure(.type, "\(function)() got multiple values for argument '\(name)'") }
+            bound[index] = value
+        }
+        return bound
+    }
+}
+
+/// A function a template can call: a macro, a global such as `raise_exception`, or a bound method such as `str.strip`.
+public final class TemplateCallable: @unchecked Sendable {
+    let name: String
+    let body: (TemplateArguments) throws -> TemplateValue
+
+    init(_ name: String, _ body: @escaping (TemplateArguments) throws -> TemplateValue) {
+        self.name = name
+        self.body = body
+    }
+}
