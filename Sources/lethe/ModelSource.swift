@@ -25,7 +25,6 @@ struct ModelSourceOptions: ParsableArguments {
         /// "Checkpoints/base" or "store Checkpoints, version 3", for messages and reports.
         let name: String
 
-        func tokenizer() throws -> Tokenizer { try Tokenizer(modelFolder: filesFolder) }
         func format() throws -> ConversationFormat { try ConversationFormat(modelFolder: filesFolder, config: model.config) }
     }
 

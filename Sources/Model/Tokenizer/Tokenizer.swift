@@ -87,6 +87,11 @@ public final class Tokenizer: Sendable {
         vocabulary.bytes(for: id)
     }
 
+    /// Whether `id` is a special added token (what `skipSpecialTokens` leaves out of decoded text).
+    public func isSpecialToken(_ id: Int) -> Bool {
+        vocabulary.specialIDs.contains(id)
+    }
+
     /// The token ids of `text`: added tokens found first, in the raw text and then in the
     /// normalized rest, the text between them normalized, pre-tokenized and byte-pair
     /// encoded; with `addSpecialTokens`, placed in the post-processor's template.
