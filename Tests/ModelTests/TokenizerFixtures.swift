@@ -90,3 +90,36 @@ enum TokenizerFixtures {
         ids.reduce(0) { $0 &* 1_000_003 &+ UInt64($1) }
     }
 }
+
+/// The real models' tokenizers written by Tests/Fixtures/make_real_tokenizer_fixtures.py,
+/// zstd-compressed: tokenizer.json as the model ships it, and tokenizers' ids and decodes.
+enum RealTokenizerFixtures {
+    static let root = TokenizerFixtures.root.appendingPathComponent("real")
+    static let names = ["smollm2", "llama2", "llama3_2", "qwen2", "mistral"]
+
+    struct Case: Decodable {
+        let text: String
+        let ids: [Int]
+        let ids_with_special_tokens: [Int]
+        let decoded: String
+        let decoded_with_special_tokens: String
+        let decoded_skipping_special: String
+    }
+
+    static func decompressed(_ name: String, _ file: String) throws -> [UInt8] {
+        let compressed = try Data(contentsOf: root.appendingPathComponent(name).appendingPathComponent(file))
+        return try compressed.withUnsafeBytes { try ZstdStream.decompress($0) }
+    }
+
+    /// The tokenizer, read from its decompressed tokenizer.json in `directory`.
+    static func tokenizer(_ name: String, in directory: URL) throws -> Tokenizer {
+        let url = directory.appendingPathComponent("\(name).tokenizer.json")
+        try Data(try decompressed(name, "tokenizer.json.zst")).write(to: url)
+        return try Tokenizer(file: url)
+    }
+
+    static func cases(_ name: String) throws -> [Case] {
+        struct File: Decodable { let cases: [Case] }
+        return try JSONDecoder().decode(File.self, from: Data(try decompressed(name, "expected.json.zst"))).cases
+    }
+}

@@ -50,16 +50,19 @@ final class TokenizerParityTests: XCTestCase {
     }
 
     func testSplitPatternsAndDigitsCutRandomTextAsTokenizersDoes() throws {
-        let patterns: [(SplitPattern, KeyPath<TokenizerFixtures.PreTokenizeCase, [Int]>)] =
-            [(.gpt2, \.gpt2), (.llama3, \.llama3), (.qwen2, \.qwen2)]
-        let digits: [(PreTokenizer.Step, KeyPath<TokenizerFixtures.PreTokenizeCase, [Int]>)] =
-            [(.digits(individually: true), \.digits_individual), (.digits(individually: false), \.digits_contiguous)]
+        typealias Cut = (ArraySlice<Unicode.Scalar>, inout [Range<Int>]) -> Void
+        let split = { (pattern: SplitPattern) -> Cut in SplitPreTokenizer(pattern: .regex(pattern), behavior: .isolated).split }
+        let cuts: [(String, Cut, KeyPath<TokenizerFixtures.PreTokenizeCase, [Int]>)] = [
+            ("gpt2", split(.gpt2), \.gpt2), ("llama3", split(.llama3), \.llama3), ("qwen2", split(.qwen2), \.qwen2),
+            ("digits individually", DigitsPreTokenizer(individually: true).split, \.digits_individual),
+            ("digits contiguous", DigitsPreTokenizer(individually: false).split, \.digits_contiguous),
+        ]
         for case_ in try TokenizerFixtures.preTokenizeCases() {
             let scalars = Array(case_.text.unicodeScalars)
-            for (step, expected) in patterns.map({ (PreTokenizer.Step.split($0), $1) }) + digits {
+            for (name, cut, expected) in cuts {
                 var pieces: [Range<Int>] = []
-                step.split(scalars[...], into: &pieces)
-                XCTAssertEqual(pieces.map(\.count), case_[keyPath: expected], "\(step): \(case_.text.debugDescription)")
+                cut(scalars[...], &pieces)
+                XCTAssertEqual(pieces.map(\.count), case_[keyPath: expected], "\(name): \(case_.text.debugDescription)")
             }
         }
     }

@@ -53,7 +53,7 @@ final class TokenizerTrainerTests: XCTestCase {
         let texts = ["abab abab abab", "cdcd"]
         let bounded = BPETrainer(vocabularySize: 257, minimumFrequency: 1, specialTokens: ["<s>"]).train(texts: texts)
         XCTAssertEqual(bounded.vocabularySize, 257)
-        XCTAssertEqual(bounded.definition.merges.count, 0)
+        XCTAssertEqual(bounded.definition.model.merges.count, 0)
         let frequent = BPETrainer(vocabularySize: 1000, minimumFrequency: 3, specialTokens: []).train(texts: texts)
         // The pre-tokens are "abab", "Ġabab" twice and "cdcd": (a,b) occurs 6 times, then
         // (ab,ab) 3 times; (Ġ,abab) and (c,d) only twice.

@@ -28,20 +28,35 @@ enum HeaderJSONError: Error {
 
 /// Parses RFC 8259 JSON from bytes that are already known to be valid UTF-8.
 struct HeaderJSONParser {
+    /// What an object that repeats a key means. Keys are compared by their UTF-8 bytes,
+    /// not by Swift's canonical equivalence: `"ά"` (U+03AC) and `"ά"` (U+03B1 U+0301) are
+    /// two keys, as they are to every other JSON reader.
+    enum RepeatedKeys {
+        /// `HeaderJSONError.duplicateKey`: a safetensors header is untrusted input.
+        case rejected
+        /// The later member replaces the earlier, in the earlier's place: serde_json's
+        /// reading of a map, which tokenizer.json files rely on.
+        case laterWins
+    }
+
     /// Safetensors headers nest three levels deep; the bound keeps hostile input from
     /// exhausting the stack through recursion.
     private static let maximumDepth = 32
 
     private let bytes: UnsafeRawBufferPointer
+    private let repeatedKeys: RepeatedKeys
     private var position = 0
 
-    private init(bytes: UnsafeRawBufferPointer) {
+    private init(bytes: UnsafeRawBufferPointer, repeatedKeys: RepeatedKeys) {
         self.bytes = bytes
+        self.repeatedKeys = repeatedKeys
     }
 
     /// The members of the JSON object that `bytes` holds, surrounded by optional whitespace.
-    static func parseObject(_ bytes: UnsafeRawBufferPointer) throws(HeaderJSONError) -> [HeaderJSONMember] {
-        var parser = HeaderJSONParser(bytes: bytes)
+    static func parseObject(
+        _ bytes: UnsafeRawBufferPointer, repeatedKeys: RepeatedKeys = .rejected
+    ) throws(HeaderJSONError) -> [HeaderJSONMember] {
+        var parser = HeaderJSONParser(bytes: bytes, repeatedKeys: repeatedKeys)
         parser.skipWhitespace()
         let members = try parser.parseMembers(depth: 0)
         parser.skipWhitespace()
@@ -89,7 +104,7 @@ struct HeaderJSONParser {
     private mutating func parseMembers(depth: Int) throws(HeaderJSONError) -> [HeaderJSONMember] {
         try expect(UInt8(ascii: "{"))
         var members: [HeaderJSONMember] = []
-        var keys: Set<String> = []
+        var indicesByKey: [[UInt8]: Int] = [:]
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             position += 1
@@ -98,10 +113,16 @@ struct HeaderJSONParser {
         while true {
             skipWhitespace()
             let key = try parseString()
-            guard keys.insert(key).inserted else { throw .duplicateKey(key) }
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
-            members.append(HeaderJSONMember(key: key, value: try parseValue(depth: depth + 1)))
+            let member = HeaderJSONMember(key: key, value: try parseValue(depth: depth + 1))
+            if let earlier = indicesByKey[Array(key.utf8)] {
+                guard repeatedKeys == .laterWins else { throw .duplicateKey(key) }
+                members[earlier] = member
+            } else {
+                indicesByKey[Array(key.utf8)] = members.count
+                members.append(member)
+            }
             skipWhitespace()
             if current == UInt8(ascii: "}") {
                 position += 1

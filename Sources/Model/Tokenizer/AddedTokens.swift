@@ -11,6 +11,13 @@ struct AddedToken: Equatable, Sendable {
     var stripsRight = false
     /// Matched in the normalized text, by its normalized content, rather than in the raw text.
     var isNormalized: Bool
+
+    var json: HeaderJSONValue {
+        .fields([
+            "id": .integer(id), "content": .string(content), "single_word": .bool(isSingleWord), "lstrip": .bool(stripsLeft),
+            "rstrip": .bool(stripsRight), "normalized": .bool(isNormalized), "special": .bool(isSpecial),
+        ])
+    }
 }
 
 /// Finds added tokens in text the way tokenizers' AddedVocabulary does: the leftmost match,

@@ -110,12 +110,13 @@ public struct BPETrainer: Sendable {
         }
 
         let template = beginningOfSequence.map { token in
-            PostProcessorStep.template(TemplateProcessing(
+            PostProcessor.Step.template(TemplateProcessing(
                 bos: TemplateProcessing.SpecialToken(name: token, ids: [specials.firstIndex(of: token)!], tokens: [token]), eos: nil))
         }
+        let byteLevel = PostProcessor.Step.byteLevel(addsPrefixSpace: true, trimsOffsets: false, usesRegex: true)
         return Tokenizer(definition: TokenizerDefinition(
-            modelTokens: tokens, merges: merges, ignoresMerges: false, addedTokens: addedTokens,
-            normalizesToNFC: false, preTokenizer: .gpt2, postProcessor: [.byteLevel] + (template.map { [$0] } ?? [])))
+            model: BPE(tokens: tokens, merges: merges), addedTokens: addedTokens, normalizer: nil, preTokenizer: .gpt2,
+            postProcessor: PostProcessor(steps: [byteLevel] + (template.map { [$0] } ?? [])), decoder: .byteLevel(ByteLevelDecoder())))
     }
 
     /// The distinct pre-tokens of `texts` as byte-token ids, with how often each occurs.
@@ -126,7 +127,7 @@ public struct BPETrainer: Sendable {
             let bytes = Array(text.utf8)
             for case .text(let range) in matcher.segments(of: bytes) {
                 let scalars = Array(String(decoding: bytes[range], as: UTF8.self).unicodeScalars)
-                PreTokenizer.gpt2.forEachPreToken(of: scalars) { counts[$0, default: 0] += 1 }
+                PreTokenizer.gpt2.forEachPreToken(of: scalars, startsInput: true) { counts[$0, default: 0] += 1 }
             }
         }
         // Every byte has a token, so each lookup succeeds.

@@ -5,8 +5,10 @@ import Foundation
 ///
 /// Files are parsed with `HeaderJSONParser`, the module's strict RFC 8259 parser (written
 /// for safetensors headers, nothing in it is specific to them): it reads a 10 MB
-/// tokenizer.json ten times faster than `JSONDecoder`, keeps object members in file order
-/// and rejects repeated keys.
+/// tokenizer.json ten times faster than `JSONDecoder` and keeps object members in file order.
+/// A repeated key is read as serde_json (which tokenizers uses) reads it: the later value
+/// wins. Keys are compared by bytes, so canonically equivalent keys (Llama 2's vocabulary has
+/// `ά` both precomposed and decomposed) stay two keys.
 struct JSONField {
     let value: HeaderJSONValue
     let file: String
@@ -23,15 +25,15 @@ struct JSONField {
             throw TokenizerError.invalidJSON(file: url.path, reason: "it is not UTF-8")
         }
         let parsed = bytes.withUnsafeBytes { buffer in
-            Result { () throws(HeaderJSONError) in try HeaderJSONParser.parseObject(buffer) }
+            Result { () throws(HeaderJSONError) in try HeaderJSONParser.parseObject(buffer, repeatedKeys: .laterWins) }
         }
         switch parsed {
         case .success(let members):
             return JSONField(value: .object(members), file: url.path, path: "")
         case .failure(.syntax(let byteOffset)):
             throw TokenizerError.invalidJSON(file: url.path, reason: "parsing failed at byte \(byteOffset) (the document must be one object)")
-        case .failure(.duplicateKey(let key)):
-            throw TokenizerError.invalidJSON(file: url.path, reason: "an object repeats the key \"\(key)\"")
+        case .failure(.duplicateKey):
+            preconditionFailure("the parser keeps the later of repeated keys")
         }
     }
 
@@ -42,7 +44,10 @@ struct JSONField {
 
     /// The member named `key`, or nil when it is absent or null.
     func member(_ key: String) -> JSONField? {
-        guard case .object(let members) = value, let member = members.first(where: { $0.key == key }) else { return nil }
+        // By bytes: Swift's == would also match a canonically equivalent key.
+        guard case .object(let members) = value, let member = members.first(where: { $0.key.utf8.elementsEqual(key.utf8) }) else {
+            return nil
+        }
         let field = JSONField(value: member.value, file: file, path: path.isEmpty ? key : "\(path).\(key)")
         return field.isNull ? nil : field
     }
@@ -90,6 +95,30 @@ struct JSONField {
         try member(key)?.bool() ?? defaultValue
     }
 
+    /// The member `key` as a string, or `defaultValue` when it is absent or null.
+    func string(_ key: String, default defaultValue: String) throws -> String {
+        try member(key)?.string() ?? defaultValue
+    }
+
+    /// The member `key` as an integer, or `defaultValue` when it is absent or null.
+    func integer(_ key: String, default defaultValue: Int) throws -> Int {
+        try member(key)?.integer() ?? defaultValue
+    }
+
+    /// The member `key` as a string of exactly one Unicode scalar (a Rust `char`).
+    func scalar(_ key: String) throws -> Unicode.Scalar {
+        let field = try required(key)
+        let text = try field.string()
+        guard text.unicodeScalars.count == 1, let scalar = text.unicodeScalars.first else { throw field.invalid("must be one character") }
+        return scalar
+    }
+
+    /// The `type` tag that chooses a component, e.g. `"NFC"`.
+    func typeTag() throws -> (name: String, field: JSONField) {
+        let field = try required("type")
+        return (try field.string(), field)
+    }
+
     func invalid(_ reason: String) -> TokenizerError {
         .invalidField(file: file, field: path, reason: reason)
     }
@@ -109,5 +138,16 @@ struct JSONField {
         case .array: "[…]"
         case .object: "{…}"
         }
+    }
+}
+
+extension HeaderJSONValue {
+    /// An object with `members` in the order given, as tokenizers writes its components.
+    static func fields(_ members: KeyValuePairs<String, HeaderJSONValue>) -> HeaderJSONValue {
+        .object(members.map { HeaderJSONMember(key: $0, value: $1) })
+    }
+
+    static func integer(_ value: Int) -> HeaderJSONValue {
+        .number(String(value))
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The id ↔ token tables of a tokenizer, `model.vocab` and `added_tokens` together, as
 /// tokenizers answers `id_to_token` and `token_to_id`.
 struct TokenVocabulary: Sendable {
@@ -13,11 +11,11 @@ struct TokenVocabulary: Sendable {
     let specialIDs: Set<Int>
 
     init(_ definition: TokenizerDefinition) {
-        var tokens = definition.modelTokens
-        var idsByToken = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { (Array($1.utf8), $0) })
+        var tokens = definition.model.tokens
+        var idsByToken = definition.model.idsByToken
         // Loading checked that an added token's id is its model.vocab id or the next one.
         for token in definition.addedTokens {
-            let shown = token.isNormalized && definition.normalizesToNFC ? token.content.precomposedStringWithCanonicalMapping : token.content
+            let shown = definition.matchedContent(of: token)
             if token.id == tokens.count { tokens.append(shown) } else { tokens[token.id] = shown }
             idsByToken[Array(token.content.utf8)] = token.id
         }
@@ -29,12 +27,5 @@ struct TokenVocabulary: Sendable {
 
     func id(for token: String) -> Int? {
         idsByToken[Array(token.utf8)]
-    }
-
-    /// What the ByteLevel decoder turns the token into: the bytes its scalars stand for, or,
-    /// when one is outside the byte-level alphabet (an added token with a space), its UTF-8.
-    func bytes(for id: Int) -> [UInt8]? {
-        guard tokens.indices.contains(id) else { return nil }
-        return ByteLevelAlphabet.bytes(of: tokens[id]) ?? Array(tokens[id].utf8)
     }
 }

@@ -1,22 +1,24 @@
 import Foundation
 
-/// A Hugging Face-compatible byte-level BPE tokenizer (the GPT-2, SmolLM, Llama 3 and Qwen2
-/// family), read from tokenizer.json: `encode` gives the ids tokenizers'
-/// `encode(text, add_special_tokens=…)` gives and `decode` the text its `decode` gives.
-/// docs/tokenizer.md lists what is supported. Safe to use from several threads at once.
+/// A Hugging Face tokenizer read from tokenizer.json, byte-level BPE (GPT-2, SmolLM, Llama 3,
+/// Qwen2) or SentencePiece-style BPE (Llama 2, Mistral, Phi-3): `encode` gives the ids
+/// tokenizers' `encode(text, add_special_tokens=…)` gives and `decode` the text its `decode`
+/// gives. The stages are tokenizers' own: added tokens, normalizer, pre-tokenizer, model,
+/// post-processor; decoder. docs/tokenizer.md lists what is supported. Safe to use from
+/// several threads at once.
 public final class Tokenizer: Sendable {
     public static let fileName = "tokenizer.json"
     public static let configFileName = "tokenizer_config.json"
 
     let definition: TokenizerDefinition
     private let vocabulary: TokenVocabulary
-    private let merger: BytePairMerger
+    private let encoder: BPEEncoder
     /// Added tokens matched in the raw text, and those matched after normalization.
     private let rawTokenMatcher: AddedTokenMatcher
     private let normalizedTokenMatcher: AddedTokenMatcher
     /// What `addSpecialTokens` adds: the file's template, or, when the file has none, one
     /// built from tokenizer_config.json's `add_bos_token` and `add_eos_token`.
-    private let template: TemplateProcessing?
+    private let specialTokenProcessor: PostProcessor
     public let bosTokenID: Int?
     public let eosTokenIDs: Set<Int>
 
@@ -48,23 +50,13 @@ public final class Tokenizer: Sendable {
         self.definition = definition
         self.vocabulary = vocabulary ?? TokenVocabulary(definition)
 
-        // BPE looks tokens up in model.vocab alone, by the bytes they stand for.
-        var modelIDsByBytes: [[UInt8]: Int32] = [:]
-        for (id, token) in definition.modelTokens.enumerated() {
-            if let bytes = ByteLevelAlphabet.bytes(of: token) { modelIDsByBytes[bytes] = Int32(id) }
-        }
-        let byteSymbolIDs = (0...255).map { modelIDsByBytes[[UInt8($0)]] ?? -1 }
-        merger = BytePairMerger(byteSymbolIDs: byteSymbolIDs, merges: definition.merges,
-                                wholePreTokenIDs: definition.ignoresMerges ? modelIDsByBytes : nil)
-
+        encoder = BPEEncoder(definition.model, byteLevel: definition.preTokenizer.byteLevel != nil)
         let raw = definition.addedTokens.filter { !$0.isNormalized }
         let normalized = definition.addedTokens.filter(\.isNormalized)
         rawTokenMatcher = AddedTokenMatcher(tokens: raw, patterns: raw.map(\.content))
-        normalizedTokenMatcher = AddedTokenMatcher(
-            tokens: normalized,
-            patterns: normalized.map { definition.normalizesToNFC ? $0.content.precomposedStringWithCanonicalMapping : $0.content })
-
-        template = definition.template ?? settings.template
+        normalizedTokenMatcher = AddedTokenMatcher(tokens: normalized, patterns: normalized.map(definition.matchedContent))
+        specialTokenProcessor = definition.postProcessor.hasTemplate
+            ? definition.postProcessor : PostProcessor(steps: settings.template.map { [.template($0)] } ?? [])
         bosTokenID = settings.bosTokenID
         eosTokenIDs = settings.eosTokenIDs
     }
@@ -72,7 +64,8 @@ public final class Tokenizer: Sendable {
     /// Ids run 0..<vocabularySize.
     public var vocabularySize: Int { vocabulary.tokens.count }
 
-    /// The token as tokenizer.json spells it (byte-level: `Ġthe` for " the"), or nil.
+    /// The token as tokenizer.json spells it (byte-level: `Ġthe` for " the"; SentencePiece:
+    /// `▁the`), or nil.
     public func token(for id: Int) -> String? {
         vocabulary.tokens.indices.contains(id) ? vocabulary.tokens[id] : nil
     }
@@ -82,9 +75,12 @@ public final class Tokenizer: Sendable {
         vocabulary.id(for: token)
     }
 
-    /// The bytes the token stands for in decoded text (possibly part of a UTF-8 character), or nil.
+    /// The bytes the token stands for in decoded text (possibly part of a UTF-8 character):
+    /// what the decoder makes of it alone, without stripping a first token's space
+    /// (`TokenDecoder.bytes(ofToken:)`); nil for an unknown id.
     public func bytes(for id: Int) -> [UInt8]? {
-        vocabulary.bytes(for: id)
+        guard let token = token(for: id) else { return nil }
+        return definition.decoder?.bytes(ofToken: token) ?? Array(token.utf8)
     }
 
     /// Whether `id` is a special added token (what `skipSpecialTokens` leaves out of decoded text).
@@ -107,26 +103,27 @@ public final class Tokenizer: Sendable {
                 for inner in normalizedTokenMatcher.segments(of: normalized) {
                     switch inner {
                     case .token(let id): ids.append(id)
-                    case .text(let range): appendIDs(ofText: normalized[range], to: &ids)
+                    case .text(let innerRange):
+                        appendIDs(ofText: normalized[innerRange], startsInput: range.lowerBound == 0 && innerRange.lowerBound == 0, to: &ids)
                     }
                 }
             }
         }
-        guard addSpecialTokens, let template else { return ids }
-        return template.apply(to: ids)
+        return addSpecialTokens ? specialTokenProcessor.apply(to: ids) : ids
     }
 
-    /// The text of `ids`: their bytes joined, bytes that are not valid UTF-8 replaced by
-    /// U+FFFD as Rust's `from_utf8_lossy` does. With `skipSpecialTokens`, special added
-    /// tokens are left out.
+    /// The text of `ids`: their tokens through the decoder (joined with spaces when the file
+    /// has none, as tokenizers does). With `skipSpecialTokens`, special added tokens are left out.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) throws -> String {
-        var bytes: [UInt8] = []
+        var tokens: [String] = []
+        tokens.reserveCapacity(ids.count)
         for id in ids {
-            guard let tokenBytes = vocabulary.bytes(for: id) else { throw TokenizerError.unknownID(id, vocabularySize: vocabularySize) }
+            guard let token = token(for: id) else { throw TokenizerError.unknownID(id, vocabularySize: vocabularySize) }
             if skipSpecialTokens, vocabulary.specialIDs.contains(id) { continue }
-            bytes += tokenBytes
+            tokens.append(token)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        guard let decoder = definition.decoder else { return tokens.joined(separator: " ") }
+        return decoder.decode(tokens).joined()
     }
 
     /// Writes the tokenizer as a tokenizer.json that tokenizers reads (see `TokenizerWriter`).
@@ -135,13 +132,18 @@ public final class Tokenizer: Sendable {
     }
 
     private func normalize(_ text: ArraySlice<UInt8>) -> [UInt8] {
-        // ASCII is its own NFC.
-        guard definition.normalizesToNFC, text.contains(where: { $0 >= 0x80 }) else { return Array(text) }
-        return Array(String(decoding: text, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
+        guard let normalizer = definition.normalizer else { return Array(text) }
+        var scalars = Array(String(decoding: text, as: UTF8.self).unicodeScalars)
+        normalizer.normalize(&scalars)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.count)
+        for scalar in scalars { UTF8.encode(scalar) { bytes.append($0) } }
+        return bytes
     }
 
-    private func appendIDs(ofText text: ArraySlice<UInt8>, to ids: inout [Int]) {
+    /// `startsInput`: nothing came before `text` in the encoded text (no added token).
+    private func appendIDs(ofText text: ArraySlice<UInt8>, startsInput: Bool, to ids: inout [Int]) {
         let scalars = Array(String(decoding: text, as: UTF8.self).unicodeScalars)
-        definition.preTokenizer.forEachPreToken(of: scalars) { merger.appendIDs(of: $0, to: &ids) }
+        definition.preTokenizer.forEachPreToken(of: scalars, startsInput: startsInput) { encoder.appendIDs(of: $0, to: &ids) }
     }
 }

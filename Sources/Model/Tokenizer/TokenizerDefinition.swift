@@ -1,29 +1,20 @@
-/// One entry of `model.merges`: the two tokens merged and the token they make, by id.
-struct MergeRule: Equatable, Sendable {
-    var left: Int
-    var right: Int
-    var result: Int
-}
-
-/// Everything in a tokenizer.json that decides ids, checked and resolved to ids: what the
-/// file reader produces, the trainer builds and the writer writes. `Tokenizer` derives its
-/// lookup tables from it.
+/// Everything in a tokenizer.json that decides ids and text, checked and resolved: what the
+/// file reader produces, the trainer builds and the writer writes; one value per stage of
+/// tokenizers' pipeline. `Tokenizer` derives its lookup tables from it.
 struct TokenizerDefinition: Equatable, Sendable {
-    /// `model.vocab` by id; its ids run 0..<count without gaps.
-    var modelTokens: [String]
-    /// `model.merges` in rank order.
-    var merges: [MergeRule]
-    /// `model.ignore_merges`.
-    var ignoresMerges: Bool
+    var model: BPE
     /// `added_tokens` in file order, their ids checked to be the ones tokenizers gives them.
     var addedTokens: [AddedToken]
-    /// `normalizer` is NFC (or a sequence of NFCs) rather than null.
-    var normalizesToNFC: Bool
+    var normalizer: Normalizer?
     var preTokenizer: PreTokenizer
-    var postProcessor: [PostProcessorStep]
+    var postProcessor: PostProcessor
+    /// Without one, tokenizers joins the tokens with spaces.
+    var decoder: TokenDecoder?
 
-    /// The template among the post-processor steps (reading accepts at most one).
-    var template: TemplateProcessing? {
-        postProcessor.lazy.compactMap(\.template).first
+    /// What an added token with `normalized` is matched as and shown as: its content
+    /// normalized (tokenizers' `id_to_token` gives that too).
+    func matchedContent(of token: AddedToken) -> String {
+        guard token.isNormalized, let normalizer else { return token.content }
+        return normalizer.normalized(token.content)
     }
 }

@@ -1,8 +1,7 @@
-/// Byte-pair encoding of one pre-token, as tokenizers' BPE model does it: one symbol per
-/// byte, then the adjacent pair with the lowest merge rank (the leftmost of equal ones) is
-/// merged, again and again, until no adjacent pair has a merge. Candidate merges wait in a
-/// heap, so a pre-token of n bytes takes O(n log n): the patterns leave a megabyte without
-/// spaces as one pre-token.
+/// Byte-pair merging of one pre-token's symbols, as tokenizers' `Word::merge_all` does: the
+/// adjacent pair with the lowest merge rank (the leftmost of equal ones) is merged, again and
+/// again, until no adjacent pair has a merge. Candidate merges wait in a heap, so a pre-token
+/// of n symbols takes O(n log n): the patterns leave a megabyte without spaces as one pre-token.
 struct BytePairMerger: Sendable {
     private struct Merge {
         let rank: Int32
@@ -20,43 +19,22 @@ struct BytePairMerger: Sendable {
         }
     }
 
-    /// The id of each byte's single-symbol token (-1 for bytes UTF-8 text never contains
-    /// that the vocabulary lacks).
-    private let byteSymbolIDs: [Int32]
     private let mergesByPair: [UInt64: Merge]
-    /// `ignore_merges`: a pre-token that is itself in the vocabulary is that token.
-    private let wholePreTokenIDs: [[UInt8]: Int32]?
-    private let cache = PreTokenCache()
 
     /// `merges` in rank order; a pair listed twice keeps its last rank, as tokenizers' does.
-    init(byteSymbolIDs: [Int32], merges: [MergeRule], wholePreTokenIDs: [[UInt8]: Int32]?) {
-        self.byteSymbolIDs = byteSymbolIDs
+    init(merges: [MergeRule]) {
         var mergesByPair: [UInt64: Merge] = [:]
         mergesByPair.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
             mergesByPair[Self.key(Int32(merge.left), Int32(merge.right))] = Merge(rank: Int32(rank), result: Int32(merge.result))
         }
         self.mergesByPair = mergesByPair
-        self.wholePreTokenIDs = wholePreTokenIDs
     }
 
-    func appendIDs(of preToken: [UInt8], to ids: inout [Int]) {
-        if preToken.count == 1 {
-            ids.append(Int(byteSymbolIDs[Int(preToken[0])]))
-        } else if let id = wholePreTokenIDs?[preToken] {
-            ids.append(Int(id))
-        } else if let cached = cache.ids(for: preToken) {
-            ids.append(contentsOf: cached.lazy.map(Int.init))
-        } else {
-            let merged = merged(preToken)
-            cache.insert(merged, for: preToken)
-            ids.append(contentsOf: merged.lazy.map(Int.init))
-        }
-    }
-
-    private func merged(_ preToken: [UInt8]) -> [Int32] {
-        let count = preToken.count
-        var symbols = preToken.map { byteSymbolIDs[Int($0)] }
+    func merged(_ symbols: [Int32]) -> [Int32] {
+        let count = symbols.count
+        guard count > 1 else { return symbols }
+        var symbols = symbols
         // A doubly linked list over `symbols`; a merged-away symbol becomes -1.
         var previous = Array(-1..<(count - 1))
         var next = Array(1...count)
