@@ -23,10 +23,8 @@ struct GGUFByteCursor {
     /// A GGUF string: a uint64 byte length, then that many bytes of UTF-8.
     mutating func readString(_ region: @autoclosure () -> String) throws(GGUFError) -> String {
         let length = try read(UInt64.self, region())
-        guard length <= UInt64(remaining) else {
-            // A length past the end is a truncated file when it is plausible, corruption when not.
-            throw .countTooLarge(file: file, what: "the length of \(region())", count: length)
-        }
+        try checkCount(length, minimumByteCount: 1, "the length of \(region())")
+        guard length <= UInt64(remaining) else { throw .truncated(file: file, region: region()) }
         let start = offset
         offset += Int(length)
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
@@ -36,9 +34,11 @@ struct GGUFByteCursor {
         return text
     }
 
-    /// Checks that `count` items of at least `minimumByteCount` bytes each can follow.
+    /// Checks that `count` items of at least `minimumByteCount` bytes each could fit in the
+    /// file at all: a count past that is corruption, and refused before anything is allocated
+    /// for it. A plausible count in a file that ends too soon is reported as truncation later.
     func checkCount(_ count: UInt64, minimumByteCount: Int, _ what: @autoclosure () -> String) throws(GGUFError) {
-        guard count <= UInt64(remaining / max(1, minimumByteCount)) else {
+        guard count <= UInt64(bytes.count / max(1, minimumByteCount)) else {
             throw .countTooLarge(file: file, what: what(), count: count)
         }
     }

@@ -7,7 +7,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case unsupportedVersion(file: String, version: UInt32)
     /// The file ends inside `region` (e.g. "the value of key 'llama.block_count'").
     case truncated(file: String, region: String)
-    /// A count or length read from the file (`what`) cannot fit in the bytes that remain.
+    /// A count or length read from the file (`what`) cannot fit in the file at all.
     case countTooLarge(file: String, what: String, count: UInt64)
     case invalidUTF8(file: String, what: String)
     case unknownValueType(file: String, key: String, type: UInt32)
@@ -42,7 +42,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .truncated(let file, let region):
             "\(file) is truncated: it ends inside \(region)"
         case .countTooLarge(let file, let what, let count):
-            "\(file) is corrupt: \(what) is \(count), more than the rest of the file can hold"
+            "\(file) is corrupt: \(what) is \(count), more than the whole file can hold"
         case .invalidUTF8(let file, let what):
             "\(file) is corrupt: \(what) is not valid UTF-8"
         case .unknownValueType(let file, let key, let type):
