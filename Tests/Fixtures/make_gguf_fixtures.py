@@ -12,7 +12,8 @@ Writes, deterministically, under Tests/ModelTests/Fixtures/gguf/:
                                    AutoTokenizer .from_pretrained(dir, gguf_file=...)):
                                      config.json, weights.safetensors.zst (its state dict),
                                      logits.safetensors.zst (inputs.json's sequences),
-                                     tokenizer.json.zst, tokenizer_config.json
+                                     tokenizer.json.zst, tokenizer_config.json, vocab.json.zst
+                                     (model.vocab as [token, id] pairs in id order)
   llama_spm/                       llama.cpp's ggml-vocab-llama-spm.gguf (Llama 2's vocabulary,
                                    from the llama-cpp-python source archive) and the
                                    tokenizer.json.zst / tokenizer_config.json transformers builds
@@ -271,6 +272,7 @@ def write_transformers_reference(folder: Path, gguf_name: str, sequences, full_l
     model = AutoModelForCausalLM.from_pretrained(str(folder), gguf_file=gguf_name, dtype=torch.float32)
     model.eval()
     config = model.config.to_dict()
+    config.pop("_name_or_path")  # the temporary folder it was read from
     (expected / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True, default=str) + "\n")
     if full_logits:
         state = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
@@ -310,7 +312,12 @@ def write_tokenizer_reference(folder: Path, gguf_name: str, expected: Path):
     with tempfile.TemporaryDirectory() as saved:
         tokenizer = AutoTokenizer.from_pretrained(str(folder), gguf_file=gguf_name)
         tokenizer.save_pretrained(saved)
-        (expected / "tokenizer.json.zst").write_bytes(zst(Path(saved, "tokenizer.json").read_bytes()))
+        data = Path(saved, "tokenizer.json").read_bytes()
+        (expected / "tokenizer.json.zst").write_bytes(zst(data))
+        # The vocabulary again as a list: it has tokens that differ only in Unicode normalisation,
+        # which a JSON object decoded into Swift strings would merge.
+        vocab = sorted(json.loads(data)["model"]["vocab"].items(), key=lambda item: item[1])
+        (expected / "vocab.json.zst").write_bytes(zst(json.dumps(vocab, ensure_ascii=False).encode()))
         shutil.copy(Path(saved, "tokenizer_config.json"), expected / "tokenizer_config.json")
         template = Path(saved, "chat_template.jinja")
         if template.exists():
@@ -357,7 +364,9 @@ def make_smollm2(material: Path, scratch: Path):
         for index, sequence in enumerate(sequences):
             logits.update(sampled_logits(index, model(torch.tensor([sequence])).logits[0].numpy()))
     (expected / "logits.safetensors.zst").write_bytes(zst(save_safetensors(logits)))
-    (expected / "config.json").write_text(json.dumps(model.config.to_dict(), indent=2, sort_keys=True, default=str) + "\n")
+    config = model.config.to_dict()
+    config.pop("_name_or_path")
+    (expected / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True, default=str) + "\n")
     write_tokenizer_reference(gguf_path.parent, gguf_path.name, expected)
 
 
