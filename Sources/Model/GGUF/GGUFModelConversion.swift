@@ -1,0 +1,193 @@
+import Foundation
+
+/// Turns a GGUF file into a Hugging Face model folder as transformers' GGUF loader does
+/// (`from_pretrained(dir, gguf_file=...)`): config.json from the `<architecture>.*` keys,
+/// every tensor dequantized to Float32 under its Hugging Face name in model.safetensors, the
+/// query and key projections un-permuted, tokenizer.json and tokenizer_config.json rebuilt.
+public struct GGUFModelConversion {
+    /// What was written, and what a user should know about it.
+    public struct Summary: Sendable {
+        public let architecture: String
+        public let parameterCount: Int
+        /// The ggml types the tensors were stored in, with their tensor counts.
+        public let storedTypes: [String: Int]
+        public let notes: [String]
+    }
+
+    public static let supportedArchitectures = ["llama", "mistral", "qwen2"]
+
+    public let file: GGUFFile
+    public let architecture: String
+    /// config.json's fields.
+    public let config: [String: JSONValue]
+    private let headCount: Int, keyValueHeadCount: Int
+
+    public init(_ file: GGUFFile) throws(GGUFError) {
+        self.file = file
+        let architecture = try file.string("general.architecture")
+        guard Self.supportedArchitectures.contains(architecture) else {
+            throw .unsupportedArchitecture(file: file.path, architecture: architecture)
+        }
+        self.architecture = architecture
+        func required(_ key: String) throws(GGUFError) -> Int {
+            guard let value = try file.integer("\(architecture).\(key)") else { throw .missingKey(file: file.path, key: "\(architecture).\(key)") }
+            guard value > 0 else { throw .invalidValue(file: file.path, key: "\(architecture).\(key)", reason: "must be positive") }
+            return value
+        }
+        let hidden = try required("embedding_length")
+        headCount = try required("attention.head_count")
+        keyValueHeadCount = try file.integer("\(architecture).attention.head_count_kv") ?? headCount
+        guard keyValueHeadCount > 0, headCount % keyValueHeadCount == 0 else {
+            throw .invalidValue(file: file.path, key: "\(architecture).attention.head_count_kv", reason: "must divide the head count \(headCount)")
+        }
+        let tokenCount = (try? file.strings("tokenizer.ggml.tokens"))?.count
+        guard let vocabulary = try file.integer("\(architecture).vocab_size") ?? tokenCount ?? file.tensor(named: "token_embd.weight")?.shape.first else {
+            throw .missingKey(file: file.path, key: "\(architecture).vocab_size")
+        }
+        // transformers reads llama.cpp's Mistral files (architecture llama) as Mistral; with no
+        // sliding window that is the same computation, which Lethe runs as Llama.
+        let modelType = architecture == "qwen2" ? "qwen2" : "llama"
+        var config: [String: JSONValue] = [
+            "architectures": .array([.string(modelType == "qwen2" ? "Qwen2ForCausalLM" : "LlamaForCausalLM")]),
+            "model_type": .string(modelType),
+            "hidden_act": .string("silu"),
+            "hidden_size": .number(Double(hidden)),
+            "intermediate_size": .number(Double(try required("feed_forward_length"))),
+            "num_hidden_layers": .number(Double(try required("block_count"))),
+            "num_attention_heads": .number(Double(headCount)),
+            "num_key_value_heads": .number(Double(keyValueHeadCount)),
+            "vocab_size": .number(Double(vocabulary)),
+            "max_position_embeddings": .number(Double(try file.integer("\(architecture).context_length") ?? 2048)),
+            "rms_norm_eps": .number(try file.real("\(architecture).attention.layer_norm_rms_epsilon") ?? 1e-6),
+            "tie_word_embeddings": .bool(file.tensor(named: "output.weight") == nil),
+            "torch_dtype": .string("float32"),
+        ]
+        // The rotary dimension is the head size for llama and mistral (transformers maps it so).
+        if architecture != "qwen2" {
+            config["head_dim"] = .number(Double(try file.integer("\(architecture).rope.dimension_count") ?? hidden / headCount))
+            config["attention_bias"] = .bool(false)
+            config["mlp_bias"] = .bool(false)
+        }
+        var rope: [String: JSONValue] = ["rope_type": .string("default"), "rope_theta": .number(try file.real("\(architecture).rope.freq_base") ?? 10000)]
+        if let type = try file.string("\(architecture).rope.scaling.type", required: false), type != "none" {
+            rope["rope_type"] = .string(type)
+            if let factor = try file.real("\(architecture).rope.scaling.factor") { rope["factor"] = .number(factor) }
+            if let original = try file.integer("\(architecture).rope.scaling.original_context_length") {
+                rope["original_max_position_embeddings"] = .number(Double(original))
+            }
+        }
+        config["rope_parameters"] = .object(rope)
+        for (key, name) in [("bos_token_id", "bos_token_id"), ("eos_token_id", "eos_token_id"), ("padding_token_id", "pad_token_id")] {
+            config[name] = try file.integer("tokenizer.ggml.\(key)").map { .number(Double($0)) } ?? .null
+        }
+        self.config = config
+    }
+
+    /// The Hugging Face name of a GGUF tensor, or nil for one a Llama-family model lacks.
+    static func huggingFaceName(_ name: String) -> String? {
+        let fixed = ["token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
+                     "output.weight": "lm_head.weight"]
+        if let mapped = fixed[name] { return mapped }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]), parts[3] == "weight" || parts[3] == "bias" else { return nil }
+        let modules = ["attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
+                       "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
+                       "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
+                       "ffn_down": "mlp.down_proj"]
+        guard let module = modules[String(parts[2])] else { return nil }
+        return "model.layers.\(layer).\(module).\(parts[3])"
+    }
+
+    /// Writes the tensor's Hugging Face values into `destination`: dequantized, and for llama's
+    /// query and key projections with llama.cpp's permutation undone. llama.cpp's converter
+    /// interleaves the two rotary halves of each head (row h·2·half + 2i + a holds the
+    /// Hugging Face row h·2·half + a·half + i); this puts them back.
+    func readHuggingFaceValues(of tensor: GGUFFile.TensorInfo, into destination: UnsafeMutableBufferPointer<Float>) throws(GGUFError) {
+        let heads: Int? = architecture == "qwen2" ? nil
+            : tensor.name.hasSuffix(".attn_q.weight") ? headCount
+            : tensor.name.hasSuffix(".attn_k.weight") ? keyValueHeadCount : nil
+        guard let heads else { return try file.readFloats(tensor, into: destination) }
+        let rowLength = tensor.dimensions[0], rows = tensor.elementCount / rowLength
+        guard rows % (2 * heads) == 0 else {
+            throw .invalidValue(file: file.path, key: tensor.name, reason: "has \(rows) rows, not a whole number of rotary head pairs for \(heads) heads")
+        }
+        let stored = try file.floats(of: tensor)
+        let half = rows / heads / 2
+        for head in 0..<heads {
+            for i in 0..<half {
+                for a in 0..<2 {
+                    let from = (head * 2 * half + 2 * i + a) * rowLength, to = (head * 2 * half + a * half + i) * rowLength
+                    for column in 0..<rowLength { destination[to + column] = stored[from + column] }
+                }
+            }
+        }
+    }
+
+    /// Writes config.json, model.safetensors (Float32), tokenizer.json and tokenizer_config.json
+    /// into `folder` (created if needed).
+    @discardableResult
+    public func write(to folder: URL) throws -> Summary {
+        var notes: [String] = []
+        let tokenizer = try GGUFTokenizerConversion(file)
+        var storedTypes: [String: Int] = [:]
+        for tensor in file.tensors { storedTypes[tensor.type.name, default: 0] += 1 }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let parameterCount: Int
+        if architecture == "qwen2" {
+            parameterCount = try writeTensorsAsTheyAre(to: folder)
+            try Self.writeJSON(.object(config), to: folder.appendingPathComponent(ModelFolder.configFile))
+            notes.append("qwen2's attention projections have biases, which Lethe's model does not implement yet: transformers loads this folder, Lethe does not")
+        } else {
+            let llama = try loadLlama()
+            parameterCount = llama.layout.count
+            try ModelFolder.write(llama, to: folder)
+        }
+        try Data(tokenizer.tokenizerFileText.utf8).write(to: folder.appendingPathComponent("tokenizer.json"), options: .atomic)
+        try Self.writeJSON(tokenizer.tokenizerConfig, to: folder.appendingPathComponent("tokenizer_config.json"))
+        return Summary(architecture: architecture, parameterCount: parameterCount, storedTypes: storedTypes, notes: notes)
+    }
+
+    /// The llama model the file holds, in Lethe's parameter buffer.
+    public func loadLlama() throws -> LlamaModel {
+        let llamaConfig = try LlamaConfig(fields: config)
+        let model = LlamaModel(config: llamaConfig)
+        var loaded = Set<String>()
+        for tensor in file.tensors {
+            if tensor.name == "rope_freqs.weight" {
+                throw GGUFError.invalidValue(file: file.path, key: tensor.name,
+                                             reason: "holds Llama 3.1-style rope scaling frequencies, which Lethe's rotary embedding does not implement")
+            }
+            guard let name = Self.huggingFaceName(tensor.name), let target = model.layout.tensor(named: name) else {
+                throw GGUFError.unexpectedTensor(file: file.path, tensor: tensor.name)
+            }
+            guard target.shape == tensor.shape else {
+                throw GGUFError.shapeMismatch(file: file.path, tensor: tensor.name, expected: target.shape, found: tensor.shape)
+            }
+            try readHuggingFaceValues(of: tensor, into: UnsafeMutableBufferPointer(rebasing: model.parameters[target.offset..<target.offset + target.count]))
+            loaded.insert(name)
+        }
+        if let missing = model.layout.tensors.first(where: { !loaded.contains($0.name) }) {
+            throw GGUFError.missingTensor(file: file.path, tensor: missing.name)
+        }
+        return model
+    }
+
+    /// Every tensor under its Hugging Face name, for architectures Lethe's model cannot hold.
+    private func writeTensorsAsTheyAre(to folder: URL) throws -> Int {
+        var tensors: [SafeTensorsWriter.Tensor] = []
+        for tensor in file.tensors {
+            guard let name = Self.huggingFaceName(tensor.name) else { throw GGUFError.unexpectedTensor(file: file.path, tensor: tensor.name) }
+            var values = [Float](repeating: 0, count: tensor.elementCount)
+            try values.withUnsafeMutableBufferPointer { buffer throws(GGUFError) in try readHuggingFaceValues(of: tensor, into: buffer) }
+            tensors.append(SafeTensorsWriter.Tensor(name: name, shape: tensor.shape, values: values))
+        }
+        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent(ModelFolder.weightsFile))
+        return tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    }
+
+    static func writeJSON(_ value: JSONValue, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(value).write(to: url, options: .atomic)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Model
+import XCTest
+
+/// GGUF files converted to Hugging Face folders, against what transformers' GGUF loader makes
+/// of the same files (Tests/Fixtures/make_gguf_fixtures.py): config, un-permuted weights,
+/// logits of Lethe's forward pass, tokenizer.json and tokenizer_config.json.
+final class GGUFConversionTests: XCTestCase {
+    static let tinyModels = ["tiny_gpt2", "tiny_spm"]
+
+    private func converted(_ name: String) throws -> (folder: URL, summary: GGUFModelConversion.Summary) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-gguf-test-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let file = try GGUFFile(contentsOf: GGUFFixtures.url("\(name)/model.gguf"))
+        return (folder, try GGUFModelConversion(file).write(to: folder))
+    }
+
+    private func jsonObject(_ url: URL) throws -> [String: JSONValue] {
+        guard case .object(let object) = try GGUFFixtures.json(Array(Data(contentsOf: url))) else {
+            throw XCTSkip("\(url.path) is not a JSON object")
+        }
+        return object
+    }
+
+    func testConfigHasTheFieldsTransformersReads() throws {
+        for name in Self.tinyModels {
+            let (folder, summary) = try converted(name)
+            XCTAssertEqual(summary.architecture, "llama")
+            XCTAssertTrue(summary.notes.isEmpty)
+            let config = try jsonObject(folder.appendingPathComponent("config.json"))
+            let expected = try jsonObject(GGUFFixtures.url("\(name)/expected/config.json"))
+            for key in ["hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                        "head_dim", "max_position_embeddings", "vocab_size", "tie_word_embeddings", "bos_token_id",
+                        "eos_token_id", "pad_token_id", "model_type"] {
+                XCTAssertEqual(config[key], expected[key], "\(name): \(key)")
+            }
+            XCTAssertEqual(try XCTUnwrap(config["rms_norm_eps"]?.doubleValue), try XCTUnwrap(expected["rms_norm_eps"]?.doubleValue),
+                           accuracy: 1e-12, name)
+            guard case .object(let rope)? = config["rope_parameters"], case .object(let expectedRope)? = expected["rope_parameters"] else {
+                return XCTFail("\(name): rope_parameters missing")
+            }
+            XCTAssertEqual(rope["rope_theta"], expectedRope["rope_theta"], name)
+            XCTAssertEqual(rope["rope_type"], expectedRope["rope_type"], name)
+        }
+    }
+
+    func testWeightsAreTransformersOwnAfterUndoingThePermutation() throws {
+        for name in Self.tinyModels {
+            let model = try ModelFolder.load(converted(name).folder)
+            let expected = try GGUFFixtures.safeTensors("\(name)/expected/weights.safetensors.zst")
+            for tensor in model.layout.tensors {
+                let reference = try expected.floats(tensor.name)
+                let values = UnsafeBufferPointer(rebasing: model.parameters[tensor.offset..<tensor.offset + tensor.count])
+                // Both dequantize the same bits in Float32; an un-permutation error moves whole rows.
+                let worst = zip(values, reference).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 1e-6, "\(name): \(tensor.name)")
+            }
+        }
+    }
+
+    func testLogitsOfTheConvertedFolderMatchTransformersOnTheGGUF() throws {
+        struct Inputs: Decodable { let sequences: [[Int]] }
+        for name in Self.tinyModels {
+            let model = try ModelFolder.load(converted(name).folder)
+            let inputs = try JSONDecoder().decode(Inputs.self, from: Data(contentsOf: GGUFFixtures.url("\(name)/inputs.json")))
+            let expected = try GGUFFixtures.safeTensors("\(name)/expected/logits.safetensors.zst")
+            for (index, sequence) in inputs.sequences.enumerated() {
+                let ones = [Array(repeating: 1, count: sequence.count)]
+                try model.forward(TokenBatch(inputIDs: [sequence], attentionMask: ones, labels: [sequence]))
+                let reference = try expected.floats("logits.\(index)")
+                XCTAssertEqual(reference.count, sequence.count * model.config.vocabSize)
+                var worst: Float = 0
+                for i in 0..<reference.count { worst = max(worst, abs(model.logits[i] - reference[i])) }
+                XCTAssertLessThanOrEqual(worst, 1e-4, "\(name), sequence \(index): logits max abs difference")
+            }
+        }
+    }
+
+    func testTokenizerFilesHoldWhatTransformersBuildsFromTheGGUF() throws {
+        for name in Self.tinyModels {
+            let folder = try converted(name).folder
+            let conversion = try GGUFTokenizerConversion(GGUFFile(contentsOf: GGUFFixtures.url("\(name)/model.gguf")))
+            try assertSameTokenizer(conversion, expected: "\(name)/expected")
+            // The file written is that conversion (its vocabulary is compared above, by bytes).
+            guard case .object(var written) = try GGUFFixtures.json(Array(Data(contentsOf: folder.appendingPathComponent("tokenizer.json")))),
+                  case .object(var model)? = written["model"], case .object(let vocabulary)? = model.removeValue(forKey: "vocab")
+            else { return XCTFail("\(name): tokenizer.json has no model.vocab") }
+            written["model"] = .object(model)
+            XCTAssertEqual(.object(written), conversion.tokenizer, name)
+            XCTAssertEqual(vocabulary.count, conversion.vocabulary.count, name)
+            let config = try jsonObject(folder.appendingPathComponent("tokenizer_config.json"))
+            let expected = try jsonObject(GGUFFixtures.url("\(name)/expected/tokenizer_config.json"))
+            for key in ["bos_token", "eos_token", "unk_token", "pad_token"] {
+                XCTAssertEqual(config[key], expected[key], "\(name): \(key)")
+            }
+            let template = try String(contentsOf: GGUFFixtures.url("\(name)/expected/chat_template.jinja"), encoding: .utf8)
+            XCTAssertEqual(config["chat_template"], .string(template), name)
+            XCTAssertEqual(config["add_bos_token"], .bool(true), name)
+            XCTAssertEqual(config["add_eos_token"], .bool(false), name)
+        }
+    }
+
+    func testLlama2VocabularyRecoversTheMergesTransformersRecovers() throws {
+        let file = try GGUFFile(contentsOf: GGUFFixtures.url("llama_spm/vocab.gguf"))
+        XCTAssertTrue(file.tensors.isEmpty)
+        try assertSameTokenizer(GGUFTokenizerConversion(file), expected: "llama_spm/expected")
+    }
+
+    func testAnArchitectureLetheCannotConvertIsRefusedByName() throws {
+        var built = GGUFTestFile()
+        built.metadata = [("general.architecture", 8, GGUFTestFile.string("gemma2"))]
+        let file = try GGUFFile(bytes: built.build().bytes, name: "g.gguf")
+        XCTAssertThrowsError(try GGUFModelConversion(file)) { error in
+            XCTAssertEqual(error as? GGUFError, .unsupportedArchitecture(file: "g.gguf", architecture: "gemma2"))
+        }
+    }
+
+}
+
+/// Compares a conversion with the tokenizer.json transformers wrote (in `folder`, with its
+/// vocabulary also as a list, vocab.json.zst) section by section, key order aside, so that a
+/// difference names the section and, for the model, the field.
+func assertSameTokenizer(_ conversion: GGUFTokenizerConversion, expected folder: String,
+                         file: StaticString = #filePath, line: UInt = #line) throws {
+    let name = folder
+    guard case .object(let a) = conversion.tokenizer,
+          case .object(let e) = try GGUFFixtures.json(GGUFFixtures.decompressed("\(folder)/tokenizer.json.zst"))
+    else { return XCTFail("\(name): not objects", file: file, line: line) }
+    XCTAssertEqual(Set(a.keys), Set(e.keys), "\(name): sections", file: file, line: line)
+    for key in e.keys where key != "model" {
+        XCTAssertEqual(a[key], e[key], "\(name): \(key)", file: file, line: line)
+    }
+    guard case .object(let model)? = a["model"], case .object(let expectedModel)? = e["model"] else {
+        return XCTFail("\(name): model missing", file: file, line: line)
+    }
+    XCTAssertEqual(Set(model.keys).union(["vocab"]), Set(expectedModel.keys), "\(name): model fields", file: file, line: line)
+    for key in expectedModel.keys where key != "merges" && key != "vocab" {
+        XCTAssertEqual(model[key], expectedModel[key], "\(name): model.\(key)", file: file, line: line)
+    }
+    struct Entry: Decodable, Equatable {
+        let token: String, id: Int
+        init(from decoder: Decoder) throws {
+            var pair = try decoder.unkeyedContainer()
+            (token, id) = (try pair.decode(String.self), try pair.decode(Int.self))
+        }
+        // By bytes: tokens that are canonically equivalent are still different tokens.
+        static func == (a: Entry, b: Entry) -> Bool { a.id == b.id && Array(a.token.utf8) == Array(b.token.utf8) }
+    }
+    let expectedVocabulary = try JSONDecoder().decode([Entry].self, from: Data(GGUFFixtures.decompressed("\(folder)/vocab.json.zst")))
+    XCTAssertEqual(conversion.vocabulary.count, expectedVocabulary.count, "\(name): vocabulary size", file: file, line: line)
+    if let first = zip(conversion.vocabulary, expectedVocabulary).enumerated().first(where: {
+        $0.element.0.id != $0.element.1.id || Array($0.element.0.token.utf8) != Array($0.element.1.token.utf8)
+    }) {
+        XCTFail("\(name): vocabulary entry \(first.offset) is \(first.element.0), transformers has \(first.element.1.token.debugDescription): \(first.element.1.id)",
+                file: file, line: line)
+    }
+    guard case .array(let merges)? = model["merges"], case .array(let expectedMerges)? = expectedModel["merges"] else {
+        return XCTFail("\(name): merges missing", file: file, line: line)
+    }
+    XCTAssertEqual(merges.count, expectedMerges.count, "\(name): merge count", file: file, line: line)
+    // By bytes, as the vocabulary: JSONValue's strings compare canonically.
+    func bytes(_ merge: JSONValue) -> [[UInt8]] { merge.arrayValue?.map { Array(($0.stringValue ?? "").utf8) } ?? [] }
+    if let first = zip(merges, expectedMerges).enumerated().first(where: { bytes($0.element.0) != bytes($0.element.1) })?.offset {
+        XCTFail("\(name): merge \(first) is \(merges[first]), transformers has \(expectedMerges[first])", file: file, line: line)
+    }
+}
