@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "CAllocationCounter"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
-        .testTarget(name: "CLITests", dependencies: ["lethe", "Model", "Store", "Unlearning", "Daemon"]),
+        .testTarget(name: "CLITests", dependencies: ["lethe", "Model", "Store", "Unlearning", "Daemon"], exclude: ["Fixtures"]),
         .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model"], exclude: ["Fixtures"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"], exclude: ["Fixtures"]),
     ]
