@@ -280,7 +280,7 @@ def write_transformers_reference(folder: Path, gguf_name: str, sequences, full_l
     logits = {}
     with torch.no_grad():
         for index, sequence in enumerate(sequences):
-            out = model(torch.tensor([sequence])).logits[0].numpy().astype(np.float32)
+            out = np.ascontiguousarray(model(torch.tensor([sequence])).logits[0].numpy(), dtype=np.float32)
             if full_logits:
                 logits[f"logits.{index}"] = out
             else:
@@ -295,11 +295,14 @@ SAMPLED = np.random.default_rng(99).choice(49152, size=256, replace=False).astyp
 def sampled_logits(index: int, out: np.ndarray):
     """At every position: the 16 largest logits and 256 fixed sampled ones; the last position's
     full logits for the first two sequences."""
+    # safetensors writes an array's memory as it lies: every array is made C-contiguous first
+    # (torch's logits view and fancy indexing can give other layouts).
+    out = np.ascontiguousarray(out, dtype=np.float32)
     top = np.argsort(-out, axis=1, kind="stable")[:, :16]
     result = {
-        f"top_ids.{index}": top.astype(np.int64),
-        f"top_values.{index}": np.take_along_axis(out, top, axis=1).astype(np.float32),
-        f"sampled_values.{index}": out[:, SAMPLED].astype(np.float32),
+        f"top_ids.{index}": np.ascontiguousarray(top, dtype=np.int64),
+        f"top_values.{index}": np.ascontiguousarray(np.take_along_axis(out, top, axis=1)),
+        f"sampled_values.{index}": np.ascontiguousarray(out[:, SAMPLED]),
     }
     if index < 2:
         result[f"full_last.{index}"] = out[-1].astype(np.float32)
