@@ -176,7 +176,7 @@ final class TemplateInterpreter {
                     call.set(parameter, .undefined("parameter '\(parameter)' was not provided"))
                 }
             }
-            call.set("varargs", .list(Array(arguments.positional.dropFirst(macro.parameters.count))))
+            call.set("varargs", .tuple(Array(arguments.positional.dropFirst(macro.parameters.count))))
             call.set("kwargs", .dict(TemplateDictionary(strings: keywords.map { ($0.name, $0.value) })))
             let rendered = try self.capture(macro.body, in: call)
             self.line = callerLine

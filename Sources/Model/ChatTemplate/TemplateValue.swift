@@ -17,20 +17,6 @@ public enum TemplateValue: Sendable {
     case namespace(TemplateNamespace)
     case callable(TemplateCallable)
 
-    /// Builds a template value from a JSON document (numbers without a fraction become ints, as Python's json reads them).
-    public init(json: JSONValue) {
-        switch json {
-        case .null: self = .none
-        case .bool(let value): self = .bool(value)
-        case .number(let value):
-            if value.rounded() == value, abs(value) < 9.0e15 { self = .int(Int(value)) } else { self = .float(value) }
-        case .string(let value): self = .string(value)
-        case .array(let items): self = .list(items.map(TemplateValue.init(json:)))
-        case .object(let members):
-            self = .dict(TemplateDictionary(members.sorted { $0.key < $1.key }.map { (.string($0.key), TemplateValue(json: $0.value)) }))
-        }
-    }
-
     var isUndefined: Bool {
         if case .undefined = self { return true }
         return false
