@@ -11,6 +11,7 @@ final class ChatTemplateCommandTests: XCTestCase {
         }
         struct Render: Decodable {
             let conversation: Int
+            let special_tokens: Int
             let add_generation_prompt: Bool
             let text: String?
         }
@@ -19,7 +20,7 @@ final class ChatTemplateCommandTests: XCTestCase {
             let source: String
             let renders: [Render]
         }
-        let special_tokens: [String: String]
+        let special_tokens: [[String: String]]
         let conversations: [[Message]]
         let templates: [Template]
     }
@@ -44,12 +45,12 @@ final class ChatTemplateCommandTests: XCTestCase {
     func testPrintsTheConversationExactlyAsTransformersRendersIt() throws {
         let golden = try Self.golden()
         let template = try XCTUnwrap(golden.templates.first { $0.name == "Qwen-Qwen2.5-7B-Instruct" })
-        let folder = try modelFolder(template: template.source, specialTokens: golden.special_tokens)
+        let folder = try modelFolder(template: template.source, specialTokens: golden.special_tokens[0])
         let conversation = 1
         let messagesFile = folder.appendingPathComponent("messages.json")
         try JSONEncoder().encode(golden.conversations[conversation]).write(to: messagesFile)
         let expected = { (prompt: Bool) in
-            template.renders.first { $0.conversation == conversation && $0.add_generation_prompt == prompt }?.text
+            template.renders.first { $0.conversation == conversation && $0.special_tokens == 0 && $0.add_generation_prompt == prompt }?.text
         }
 
         let plain = try LetheProcess.run(["chat-template", "--model", folder.path, "--messages", messagesFile.path])

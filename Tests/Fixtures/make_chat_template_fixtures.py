@@ -15,8 +15,8 @@ tests, macros, errors) with the same jinja2 environment, into engine_cases.json:
 
 Writes Tests/ModelTests/Fixtures/chat_templates/chat_templates.json.zst:
   {"transformers": version, "jinja2": version, "now": ISO date strftime_now sees,
-   "special_tokens": {...}, "conversations": [[{"role", "content"}, ...], ...],
-   "templates": [{"name", "source", "renders": [{"conversation": i, "add_generation_prompt": b,
+   "special_tokens": [{...}, ...], "conversations": [[{"role", "content"}, ...], ...],
+   "templates": [{"name", "source", "renders": [{"conversation": i, "special_tokens": j, "add_generation_prompt": b,
                                                 "text": s} or {..., "error": message}]}]}
 
 strftime_now is pinned to NOW (transformers reads datetime.now(), patched here); the Swift test injects
@@ -44,8 +44,9 @@ OUT = OUT_FOLDER / "chat_templates.json.zst"
 CASES_OUT = OUT_FOLDER / "engine_cases.json"
 NOW = real_datetime.datetime(2025, 3, 14, 9, 26, 53)
 
-# Placeholder special tokens, the way a tokenizer's special_tokens_map hands them to the template.
-SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
+# Special tokens the way a tokenizer's special_tokens_map hands them to the template: placeholders,
+# and none at all (Qwen's tokenizers have no bos_token, so templates see it undefined).
+SPECIAL_TOKENS = [{"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}, {}]
 
 CONVERSATIONS = [
     [{"role": "user", "content": "What is the capital of France?"}],
@@ -60,7 +61,19 @@ CONVERSATIONS = [
         {"role": "assistant", "content": "Hi! 👋"},
         {"role": "user", "content": "Now in Japanese: こんにちは?"},
     ],
+    [
+        {"role": "system", "content": "Think step by step."},
+        {"role": "user", "content": "What is 2+2?"},
+        {"role": "assistant", "content": "<think>\nTwo plus two.\n</think>\n\nIt is 4."},
+        {"role": "user", "content": "And 3+3?"},
+    ],
+    [
+        {"role": "user", "content": "Complete: The sky is"},
+        {"role": "assistant", "content": " blue."},
+    ],
 ]
+# (conversation, special tokens) pairs, each rendered with and without the generation prompt.
+RENDERS = [(index, 0) for index in range(len(CONVERSATIONS))] + [(0, 1)]
 
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": " Hi there "},
@@ -182,13 +195,13 @@ def read_templates(archive: Path) -> dict[str, str]:
     return dict(sorted(templates.items()))
 
 
-def render(source: str, conversation: list[dict], add_generation_prompt: bool) -> dict:
+def render(source: str, conversation: list[dict], add_generation_prompt: bool, special_tokens: dict) -> dict:
     try:
         rendered, _ = chat_template_utils.render_jinja_template(
             conversations=[conversation],
             chat_template=source,
             add_generation_prompt=add_generation_prompt,
-            **SPECIAL_TOKENS,
+            **special_tokens,
         )
         return {"text": rendered[0]}
     except Exception as error:  # the template raised: record what jinja2 said
@@ -232,11 +245,12 @@ def main() -> None:
     errors = 0
     for name, source in templates.items():
         renders = []
-        for index, conversation in enumerate(CONVERSATIONS):
+        for index, tokens in RENDERS:
             for add_generation_prompt in (False, True):
-                outcome = render(source, conversation, add_generation_prompt)
+                outcome = render(source, CONVERSATIONS[index], add_generation_prompt, SPECIAL_TOKENS[tokens])
                 errors += "error" in outcome
-                renders.append({"conversation": index, "add_generation_prompt": add_generation_prompt, **outcome})
+                renders.append({"conversation": index, "special_tokens": tokens,
+                                "add_generation_prompt": add_generation_prompt, **outcome})
         document["templates"].append({"name": name, "source": source, "renders": renders})
     raw = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     compressed = zstandard.ZstdCompressor(level=19).compress(raw)

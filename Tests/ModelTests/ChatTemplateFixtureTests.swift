@@ -13,6 +13,7 @@ final class ChatTemplateFixtureTests: XCTestCase {
         }
         struct Render: Decodable {
             let conversation: Int
+            let special_tokens: Int
             let add_generation_prompt: Bool
             let text: String?
             let error: String?
@@ -23,7 +24,7 @@ final class ChatTemplateFixtureTests: XCTestCase {
             let renders: [Render]
         }
         let now: String
-        let special_tokens: [String: String]
+        let special_tokens: [[String: String]]
         let conversations: [[Message]]
         let templates: [Template]
     }
@@ -56,8 +57,8 @@ final class ChatTemplateFixtureTests: XCTestCase {
         for render in template.renders {
             let messages = document.conversations[render.conversation].map { ChatMessage(role: $0.role, content: $0.content).templateValue }
             let context = ChatTemplate.context(messages: messages, addGenerationPrompt: render.add_generation_prompt,
-                                               specialTokens: document.special_tokens)
-            let label = "conversation \(render.conversation), add_generation_prompt \(render.add_generation_prompt)"
+                                               specialTokens: document.special_tokens[render.special_tokens])
+            let label = "conversation \(render.conversation), special tokens \(render.special_tokens), add_generation_prompt \(render.add_generation_prompt)"
             do {
                 let text = try parsed.render(context: context, clock: clock)
                 guard let expected = render.text else { return "\(label): rendered, but jinja2 raised \(render.error ?? "")" }
