@@ -124,6 +124,7 @@ ENGINE_CASES = [
      {"messages": MESSAGES}),
     ("attribute_and_item_lookup", "{{ messages[0].role }} {{ messages[0]['content'] }} {{ messages[-1].content }} {{ messages[9] is defined }} {{ messages.0.role }} [{{ {'a': 1}.b }}] [{{ none.x }}] [{{ 'abc'[9] }}] {{ {'items': 1}['items'] }}",
      {"messages": MESSAGES}),
+    ("underscore_names", "{{ d._private }}|{{ d.__class__ }}|{{ 'x'._y }}|{{ d['__class__'] }}", {"d": {"_private": "kept", "__class__": "key"}}),
     ("dict_methods", "{{ {'a': 1}.get('a') }} {{ {'a': 1}.get('b') }} {{ {'a': 1}.get('b', 2) }} {{ {'a': 1, 'b': 2}.keys() | list }} {{ {'a': 1, 'b': 2}.values() | list }} {{ {'a': 1}.items() | list }} {{ dict(x=1, y='z') }}", {}),
     # Undefined.
     ("undefined_is_quiet", "[{{ missing }}] {{ missing is defined }} {{ missing is undefined }} {% for x in missing %}x{% endfor %}{{ missing | default('d') }} {{ missing | length }} {{ missing | trim }}|{{ missing == missing }} {{ missing ~ 'x' }} {{ 'a' in missing }} {{ missing | list }} {{ missing | join(',') }}|{% if not missing %}falsy{% endif %}", {}),

@@ -91,11 +91,15 @@ extension TemplateInterpreter {
         }
     }
 
-    /// `value.name`: jinja2 tries the Python attribute (a method), then the item; a name starting
-    /// with an underscore is refused by the sandbox and reads as undefined.
+    /// `value.name`: jinja2 tries the Python attribute (a method), then the item. The sandbox refuses
+    /// Python's own underscore attributes (`__class__`), which read as undefined; a dict key that
+    /// starts with an underscore is no Python attribute, so `d._key` still finds it.
     func attribute(_ name: String, of value: TemplateValue) throws -> TemplateValue {
         if case .undefined(let hint) = value { throw TemplateFailure(.undefined, hint) }
-        if name.hasPrefix("_") { return .undefined("access to attribute '\(name)' is unsafe") }
+        let isDunder = name.hasPrefix("__") && name.hasSuffix("__")
+        if isDunder || (name.hasPrefix("_") && !isDictionary(value)) {
+            return .undefined("access to attribute '\(name)' is unsafe")
+        }
         if let method = try TemplateMethods.method(name, of: value) { return method }
         switch value {
         case .dict(let dictionary):
@@ -105,6 +109,11 @@ extension TemplateInterpreter {
         default:
             return .undefined("'\(value.typeName) object' has no attribute '\(name)'")
         }
+    }
+
+    private func isDictionary(_ value: TemplateValue) -> Bool {
+        if case .dict = value { return true }
+        return false
     }
 
     /// `value[key]`: jinja2 tries the item, then (for a string key) the attribute.
