@@ -16,8 +16,10 @@ tests, macros, errors) with the same jinja2 environment, into engine_cases.json:
 Writes Tests/ModelTests/Fixtures/chat_templates/chat_templates.json.zst:
   {"transformers": version, "jinja2": version, "now": ISO date strftime_now sees,
    "special_tokens": [{...}, ...], "conversations": [[{"role", "content"}, ...], ...],
+   "tools": [...], "tool_conversation": [...] (dicts written {"dict": [[key, value], ...]}, see below),
    "templates": [{"name", "source", "renders": [{"conversation": i, "special_tokens": j, "add_generation_prompt": b,
-                                                "text": s} or {..., "error": message}]}]}
+                                                "text": s} or {..., "error": message}],
+                  "tool_renders": [{"add_generation_prompt": b, "text" or "error"}]}]}
 
 strftime_now is pinned to NOW (transformers reads datetime.now(), patched here); the Swift test injects
 the same date. Usage: python3 Tests/Fixtures/make_chat_template_fixtures.py [llama_cpp_python-*.tar.gz]
@@ -72,6 +74,21 @@ CONVERSATIONS = [
         {"role": "assistant", "content": " blue."},
     ],
 ]
+# A tool-calling exchange (tools passed as JSON schemas, the call's arguments as a dict, as
+# transformers documents it), rendered as an extra check of the paths most templates keep for tools.
+TOOLS = [{"type": "function", "function": {
+    "name": "get_weather", "description": "Get the weather for a city.",
+    "parameters": {"type": "object", "properties": {
+        "city": {"type": "string", "description": "The city name"},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["city"]}}}]
+TOOL_CONVERSATION = [
+    {"role": "user", "content": "What's the weather in Paris?"},
+    {"role": "assistant", "content": "", "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+    {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "18 degrees, sunny"},
+    {"role": "assistant", "content": "It is 18 °C and sunny in Paris."},
+]
+
 # (conversation, special tokens) pairs, each rendered with and without the generation prompt.
 RENDERS = [(index, 0) for index in range(len(CONVERSATIONS))] + [(0, 1)]
 
@@ -134,6 +151,7 @@ ENGINE_CASES = [
     # Filters.
     ("filter_trim_and_string", "[{{ '  a \\n'|trim }}][{{ 'xxay'|trim('xy') }}][{{ 5|string }}][{{ none|string }}][{{ [1]|string }}]", {}),
     ("filter_tojson", "{{ {'b': [1, 2.5, none, true], 'a': 'é\\n\\\"<>&\\u0001'}|tojson }}|{{ {'b': 1, 'a': {'c': []}}|tojson(indent=2) }}|{{ [1, {'x': 'y'}]|tojson(separators=(',', ':')) }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}|{{ 'x'|tojson }}|{{ {}|tojson(indent=4) }}|{{ [[]]|tojson(indent=1) }}", {}),
+    ("filter_tojson_ensure_ascii", "{{ ['é', '😀', '\\x7f~', 'ok']|tojson(ensure_ascii=true) }}|{{ 'é'|tojson(true) }}", {}),
     ("filter_tojson_of_context", "{{ messages|tojson }}", {"messages": MESSAGES}),
     ("filter_length_count_join", "{{ messages|length }} {{ 'héllo'|length }} {{ {'a': 1}|count }} {{ messages|join(',', attribute='role') }} {{ [1, 2]|join }} {{ ['a', 'b']|join(' - ') }}", {"messages": MESSAGES}),
     ("filter_select_and_map", "{{ messages|selectattr('role', 'equalto', 'user')|list|length }} {{ messages|rejectattr('role', 'eq', 'system')|map(attribute='role')|list }} {{ [1, 2, 3, 4]|select('odd')|list }} {{ [0, 1, '', 'a']|select|list }} {{ [1, 2, 3]|reject('gt', 1)|list }} {{ ['a', 'B']|map('upper')|join }} {{ messages|map(attribute='missing', default='d')|list }} {% if messages|selectattr('role', 'equalto', 'nobody') %}generators are true{% endif %}",
@@ -145,6 +163,8 @@ ENGINE_CASES = [
     ("filter_first_last_list_items", "{{ [1, 2, 3]|first }} {{ [1, 2, 3]|last }} {{ 'abc'|list }} {{ {'a': 1}|items|list }} [{{ []|first }}] {% for k, v in {'x': 1}|items %}{{ k }}{{ v }}{% endfor %}", {}),
     ("filter_numbers", "{{ '42'|int }} {{ '4.7'|int }} {{ 'x'|int }} {{ 'x'|int(7) }} {{ 3.9|int }} {{ '2.5'|float }} {{ 3|float }} {{ -3|abs }} {{ 2.5|round }} {{ 3.5|round }} {{ 2.567|round(2) }} {{ 2.1|round(method='ceil') }} {{ 2.9|round(0, 'floor') }}", {}),
     ("filter_indent", "[{{ 'a\\nb\\n\\nc'|indent }}][{{ 'a\\nb'|indent(2, true) }}][{{ 'a\\n\\nb'|indent(2, blank=true) }}][{{ 'a\\nb'|indent('> ') }}]", {}),
+    ("markup_escapes_what_is_added", "{{ '<b>'|safe + '<i>' }}|{{ '<i>' + '<b>'|safe }}|{{ '<' ~ '<b>'|safe }}|{{ '<'|e }}|{{ '<'|e|e }}|{{ '<a>'|safe is string }}|{{ '<a>'|safe is escaped }}|{{ 'a' is escaped }}|{{ ['<'|safe] }}|{{ ('x<'|safe).replace('x', '&') }}|{{ ('a,b'|safe).split(',') }}|{{ ('-'|safe).join(['<', 'b'|safe]) }}|{{ '<x>'|safe|upper + '&' }}|{{ '<x>'|safe|trim|length }}|{{ ('{}'|safe).format('<') }}|{{ '<a>'|safe == '<a>' }}|{{ '<'|safe * 2 + '&' }}|{{ '<x>'|safe|replace('x', '<') + '&' }}|{{ {'a': '<'|safe}|tojson }}|{{ '<'|safe|string + '>' }}|{{ '<'|safe|join + '>' }}|{{ ('<'|safe)[0] + '>' }}|{{ ('ab'|safe).startswith('a') }}|{{ 'x'|safe|title + '<' }}|{{ 'a<'|e|reverse }}",
+     {}),
     ("filter_block", "{% filter upper %}abc {{ 'd' }}{% endfilter %}", {}),
     # Tests.
     ("tests", "{{ 'a' is string }} {{ 1 is string }} {{ {} is mapping }} {{ [] is mapping }} {{ [] is iterable }} {{ 'a' is iterable }} {{ 1 is iterable }} {{ [] is sequence }} {{ 1 is number }} {{ 1.5 is number }} {{ true is number }} {{ 1 is integer }} {{ true is integer }} {{ 1.0 is float }} {{ true is boolean }} {{ none is none }} {{ true is true }} {{ 0 is false }} {{ 4 is even }} {{ 3 is odd }} {{ 9 is divisibleby 3 }} {{ 1 is eq 1 }} {{ 2 is gt 1 }} {{ 'a' is in 'abc' }} {{ 'ab' is lower }} {{ 'AB' is upper }} {{ 1 is not none }} {{ missing is iterable }} {{ missing is sequence }}", {}),
@@ -196,10 +216,12 @@ def read_templates(archive: Path) -> dict[str, str]:
     return dict(sorted(templates.items()))
 
 
-def render(source: str, conversation: list[dict], add_generation_prompt: bool, special_tokens: dict) -> dict:
+def render(source: str, conversation: list[dict], add_generation_prompt: bool, special_tokens: dict,
+           tools: list | None = None) -> dict:
     try:
         rendered, _ = chat_template_utils.render_jinja_template(
             conversations=[conversation],
+            tools=tools,
             chat_template=source,
             add_generation_prompt=add_generation_prompt,
             **special_tokens,
@@ -241,6 +263,8 @@ def main() -> None:
         "now": NOW.isoformat(),
         "special_tokens": SPECIAL_TOKENS,
         "conversations": CONVERSATIONS,
+        "tools": ordered(TOOLS),
+        "tool_conversation": ordered(TOOL_CONVERSATION),
         "templates": [],
     }
     errors = 0
@@ -252,7 +276,11 @@ def main() -> None:
                 errors += "error" in outcome
                 renders.append({"conversation": index, "special_tokens": tokens,
                                 "add_generation_prompt": add_generation_prompt, **outcome})
-        document["templates"].append({"name": name, "source": source, "renders": renders})
+        tool_renders = []
+        for add_generation_prompt in (False, True):
+            outcome = render(source, TOOL_CONVERSATION, add_generation_prompt, SPECIAL_TOKENS[0], TOOLS)
+            tool_renders.append({"add_generation_prompt": add_generation_prompt, **outcome})
+        document["templates"].append({"name": name, "source": source, "renders": renders, "tool_renders": tool_renders})
     raw = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     compressed = zstandard.ZstdCompressor(level=19).compress(raw)
     assert len(compressed) < 2_000_000, f"fixture is {len(compressed)} bytes"

@@ -15,31 +15,12 @@ final class ChatTemplateEngineTests: XCTestCase {
         let phase: String?
     }
 
-    /// The fixture's context encoding: a dict is `{"dict": [[key, value], ...]}`, so its order is kept.
-    static func templateValue(_ json: JSONValue) throws -> TemplateValue {
-        switch json {
-        case .null: return .none
-        case .bool(let value): return .bool(value)
-        case .number(let value): return .int(try XCTUnwrap(Int(exactly: value)))
-        case .string(let value): return .string(value)
-        case .array(let items): return .list(try items.map(templateValue))
-        case .object(let members):
-            guard case .array(let pairs)? = members["dict"] else { throw XCTSkip("malformed fixture dict") }
-            return .dict(TemplateDictionary(try pairs.map { pair in
-                guard case .array(let parts) = pair, parts.count == 2 else { throw XCTSkip("malformed fixture pair") }
-                return (try templateValue(parts[0]), try templateValue(parts[1]))
-            }))
-        }
-    }
-
-    static let clock = TemplateInterpreter.Clock(now: Date(timeIntervalSince1970: 1_741_944_413), timeZone: TimeZone(identifier: "UTC")!)
-
     func testEveryEngineCaseMatchesJinja2() throws {
-        let url = Fixtures.root.appendingPathComponent("chat_templates/engine_cases.json")
+        let url = ChatTemplateFixtures.folder.appendingPathComponent("engine_cases.json")
         let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: url))
         XCTAssertGreaterThan(cases.count, 70)
         for testCase in cases {
-            guard case .dict(let dictionary) = try Self.templateValue(testCase.context) else { return XCTFail("\(testCase.name): context") }
+            guard case .dict(let dictionary) = try ChatTemplateFixtures.templateValue(testCase.context) else { return XCTFail("\(testCase.name): context") }
             var context: [String: TemplateValue] = [:]
             for entry in dictionary.entries {
                 guard case .string(let key) = entry.key else { return XCTFail("\(testCase.name): context key") }
@@ -54,7 +35,7 @@ final class ChatTemplateEngineTests: XCTestCase {
             }
             XCTAssertNotEqual(testCase.phase, "compile", "\(testCase.name): parsed, but jinja2 refused it: \(testCase.error ?? "")")
             do {
-                let text = try template.render(context: context, clock: Self.clock)
+                let text = try template.render(context: context, clock: ChatTemplateFixtures.clock)
                 XCTAssertNil(testCase.error, "\(testCase.name): rendered \(text.debugDescription), jinja2 raised")
                 if let expected = testCase.text {
                     XCTAssertTrue(text.unicodeScalars.elementsEqual(expected.unicodeScalars),
@@ -70,7 +51,7 @@ final class ChatTemplateEngineTests: XCTestCase {
     }
 
     func render(_ source: String, _ context: [String: TemplateValue] = [:]) throws -> String {
-        try ChatTemplate(source: source).render(context: context, clock: Self.clock)
+        try ChatTemplate(source: source).render(context: context, clock: ChatTemplateFixtures.clock)
     }
 
     func testRenderErrorsNameTheLineOfTheStatement() {

@@ -24,7 +24,6 @@ extension TemplateInterpreter {
         switch name {
         case "tojson":
             let bound = try bind(["ensure_ascii", "indent", "separators", "sort_keys"])
-            if bound[0]?.isTruthy == true { throw TemplateFailure.unsupported("tojson(ensure_ascii=True)") }
             let indent: String?
             switch bound[1] {
             case nil, .none?: indent = nil
@@ -36,22 +35,25 @@ extension TemplateInterpreter {
             var separators: (String, String)?
             if let given = bound[2], !(given.pythonEquals(.none)) {
                 let parts = try given.pythonIterate()
-                guard parts.count == 2, case .string(let item) = parts[0], case .string(let key) = parts[1] else {
+                guard parts.count == 2, let item = parts[0].text, let key = parts[1].text else {
                     throw TemplateFailure(.type, "tojson separators must be an (item, key) pair of strings")
                 }
                 separators = (item, key)
             }
-            return .string(try PythonJSON(indent: indent, separators: separators, sortKeys: bound[3]?.isTruthy ?? false).dumps(value))
+            return .string(try PythonJSON(indent: indent, separators: separators, sortKeys: bound[3]?.isTruthy ?? false,
+                                         asciiOnly: bound[0]?.isTruthy ?? false).dumps(value))
         case "length", "count":
             _ = try bind([])
             return .int(try value.pythonLength())
         case "trim":
             let chars = try bind(["chars"])[0]
-            let characters: String? = if case .string(let text)? = chars { text } else { nil }
-            return .string(PythonString.strip(try text(), characters: characters, leading: true, trailing: true))
-        case "string", "safe":
+            return value.sameStringKind(PythonString.strip(try text(), characters: chars?.text, leading: true, trailing: true))
+        case "string":
             _ = try bind([])
-            return .string(try text())
+            return value.sameStringKind(try text())
+        case "safe":
+            _ = try bind([])
+            return .markup(try text())
         case "default", "d":
             let bound = try bind(["default_value", "boolean"])
             let useDefault = value.isUndefined || (bound[1]?.isTruthy == true && !value.isTruthy)
@@ -59,22 +61,22 @@ extension TemplateInterpreter {
         case "upper", "lower", "capitalize":
             _ = try bind([])
             let text = try text()
-            return .string(name == "upper" ? PythonString.upper(text) : name == "lower" ? PythonString.lower(text) : PythonString.capitalize(text))
+            return value.sameStringKind(name == "upper" ? PythonString.upper(text) : name == "lower" ? PythonString.lower(text) : PythonString.capitalize(text))
         case "title":
             _ = try bind([])
             return .string(Self.jinjaTitle(try text()))
         case "replace":
             let bound = try bind(["old", "new", "count"])
-            guard case .string(let old)? = bound[0], case .string(let new)? = bound[1] else {
-                throw TemplateFailure(.type, "replace() needs the old and new strings")
-            }
-            return .string(PythonString.replace(try text(), old, new, count: bound[2]?.integer ?? -1))
+            guard let old = bound[0], let new = bound[1] else { throw TemplateFailure(.type, "replace() needs the old and new strings") }
+            return .string(PythonString.replace(try text(), try old.pythonString(), try new.pythonString(), count: bound[2]?.integer ?? -1))
         case "join":
             let bound = try bind(["d", "attribute"])
             var items = try value.pythonIterate()
             if let attribute = bound[1] { items = try items.map { try lookup(attribute, in: $0) } }
-            let separator = try (bound[0] ?? .string("")).pythonString()
-            return .string(try items.map { try $0.pythonString() }.joined(separator: separator))
+            let separator = bound[0] ?? .string("")
+            // A Markup separator escapes the items it joins (markupsafe's join).
+            if case .markup(let text) = separator { return .markup(try items.map { try Markup.escape($0) }.joined(separator: text)) }
+            return .string(try items.map { try $0.pythonString() }.joined(separator: try separator.pythonString()))
         case "items":
             _ = try bind([])
             switch value {
@@ -96,7 +98,7 @@ extension TemplateInterpreter {
             throw TemplateFailure(.type, "'generator' object is not reversible")
         case "reverse":
             _ = try bind([])
-            if case .string(let text) = value { return .string(PythonString.string(text.unicodeScalars.reversed())) }
+            if let text = value.text { return value.sameStringKind(PythonString.string(text.unicodeScalars.reversed())) }
             return .iterator(try value.pythonIterate().reversed())
         case "abs":
             _ = try bind([])
@@ -124,7 +126,7 @@ extension TemplateInterpreter {
             switch value {
             case .int, .bool: return .int(value.integer!)
             case .float(let x): return x.isFinite ? .int(Int(x.rounded(.towardZero))) : fallback
-            case .string(let text):
+            case .string(let text), .markup(let text):
                 let trimmed = PythonString.strip(text, characters: nil, leading: true, trailing: true).replacingOccurrences(of: "_", with: "")
                 if let integer = Int(trimmed) { return .int(integer) }
                 if let float = Double(trimmed), float.isFinite { return .int(Int(float.rounded(.towardZero))) }
@@ -135,7 +137,7 @@ extension TemplateInterpreter {
             let fallback = try bind(["default"])[0] ?? .float(0)
             switch value {
             case .int, .bool, .float: return .float(value.number!)
-            case .string(let text):
+            case .string(let text), .markup(let text):
                 return Double(PythonString.strip(text, characters: nil, leading: true, trailing: true)).map(TemplateValue.float) ?? fallback
             default: return fallback
             }
@@ -144,18 +146,7 @@ extension TemplateInterpreter {
             return .int(Self.wordCount(try text()))
         case "e", "escape":
             _ = try bind([])
-            var escaped = ""
-            for scalar in try text().unicodeScalars {
-                switch scalar {
-                case "&": escaped += "&amp;"
-                case "<": escaped += "&lt;"
-                case ">": escaped += "&gt;"
-                case "\"": escaped += "&#34;"
-                case "'": escaped += "&#39;"
-                default: escaped.unicodeScalars.append(scalar)
-                }
-            }
-            return .string(escaped)
+            return .markup(try Markup.escape(value))
         case "indent":
             let bound = try bind(["width", "first", "blank"])
             let indentation: String
@@ -164,7 +155,7 @@ extension TemplateInterpreter {
             case let width?: indentation = String(repeating: " ", count: max(0, width.integer ?? 4))
             case nil: indentation = "    "
             }
-            return .string(Self.indent(try text() + "\n", indentation, first: bound[1]?.isTruthy ?? false, blank: bound[2]?.isTruthy ?? false))
+            return value.sameStringKind(Self.indent(try text() + "\n", indentation, first: bound[1]?.isTruthy ?? false, blank: bound[2]?.isTruthy ?? false))
         case "dictsort":
             let bound = try bind(["case_sensitive", "by", "reverse"])
             guard case .dict(let dictionary) = value else { throw TemplateFailure(.type, "dictsort needs a mapping") }
@@ -253,7 +244,7 @@ extension TemplateInterpreter {
 
     /// What jinja2's `ignore_case` compares: strings lower-cased unless case-sensitive.
     private static func sortKey(_ value: TemplateValue, caseSensitive: Bool) -> TemplateValue {
-        if !caseSensitive, case .string(let text) = value { return .string(PythonString.lower(text)) }
+        if !caseSensitive, let text = value.text { return .string(PythonString.lower(text)) }
         return value
     }
 

@@ -9,6 +9,9 @@ public enum TemplateValue: Sendable {
     case int(Int)
     case float(Double)
     case string(String)
+    /// markupsafe's `Markup`, what `|safe` and `|escape` return: a str that HTML-escapes what is
+    /// added to it (`"'"|safe + x` escapes x). Printing and `~` give its text unchanged.
+    case markup(String)
     case list([TemplateValue])
     case tuple([TemplateValue])
     case dict(TemplateDictionary)
@@ -16,6 +19,14 @@ public enum TemplateValue: Sendable {
     case iterator([TemplateValue])
     case namespace(TemplateNamespace)
     case callable(TemplateCallable)
+
+    /// The text of a str or a Markup (a str subclass, which Python treats as a str nearly everywhere).
+    var text: String? {
+        switch self {
+        case .string(let text), .markup(let text): text
+        default: nil
+        }
+    }
 
     var isUndefined: Bool {
         if case .undefined = self { return true }
@@ -31,6 +42,7 @@ public enum TemplateValue: Sendable {
         case .int: "int"
         case .float: "float"
         case .string: "str"
+        case .markup: "Markup"
         case .list: "list"
         case .tuple: "tuple"
         case .dict: "dict"
