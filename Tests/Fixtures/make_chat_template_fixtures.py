@@ -118,6 +118,7 @@ ENGINE_CASES = [
      {"messages": MESSAGES}),
     ("loop_tuple_unpacking", "{% for k, v in {'b': 1, 'a': 2}.items() %}{{ k }}={{ v }},{% endfor %}{% for a, b in [[1, 2], (3, 4)] %}{{ a + b }}{% endfor %}", {}),
     ("loop_break_continue", "{% for x in range(10) %}{% if x is even %}{% continue %}{% endif %}{% if x > 6 %}{% break %}{% endif %}{{ x }}{% endfor %}", {}),
+    ("break_in_loop_else_leaves_the_outer_loop", "{% for a in [1, 2] %}{{ a }}{% for b in [] %}{% else %}{% break %}{% endfor %}{% endfor %}", {}),
     ("loop_over_string_and_dict", "{% for c in 'héllo' %}{{ c }}.{% endfor %}{% for k in {'x': 1, 'y': 2} %}{{ k }}{% endfor %}", {}),
     ("nested_loops_and_outer_loop", "{% for a in [1, 2] %}{% set outer = loop %}{% for b in [3, 4] %}{{ outer.index }}{{ loop.index }} {% endfor %}{% endfor %}", {}),
     # Scoping and namespace.
@@ -191,6 +192,9 @@ ENGINE_CASES = [
     ("error_calling_undefined", "{{ missing() }}", {}),
     ("unknown_filter_in_untaken_branch", "{% if false %}{{ 1|nosuchfilter }}{% endif %}x", {}),
     ("error_zero_slice_step", "{{ [1][::0] }}", {}),
+    ("error_break_outside_loop", "{% if true %}{% break %}{% endif %}", {}),
+    ("error_break_in_macro_in_loop", "{% for x in [1] %}{% macro m() %}{% break %}{% endmacro %}{% endfor %}", {}),
+    ("error_continue_in_loop_else", "{% for x in [] %}{% else %}{% continue %}{% endfor %}", {}),
     ("error_unclosed_if", "{% if true %}x", {}),
     ("error_unknown_statement", "{% frobnicate %}", {}),
     ("error_bad_expression", "{{ 1 + }}", {}),

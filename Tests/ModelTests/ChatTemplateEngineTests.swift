@@ -61,6 +61,18 @@ final class ChatTemplateEngineTests: XCTestCase {
         }
     }
 
+    func testAnElifConditionsErrorNamesTheElifLine() {
+        XCTAssertThrowsError(try render("{% if false %}\n{% elif missing.x %}\n{% endif %}")) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .render(line: 2, message: "'missing' is undefined"))
+        }
+    }
+
+    func testBreakInsideASetBlockIsRefusedRatherThanImitated() {
+        XCTAssertThrowsError(try render("{% for x in [1, 2] %}{% set y %}a{% break %}{% endset %}{{ y }}{% endfor %}")) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .unsupported(line: 1, construct: "break or continue inside a set or filter block"))
+        }
+    }
+
     func testSyntaxErrorsNameTheirLine() {
         XCTAssertThrowsError(try ChatTemplate(source: "x\n\n{{ 1 + }}")) { error in
             guard case .syntax(let line, _)? = error as? ChatTemplateError else { return XCTFail("\(error)") }

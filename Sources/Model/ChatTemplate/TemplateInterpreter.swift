@@ -40,12 +40,16 @@ final class TemplateInterpreter {
         }
     }
 
-    /// Runs `nodes` with their output going to a fresh buffer, and returns that buffer.
+    /// Runs `nodes` with their output going to a fresh buffer, and returns that buffer. (jinja2 lets a
+    /// `break` inside a `set` or `filter` block leave the enclosing loop half-way through the block;
+    /// that is refused here rather than imitated.)
     func capture(_ nodes: [TemplateNode], in scope: TemplateScope) throws -> String {
         let saved = output
         output = ""
         defer { output = saved }
-        _ = try execute(nodes, in: scope)
+        guard try execute(nodes, in: scope) == .normal else {
+            throw TemplateFailure.unsupported("break or continue inside a set or filter block")
+        }
         return output
     }
 
@@ -58,11 +62,12 @@ final class TemplateInterpreter {
             case .output(let expression):
                 output += try evaluate(expression, in: scope).pythonString()
             case .forLoop(let target, let iterable, let condition, let body, let otherwise):
-                try loop(target, over: iterable, if: condition, body: body, otherwise: otherwise, in: scope)
+                let flow = try loop(target, over: iterable, if: condition, body: body, otherwise: otherwise, in: scope)
+                if flow != .normal { return flow }
             case .conditional(let branches, let otherwise):
                 var chosen = otherwise
                 for branch in branches {
-                    line = node.line
+                    line = branch.line
                     if try evaluate(branch.condition, in: scope).isTruthy {
                         chosen = branch.body
                         break
@@ -97,7 +102,7 @@ final class TemplateInterpreter {
     }
 
     private func loop(_ target: TemplateTarget, over iterable: TemplateExpression, if condition: TemplateExpression?,
-                      body: [TemplateNode], otherwise: [TemplateNode], in scope: TemplateScope) throws {
+                      body: [TemplateNode], otherwise: [TemplateNode], in scope: TemplateScope) throws -> Flow {
         let loopLine = line
         var items = try evaluate(iterable, in: scope).pythonIterate()
         if let condition {
@@ -107,10 +112,8 @@ final class TemplateInterpreter {
                 return try evaluate(condition, in: iteration).isTruthy
             }
         }
-        if items.isEmpty {
-            _ = try execute(otherwise, in: scope)
-            return
-        }
+        // The else block runs outside this loop: a break there leaves the enclosing one.
+        if items.isEmpty { return try execute(otherwise, in: scope) }
         for (index, item) in items.enumerated() {
             let iteration = TemplateScope(parent: scope)
             iteration.set("loop", loopVariable(index: index, items: items))
@@ -118,6 +121,7 @@ final class TemplateInterpreter {
             try assign(item, to: target, in: iteration)
             if try execute(body, in: iteration) == .breakLoop { break }
         }
+        return .normal
     }
 
     /// jinja2's `LoopContext` as a mapping (`previtem`/`nextitem` are absent, hence undefined, at the ends).
