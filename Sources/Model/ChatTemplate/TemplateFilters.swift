@@ -129,7 +129,7 @@ extension TemplateInterpreter {
             case .string(let text), .markup(let text):
                 let trimmed = PythonString.strip(text, characters: nil, leading: true, trailing: true).replacingOccurrences(of: "_", with: "")
                 if let integer = Int(trimmed) { return .int(integer) }
-                if let float = Double(trimmed), float.isFinite { return .int(Int(float.rounded(.towardZero))) }
+                if let float = Self.pythonFloat(trimmed), float.isFinite { return .int(Int(float.rounded(.towardZero))) }
                 return fallback
             default: return fallback
             }
@@ -138,7 +138,7 @@ extension TemplateInterpreter {
             switch value {
             case .int, .bool, .float: return .float(value.number!)
             case .string(let text), .markup(let text):
-                return Double(PythonString.strip(text, characters: nil, leading: true, trailing: true)).map(TemplateValue.float) ?? fallback
+                return Self.pythonFloat(PythonString.strip(text, characters: nil, leading: true, trailing: true)).map(TemplateValue.float) ?? fallback
             default: return fallback
             }
         case "wordcount":
@@ -195,6 +195,11 @@ extension TemplateInterpreter {
             if Self.otherJinjaFilters.contains(name) { throw TemplateFailure.unsupported("the filter '\(name)'") }
             throw TemplateFailure(.type, "no filter named '\(name)'")
         }
+    }
+
+    /// Python's `float(text)`: decimal only (Swift's `Double` also reads hexadecimal, which Python refuses).
+    private static func pythonFloat(_ text: String) -> Double? {
+        text.contains(where: { $0 == "x" || $0 == "X" }) ? nil : Double(text)
     }
 
     /// jinja2's attribute getter for `map(attribute=)`, `sort(attribute=)`…: dotted parts, digits as indexes.
