@@ -80,8 +80,8 @@ extension TemplateInterpreter {
         case "items":
             _ = try bind([])
             switch value {
-            case .undefined: return .iterator([])
-            case .dict(let dictionary): return .iterator(dictionary.entries.map { .tuple([$0.key, $0.value]) })
+            case .undefined: return .iterator(TemplateIterator([]))
+            case .dict(let dictionary): return .iterator(TemplateIterator(dictionary.entries.map { .tuple([$0.key, $0.value]) }))
             default: throw TemplateFailure(.type, "can only get item pairs from a mapping")
             }
         case "list":
@@ -89,7 +89,8 @@ extension TemplateInterpreter {
             return .list(try value.pythonIterate())
         case "first":
             _ = try bind([])
-            return try value.pythonIterate().first ?? .undefined("No first item, sequence was empty.")
+            let first = if case .iterator(let iterator) = value { iterator.next() } else { try value.pythonIterate().first }
+            return first ?? .undefined("No first item, sequence was empty.")
         case "last":
             _ = try bind([])
             guard case .iterator = value else {
@@ -99,7 +100,9 @@ extension TemplateInterpreter {
         case "reverse":
             _ = try bind([])
             if let text = value.text { return value.sameStringKind(PythonString.string(text.unicodeScalars.reversed())) }
-            return .iterator(try value.pythonIterate().reversed())
+            // reversed() of a list or dict; a generator is not reversible, so jinja2 makes a list of it.
+            if case .iterator(let iterator) = value { return .list(iterator.drain().reversed()) }
+            return .iterator(TemplateIterator(try value.pythonIterate().reversed()))
         case "abs":
             _ = try bind([])
             switch value {
@@ -180,7 +183,7 @@ extension TemplateInterpreter {
                     result.append(item)
                 }
             }
-            return .iterator(result)
+            return .iterator(TemplateIterator(result))
         case "min", "max":
             let bound = try bind(["case_sensitive", "attribute"])
             let sorted = try Self.stableSorted(try value.pythonIterate(), reverse: false) { item in
@@ -188,9 +191,9 @@ extension TemplateInterpreter {
             }
             return (name == "min" ? sorted.first : sorted.last) ?? .undefined("No aggregated item, sequence was empty.")
         case "select", "reject", "selectattr", "rejectattr":
-            return .iterator(try select(value, arguments: arguments, byAttribute: name.hasSuffix("attr"), keep: name.hasPrefix("select")))
+            return .iterator(TemplateIterator(try select(value, arguments: arguments, byAttribute: name.hasSuffix("attr"), keep: name.hasPrefix("select"))))
         case "map":
-            return .iterator(try map(value, arguments: arguments))
+            return .iterator(TemplateIterator(try map(value, arguments: arguments)))
         default:
             if Self.otherJinjaFilters.contains(name) { throw TemplateFailure.unsupported("the filter '\(name)'") }
             throw TemplateFailure(.type, "no filter named '\(name)'")

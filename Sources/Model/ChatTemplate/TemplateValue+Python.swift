@@ -79,6 +79,7 @@ extension TemplateValue {
         case (.dict(let a), .dict(let b)):
             return a.count == b.count && a.entries.allSatisfy { entry in b[entry.key].map { $0.pythonEquals(entry.value) } ?? false }
         case (.namespace(let a), .namespace(let b)): return a === b
+        case (.iterator(let a), .iterator(let b)): return a === b
         case (.callable(let a), .callable(let b)): return a === b
         default:
             if let a = integer, let b = other.integer { return a == b }
@@ -108,7 +109,8 @@ extension TemplateValue {
     func pythonIterate() throws(TemplateFailure) -> [TemplateValue] {
         switch self {
         case .undefined: return []
-        case .list(let items), .tuple(let items), .iterator(let items): return items
+        case .list(let items), .tuple(let items): return items
+        case .iterator(let iterator): return iterator.drain()
         case .string(let value), .markup(let value): return value.unicodeScalars.map { .string(String($0)) }
         case .dict(let dictionary): return dictionary.keys
         default: throw TemplateFailure(.type, "'\(typeName)' object is not iterable")
@@ -135,6 +137,12 @@ extension TemplateValue {
             }
             return PythonString.contains(haystack, needle)
         case .dict(let dictionary): return dictionary[element] != nil
+        case .iterator(let iterator):
+            // Python's `in` takes items from a generator up to the first match only.
+            while let item = iterator.next() {
+                if item.pythonEquals(element) { return true }
+            }
+            return false
         default: return try pythonIterate().contains { $0.pythonEquals(element) }
         }
     }

@@ -15,8 +15,9 @@ public enum TemplateValue: Sendable {
     case list([TemplateValue])
     case tuple([TemplateValue])
     case dict(TemplateDictionary)
-    /// A one-pass iterator, as jinja2's `select`, `map`, `reverse` filters return: always true, no length.
-    case iterator([TemplateValue])
+    /// A generator, as jinja2's `select`, `map`, `reverse`, `items` filters return: always true, no
+    /// length, and used up once iterated (a second loop over it sees nothing).
+    case iterator(TemplateIterator)
     case namespace(TemplateNamespace)
     case callable(TemplateCallable)
 
@@ -95,6 +96,23 @@ public final class TemplateNamespace: @unchecked Sendable {
     init(_ attributes: TemplateDictionary) {
         self.attributes = attributes
     }
+}
+
+/// The items a generator has not yielded yet. A reference, so every use of the value sees it consumed.
+public final class TemplateIterator: @unchecked Sendable {
+    private var remaining: ArraySlice<TemplateValue>
+
+    init(_ items: [TemplateValue]) {
+        remaining = items[...]
+    }
+
+    /// Everything not yet yielded; the generator is exhausted afterwards.
+    func drain() -> [TemplateValue] {
+        defer { remaining = [] }
+        return Array(remaining)
+    }
+
+    func next() -> TemplateValue? { remaining.popFirst() }
 }
 
 /// Arguments of a call, filter or test, as Python passes them.
