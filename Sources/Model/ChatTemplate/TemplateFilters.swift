@@ -4,7 +4,7 @@ import Foundation
 /// jinja2 3.1 function of the same name (`do_trim`, `do_join`, …), including its defaults
 /// (case-insensitive `sort`, `unique` and `dictsort`; `indent`'s handling of the first line).
 extension TemplateInterpreter {
-    static let implementedFilters: Set = [
+    private static let implementedFilters: Set = [
         "abs", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float", "indent", "int", "items",
         "join", "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse",
         "round", "safe", "select", "selectattr", "sort", "string", "title", "tojson", "trim", "unique", "upper", "wordcount",
@@ -13,6 +13,8 @@ extension TemplateInterpreter {
         "attr", "batch", "center", "filesizeformat", "forceescape", "format", "groupby", "pprint", "random", "slice",
         "striptags", "sum", "truncate", "urlencode", "urlize", "wordwrap", "xmlattr",
     ]
+    /// What `x is filter` answers true for: every filter the environment has, implemented here or not.
+    static let environmentFilters = implementedFilters.union(otherJinjaFilters)
 
     func applyFilter(_ filter: TemplateFilterSyntax, to value: TemplateValue, in scope: TemplateScope) throws -> TemplateValue {
         try applyFilter(filter.name, to: value, arguments: try arguments(filter.arguments, in: scope))

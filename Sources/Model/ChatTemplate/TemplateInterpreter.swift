@@ -25,7 +25,7 @@ final class TemplateInterpreter {
     }
 
     func render(_ nodes: [TemplateNode], context: [String: TemplateValue]) throws(ChatTemplateError) -> String {
-        let globals = TemplateScope(parent: nil, variables: globalFunctions())
+        let globals = TemplateScope(parent: nil, variables: TemplateGlobals.functions(clock: clock))
         let root = TemplateScope(parent: globals, variables: context)
         do {
             output = ""
@@ -162,7 +162,8 @@ final class TemplateInterpreter {
     }
 
     /// A macro renders its body with its parameters bound, in a scope under the one it was defined in;
-    /// extra positional and keyword arguments land in `varargs` and `kwargs`.
+    /// extra positional and keyword arguments land in `varargs` and `kwargs`. It holds that scope
+    /// weakly (the scope holds the macro), so a render leaves no reference cycle behind.
     private func makeMacro(_ macro: TemplateMacroSyntax, definedIn scope: TemplateScope) -> TemplateCallable {
         TemplateCallable(macro.name) { [unowned self, weak scope] arguments in
             guard let scope else { throw TemplateFailure.unsupported("calling macro '\(macro.name)' outside the scope it was defined in") }
@@ -186,9 +187,5 @@ final class TemplateInterpreter {
             self.line = callerLine
             return .string(rendered)
         }
-    }
-
-    private func globalFunctions() -> [String: TemplateValue] {
-        TemplateGlobals.functions(clock: clock)
     }
 }

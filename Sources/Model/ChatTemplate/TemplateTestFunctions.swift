@@ -64,7 +64,7 @@ extension TemplateInterpreter {
             }
         case "filter":
             guard let filter = try argument().text else { return false }
-            return Self.implementedFilters.contains(filter)
+            return Self.environmentFilters.contains(filter)
         case "test":
             guard let test = try argument().text else { return false }
             return Self.knownTests.contains(test)
