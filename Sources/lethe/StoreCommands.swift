@@ -5,9 +5,9 @@ import Store
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a store whose version 0 is a Hugging Face model folder.")
+        abstract: "Create a store whose version 0 is a Hugging Face model folder or a GGUF file.")
     @OptionGroup var options: StoreOptions
-    @Option(help: "The model folder: config.json, tokenizer files, safetensors weights.")
+    @Option(help: "The model folder (config.json, tokenizer files, safetensors weights) or a GGUF file, converted on import.")
     var model: String
     @Option(help: "zstd level for objects.")
     var level: Int32 = CompressionSettings().level
@@ -16,7 +16,9 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let settings = StoreSettings(compression: CompressionSettings(level: level), keyframeInterval: keyframeInterval)
-        let store = try CheckpointStore.create(at: options.root, importing: URL(fileURLWithPath: model), settings: settings)
+        let source = try ModelSourceFolder(source: URL(fileURLWithPath: model))
+        defer { source.remove() }
+        let store = try CheckpointStore.create(at: options.root, importing: source.folder, settings: settings)
         let version = try store.registry.version(try store.head())!
         if options.json { return print(try encodeJSON(version)) }
         print("created \(options.store) with version 0 from \(model) (object \(version.object.prefix(12)))")

@@ -7,11 +7,19 @@ each with transformers' own `render_jinja_template` (the function `apply_chat_te
 configured exactly as transformers configures it) for every conversation below, with and without the
 generation prompt. A rendering that raises records the error instead of the text.
 
+Also renders ENGINE_CASES (small templates, each aimed at one rule of jinja2's lexer, parser or
+runtime: white-space control, loop variables, scoping, slicing, Undefined, Python printing, filters,
+tests, macros, errors) with the same jinja2 environment, into engine_cases.json:
+  [{"name", "source", "context", "text"} or {..., "error": message, "phase": "compile" | "render"}]
+  where a dict of the context is written {"dict": [[key, value], ...]} so that its order survives.
+
 Writes Tests/ModelTests/Fixtures/chat_templates/chat_templates.json.zst:
   {"transformers": version, "jinja2": version, "now": ISO date strftime_now sees,
-   "special_tokens": {...}, "conversations": [[{"role", "content"}, ...], ...],
-   "templates": [{"name", "source", "renders": [{"conversation": i, "add_generation_prompt": b,
-                                                "text": s} or {..., "error": message}]}]}
+   "special_tokens": [{...}, ...], "conversations": [[{"role", "content"}, ...], ...],
+   "tools": [...], "tool_conversation": [...] (dicts written {"dict": [[key, value], ...]}, see below),
+   "templates": [{"name", "source", "renders": [{"conversation": i, "special_tokens": j, "add_generation_prompt": b,
+                                                "text": s} or {..., "error": message}],
+                  "tool_renders": [{"add_generation_prompt": b, "text" or "error"}]}]}
 
 strftime_now is pinned to NOW (transformers reads datetime.now(), patched here); the Swift test injects
 the same date. Usage: python3 Tests/Fixtures/make_chat_template_fixtures.py [llama_cpp_python-*.tar.gz]
@@ -33,11 +41,14 @@ import zstandard
 from transformers.utils import chat_template_utils
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-OUT = REPO_ROOT / "Tests" / "ModelTests" / "Fixtures" / "chat_templates" / "chat_templates.json.zst"
+OUT_FOLDER = REPO_ROOT / "Tests" / "ModelTests" / "Fixtures" / "chat_templates"
+OUT = OUT_FOLDER / "chat_templates.json.zst"
+CASES_OUT = OUT_FOLDER / "engine_cases.json"
 NOW = real_datetime.datetime(2025, 3, 14, 9, 26, 53)
 
-# Placeholder special tokens, the way a tokenizer's special_tokens_map hands them to the template.
-SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
+# Special tokens the way a tokenizer's special_tokens_map hands them to the template: placeholders,
+# and none at all (Qwen's tokenizers have no bos_token, so templates see it undefined).
+SPECIAL_TOKENS = [{"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}, {}]
 
 CONVERSATIONS = [
     [{"role": "user", "content": "What is the capital of France?"}],
@@ -52,6 +63,145 @@ CONVERSATIONS = [
         {"role": "assistant", "content": "Hi! 👋"},
         {"role": "user", "content": "Now in Japanese: こんにちは?"},
     ],
+    [
+        {"role": "system", "content": "Think step by step."},
+        {"role": "user", "content": "What is 2+2?"},
+        {"role": "assistant", "content": "<think>\nTwo plus two.\n</think>\n\nIt is 4."},
+        {"role": "user", "content": "And 3+3?"},
+    ],
+    [
+        {"role": "user", "content": "Complete: The sky is"},
+        {"role": "assistant", "content": " blue."},
+    ],
+]
+# A tool-calling exchange (tools passed as JSON schemas, the call's arguments as a dict, as
+# transformers documents it), rendered as an extra check of the paths most templates keep for tools.
+TOOLS = [{"type": "function", "function": {
+    "name": "get_weather", "description": "Get the weather for a city.",
+    "parameters": {"type": "object", "properties": {
+        "city": {"type": "string", "description": "The city name"},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["city"]}}}]
+TOOL_CONVERSATION = [
+    {"role": "user", "content": "What's the weather in Paris?"},
+    {"role": "assistant", "content": "", "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+    {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "18 degrees, sunny"},
+    {"role": "assistant", "content": "It is 18 °C and sunny in Paris."},
+]
+
+# (conversation, special tokens) pairs, each rendered with and without the generation prompt.
+RENDERS = [(index, 0) for index in range(len(CONVERSATIONS))] + [(0, 1)]
+
+
+MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": " Hi there "},
+            {"role": "assistant", "content": "Hello!"}]
+
+# (name, template, context). Contexts hold no floats (the Swift side reads them through JSON).
+ENGINE_CASES = [
+    # White space: trim_blocks, lstrip_blocks, -/+ markers, comments, newlines.
+    ("trim_and_lstrip_blocks", "  {% if true %}\n  yes\n  {% endif %}\nend", {}),
+    ("minus_strips_both_sides", "a  \n {%- if true -%}  \n x  {%- endif -%} \n b", {}),
+    ("plus_keeps_lstrip", "  {%+ if true %}x{% endif %}", {}),
+    ("plus_keeps_trim", "{% if true +%}\nx{% endif %}", {}),
+    ("variables_are_not_lstripped", "  {{ 'v' }}  \n  {{- 'w' }}", {}),
+    ("comments_trim_and_lstrip", "a\n  {# note #}\nb{#- x -#}  c\n{# y #}d", {}),
+    ("trailing_newline_dropped_once", "x\n\n", {}),
+    ("crlf_and_cr_newlines", "a\r\n{% if true %}\r\nb\rc{% endif %}\r\n", {}),
+    ("tabs_lstripped", "\t \t{% if true %}t{% endif %}", {}),
+    ("lstrip_only_at_line_start", "x {% if true %}y{% endif %}", {}),
+    ("text_after_block_on_same_line", "{% for m in messages %}{{ m.role }}: {% endfor %}\n{% set x = 1 %}  \nz", {"messages": MESSAGES}),
+    # Loops.
+    ("loop_variables", "{% for x in ['a', 'b', 'c'] %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}"
+     "{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }}[{{ loop.previtem }}|{{ loop.nextitem }}]{{ loop.cycle('o', 'e') }};{% endfor %}", {}),
+    ("loop_else", "{% for x in [] %}x{% else %}empty{% endfor %}{% for x in [1] %}{{ x }}{% else %}no{% endfor %}", {}),
+    ("loop_filter_counts_kept_items", "{% for m in messages if m.role != 'system' %}{{ loop.index }}/{{ loop.length }} {{ m.role }} {% endfor %}",
+     {"messages": MESSAGES}),
+    ("loop_tuple_unpacking", "{% for k, v in {'b': 1, 'a': 2}.items() %}{{ k }}={{ v }},{% endfor %}{% for a, b in [[1, 2], (3, 4)] %}{{ a + b }}{% endfor %}", {}),
+    ("loop_break_continue", "{% for x in range(10) %}{% if x is even %}{% continue %}{% endif %}{% if x > 6 %}{% break %}{% endif %}{{ x }}{% endfor %}", {}),
+    ("break_in_loop_else_leaves_the_outer_loop", "{% for a in [1, 2] %}{{ a }}{% for b in [] %}{% else %}{% break %}{% endfor %}{% endfor %}", {}),
+    ("loop_over_string_and_dict", "{% for c in 'héllo' %}{{ c }}.{% endfor %}{% for k in {'x': 1, 'y': 2} %}{{ k }}{% endfor %}", {}),
+    ("nested_loops_and_outer_loop", "{% for a in [1, 2] %}{% set outer = loop %}{% for b in [3, 4] %}{{ outer.index }}{{ loop.index }} {% endfor %}{% endfor %}", {}),
+    # Scoping and namespace.
+    ("set_in_loop_does_not_leak", "{% set x = 1 %}{% for i in [1, 2] %}{{ x }}{% set x = x + 10 %}{{ x }} {% endfor %}{{ x }}", {}),
+    ("set_in_if_leaks", "{% if true %}{% set y = 5 %}{% endif %}{{ y }}", {}),
+    ("namespace_carries_out_of_loop", "{% set ns = namespace(n=0, seen=false) %}{% for x in [1, 2, 3] %}{% set ns.n = ns.n + x %}{% set ns.seen = true %}{% endfor %}{{ ns.n }} {{ ns.seen }}", {}),
+    ("namespace_from_dict", "{% set ns = namespace({'a': 1}, b=2) %}{{ ns.a }}{{ ns.b }}{{ ns.c is defined }}", {}),
+    ("block_set", "{% set x %} a {{ 1 + 1 }} {% endset %}[{{ x }}]{% set y | trim | upper %} b {% endset %}[{{ y }}]", {}),
+    ("multiple_assignment", "{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set c = 1, 2 %}{{ c }}", {}),
+    # Expressions and Python printing.
+    ("print_python_values", "{{ none }} {{ true }} {{ false }} {{ [1, 'a', none, true, 1.5, [2]] }} {{ {'a': 1, 'b': 'c'} }} {{ (1,) }} {{ (1, 2) }} {{ () }}", {}),
+    ("integer_and_float_arithmetic", "{{ 1 / 2 }} {{ 4 / 2 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ 2 ** 10 }} {{ 2 ** -1 }} {{ 7.5 // 2 }} {{ -7.5 % 2 }} {{ true + 1 }} {{ 3 * 'ab' }} {{ [1] * 3 }}", {}),
+    ("float_repr", "{{ 0.1 + 0.2 }} {{ 3.0 }} {{ 1e20 }} {{ 1e16 }} {{ 1e15 }} {{ 1e-5 }} {{ 0.0001 }} {{ 123456789.123 }} {{ -0.0 }} {{ 2.5e-10 }} {{ 1.5e300 * 1e10 }}", {}),
+    ("string_escapes", "{{ 'a\\nb\\tc\\u00e9\\x41\\\\d\\'q\\\"' }}|{{ \"it's\" }}|{{ 'x' 'y' \"z\" }}", {}),
+    ("string_repr_in_lists", "{{ [\"it's\", 'say \"hi\"', 'both \\' \"', 'tab\\there', 'é', '\\x00'] }}", {}),
+    ("comparisons_and_membership", "{{ 1 < 2 < 3 }} {{ 1 < 3 < 2 }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ 1 == 1.0 }} {{ true == 1 }} {{ 'ab' in 'cabd' }} {{ 2 not in [1, 3] }} {{ 'k' in {'k': 1} }} {{ not 'x' in 'y' }} {{ none == none }}", {}),
+    ("and_or_return_operands", "{{ 0 or 'x' }} {{ 'a' and 'b' }} {{ '' and 'b' }} {{ none or [] }} {{ not none }}", {}),
+    ("conditional_expression", "{{ 'y' if true else 'n' }}{{ 'y' if false else 'n' }}[{{ 'y' if false }}]{{ 1 if false else 2 if true else 3 }}", {}),
+    ("concatenation_and_unary", "{{ 1 ~ 'a' ~ none ~ missing }} {{ -1 | abs }} {{ -(3) }} {{ +4 }} {{ - 2 ** 2 }}", {}),
+    ("slicing", "{{ [1, 2, 3, 4][::-1] }} {{ 'hello'[1:3] }} {{ 'hello'[-2:] }} {{ [1, 2, 3, 4, 5][::2] }} {{ 'abc'[5:] }} {{ [1, 2, 3][-1] }} {{ 'hello'[::-2] }} {{ [1, 2, 3][1:-1] }} {{ [1, 2, 3, 4][3:0:-1] }} {{ 'abc'[-10:10] }} {{ messages[1:] | length }}",
+     {"messages": MESSAGES}),
+    ("attribute_and_item_lookup", "{{ messages[0].role }} {{ messages[0]['content'] }} {{ messages[-1].content }} {{ messages[9] is defined }} {{ messages.0.role }} [{{ {'a': 1}.b }}] [{{ none.x }}] [{{ 'abc'[9] }}] {{ {'items': 1}['items'] }}",
+     {"messages": MESSAGES}),
+    ("underscore_names", "{{ d._private }}|{{ d.__class__ }}|{{ 'x'._y }}|{{ d['__class__'] }}", {"d": {"_private": "kept", "__class__": "key"}}),
+    ("dict_methods", "{{ {'a': 1}.get('a') }} {{ {'a': 1}.get('b') }} {{ {'a': 1}.get('b', 2) }} {{ {'a': 1, 'b': 2}.keys() | list }} {{ {'a': 1, 'b': 2}.values() | list }} {{ {'a': 1}.items() | list }} {{ dict(x=1, y='z') }}", {}),
+    # Undefined.
+    ("undefined_is_quiet", "[{{ missing }}] {{ missing is defined }} {{ missing is undefined }} {% for x in missing %}x{% endfor %}{{ missing | default('d') }} {{ missing | length }} {{ missing | trim }}|{{ missing == missing }} {{ missing ~ 'x' }} {{ 'a' in missing }} {{ missing | list }} {{ missing | join(',') }}|{% if not missing %}falsy{% endif %}", {}),
+    ("missing_parameter_is_undefined", "{% macro m(a, b) %}[{{ a }}|{{ b is defined }}]{% endmacro %}{{ m(1) }}", {}),
+    # String methods.
+    ("string_methods", "{{ '  x  '.strip() }}|{{ 'xxaxx'.strip('x') }}|{{ '  x '.lstrip() }}|{{ ' x  '.rstrip() }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b \\n c '.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}|{{ 'hello'.startswith('he') }}|{{ 'hello'.endswith(('x', 'lo')) }}|{{ 'aaa'.replace('a', 'b', 2) }}|{{ 'hello world'.title() }}|{{ 'hELLO'.capitalize() }}|{{ 'Ab'.upper() }}{{ 'Ab'.lower() }}|{{ '{} and {}'.format(1, 'x') }}|{{ 'a-b'.find('-') }}|{{ 'banana'.count('a') }}|{{ ', '.join(['x', 'y']) }}", {}),
+    # Filters.
+    ("filter_trim_and_string", "[{{ '  a \\n'|trim }}][{{ 'xxay'|trim('xy') }}][{{ 5|string }}][{{ none|string }}][{{ [1]|string }}]", {}),
+    ("filter_tojson", "{{ {'b': [1, 2.5, none, true], 'a': 'é\\n\\\"<>&\\u0001'}|tojson }}|{{ {'b': 1, 'a': {'c': []}}|tojson(indent=2) }}|{{ [1, {'x': 'y'}]|tojson(separators=(',', ':')) }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}|{{ 'x'|tojson }}|{{ {}|tojson(indent=4) }}|{{ [[]]|tojson(indent=1) }}", {}),
+    ("filter_tojson_ensure_ascii", "{{ ['é', '😀', '\\x7f~', 'ok']|tojson(ensure_ascii=true) }}|{{ 'é'|tojson(true) }}", {}),
+    ("filter_tojson_of_context", "{{ messages|tojson }}", {"messages": MESSAGES}),
+    ("filter_length_count_join", "{{ messages|length }} {{ 'héllo'|length }} {{ {'a': 1}|count }} {{ messages|join(',', attribute='role') }} {{ [1, 2]|join }} {{ ['a', 'b']|join(' - ') }}", {"messages": MESSAGES}),
+    ("filter_select_and_map", "{{ messages|selectattr('role', 'equalto', 'user')|list|length }} {{ messages|rejectattr('role', 'eq', 'system')|map(attribute='role')|list }} {{ [1, 2, 3, 4]|select('odd')|list }} {{ [0, 1, '', 'a']|select|list }} {{ [1, 2, 3]|reject('gt', 1)|list }} {{ ['a', 'B']|map('upper')|join }} {{ messages|map(attribute='missing', default='d')|list }} {% if messages|selectattr('role', 'equalto', 'nobody') %}generators are true{% endif %}",
+     {"messages": MESSAGES}),
+    ("generators_are_used_up", "{% set users = messages|selectattr('role', 'equalto', 'user') %}{{ users|list|length }} {{ users|list|length }}|{% set roles = messages|map(attribute='role') %}{{ roles|first }} {{ roles|list }}|{% set r = [1, 2, 3]|select %}{{ 2 in r }} {{ r|list }}|{{ (messages|map(attribute='role')|reverse) is iterable }} {{ [1, 2]|select|reverse }}|{% set g = [1, 2]|select %}{{ g == g }}",
+     {"messages": MESSAGES}),
+    ("filter_default", "{{ missing|default('a') }} {{ ''|default('b') }} {{ ''|default('c', true) }} {{ none|default('d') }} {{ 0|d('e', boolean=true) }}", {}),
+    ("filter_case_and_text", "{{ 'hello WORLD-x(y'|title }} {{ 'hELLO'|capitalize }} {{ 'aB'|upper }}{{ 'aB'|lower }} {{ 'one two  three'|wordcount }} {{ 'a<b>&\\'\"'|e }} {{ 'x'|safe }} {{ 'abc'|replace('b', 'B') }} {{ 'abc'|reverse }} {{ [1, 2]|reverse|list }}", {}),
+    ("filter_sort_unique_dictsort", "{{ ['b', 'A', 'c']|sort }} {{ ['b', 'A', 'c']|sort(case_sensitive=true) }} {{ [3, 1, 2]|sort(reverse=true) }} {{ messages|sort(attribute='role')|map(attribute='role')|list }} {{ ['a', 'A', 'b', 'a']|unique|list }} {{ {'b': 1, 'A': 2, 'c': 0}|dictsort }} {{ {'b': 1, 'a': 2}|dictsort(by='value') }} {{ [3, 1, 2]|min }} {{ ['b', 'A']|max }}",
+     {"messages": MESSAGES}),
+    ("filter_first_last_list_items", "{{ [1, 2, 3]|first }} {{ [1, 2, 3]|last }} {{ 'abc'|list }} {{ {'a': 1}|items|list }} [{{ []|first }}] {% for k, v in {'x': 1}|items %}{{ k }}{{ v }}{% endfor %}", {}),
+    ("filter_numbers", "{{ '42'|int }} {{ '4.7'|int }} {{ 'x'|int }} {{ 'x'|int(7) }} {{ 3.9|int }} {{ '2.5'|float }} {{ 3|float }} {{ -3|abs }} {{ 2.5|round }} {{ 3.5|round }} {{ 2.567|round(2) }} {{ 2.1|round(method='ceil') }} {{ 2.9|round(0, 'floor') }} {{ '0x1A'|int }} {{ '0x1A'|float }} {{ ' 7 '|int }} {{ '1e3'|int }} {{ 'inf'|int(5) }} {{ 'nan'|float }}", {}),
+    ("filter_indent", "[{{ 'a\\nb\\n\\nc'|indent }}][{{ 'a\\nb'|indent(2, true) }}][{{ 'a\\n\\nb'|indent(2, blank=true) }}][{{ 'a\\nb'|indent('> ') }}]", {}),
+    ("markup_escapes_what_is_added", "{{ '<b>'|safe + '<i>' }}|{{ '<i>' + '<b>'|safe }}|{{ '<' ~ '<b>'|safe }}|{{ '<'|e }}|{{ '<'|e|e }}|{{ '<a>'|safe is string }}|{{ '<a>'|safe is escaped }}|{{ 'a' is escaped }}|{{ ['<'|safe] }}|{{ ('x<'|safe).replace('x', '&') }}|{{ ('a,b'|safe).split(',') }}|{{ ('-'|safe).join(['<', 'b'|safe]) }}|{{ '<x>'|safe|upper + '&' }}|{{ '<x>'|safe|trim|length }}|{{ ('{}'|safe).format('<') }}|{{ '<a>'|safe == '<a>' }}|{{ '<'|safe * 2 + '&' }}|{{ '<x>'|safe|replace('x', '<') + '&' }}|{{ {'a': '<'|safe}|tojson }}|{{ '<'|safe|string + '>' }}|{{ '<'|safe|join + '>' }}|{{ ('<'|safe)[0] + '>' }}|{{ ('ab'|safe).startswith('a') }}|{{ 'x'|safe|title + '<' }}|{{ 'a<'|e|reverse }}",
+     {}),
+    ("filter_block", "{% filter upper %}abc {{ 'd' }}{% endfilter %}", {}),
+    # Tests.
+    ("tests", "{{ 'a' is string }} {{ 1 is string }} {{ {} is mapping }} {{ [] is mapping }} {{ [] is iterable }} {{ 'a' is iterable }} {{ 1 is iterable }} {{ [] is sequence }} {{ 1 is number }} {{ 1.5 is number }} {{ true is number }} {{ 1 is integer }} {{ true is integer }} {{ 1.0 is float }} {{ true is boolean }} {{ none is none }} {{ true is true }} {{ 0 is false }} {{ 4 is even }} {{ 3 is odd }} {{ 9 is divisibleby 3 }} {{ 1 is eq 1 }} {{ 2 is gt 1 }} {{ 'a' is in 'abc' }} {{ 'ab' is lower }} {{ 'AB' is upper }} {{ 1 is not none }} {{ missing is iterable }} {{ missing is sequence }}", {}),
+    # Macros.
+    ("macros", "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('a') }} {{ greet('b', '?') }} {{ greet(punct='.', name='c') }}", {}),
+    ("macro_varargs_kwargs_and_nesting", "{% macro inner(x) %}<{{ x }}>{% endmacro %}{% macro outer(a) %}{{ inner(a) }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ outer(1, 2, 3, k='v') }}", {}),
+    ("macro_sees_globals_at_call_time", "{% macro show() %}{{ value }}{{ bos_token }}{% endmacro %}{% set value = 'late' %}{{ show() }}", {"bos_token": "<s>"}),
+    ("macro_default_uses_earlier_parameter", "{% macro m(a, b=a * 2) %}{{ a }},{{ b }}{% endmacro %}{{ m(3) }}", {}),
+    ("generation_block", "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}|{% endfor %}", {"messages": MESSAGES}),
+    # Globals.
+    ("strftime_now", "{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%Y-%m-%d %H:%M:%S %A %B %a %j %I %p %y') }}", {}),
+    ("range_global", "{{ range(3)|list }} {{ range(1, 7, 2)|list }} {{ range(5, 0, -2)|list }}", {}),
+    # Errors.
+    ("raise_exception", "{% if messages[0].role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}", {"messages": MESSAGES}),
+    ("error_attribute_of_undefined", "{{ missing.attr }}", {}),
+    ("error_arithmetic_on_undefined", "{{ missing + 1 }}", {}),
+    ("error_iterating_none", "{% for x in none %}{% endfor %}", {}),
+    ("error_adding_str_and_int", "{{ 'a' + 1 }}", {}),
+    ("error_comparing_int_and_str", "{{ 1 < 'a' }}", {}),
+    ("error_list_append_in_sandbox", "{% set x = [] %}{{ x.append(1) }}", {}),
+    ("error_underscore_namespace_attribute", "{% set ns = namespace() %}{% set ns._x = 1 %}", {}),
+    ("error_tojson_of_undefined", "{{ missing|tojson }}", {}),
+    ("error_length_of_generator", "{{ [1]|select|length }}", {}),
+    ("error_calling_undefined", "{{ missing() }}", {}),
+    ("unknown_filter_in_untaken_branch", "{% if false %}{{ 1|nosuchfilter }}{% endif %}x", {}),
+    ("error_zero_slice_step", "{{ [1][::0] }}", {}),
+    ("error_break_outside_loop", "{% if true %}{% break %}{% endif %}", {}),
+    ("error_break_in_macro_in_loop", "{% for x in [1] %}{% macro m() %}{% break %}{% endmacro %}{% endfor %}", {}),
+    ("error_continue_in_loop_else", "{% for x in [] %}{% else %}{% continue %}{% endfor %}", {}),
+    ("error_unclosed_if", "{% if true %}x", {}),
+    ("error_unknown_statement", "{% frobnicate %}", {}),
+    ("error_bad_expression", "{{ 1 + }}", {}),
+    ("error_unclosed_comment", "a {# b", {}),
+    ("error_on_line_three", "a\nb\n{{ missing.x }}", {}),
 ]
 
 
@@ -72,17 +222,39 @@ def read_templates(archive: Path) -> dict[str, str]:
     return dict(sorted(templates.items()))
 
 
-def render(source: str, conversation: list[dict], add_generation_prompt: bool) -> dict:
+def render(source: str, conversation: list[dict], add_generation_prompt: bool, special_tokens: dict,
+           tools: list | None = None) -> dict:
     try:
         rendered, _ = chat_template_utils.render_jinja_template(
             conversations=[conversation],
+            tools=tools,
             chat_template=source,
             add_generation_prompt=add_generation_prompt,
-            **SPECIAL_TOKENS,
+            **special_tokens,
         )
         return {"text": rendered[0]}
     except Exception as error:  # the template raised: record what jinja2 said
         return {"error": f"{type(error).__name__}: {error}"}
+
+
+def ordered(value):
+    """The context in a form whose dict order survives any JSON reader."""
+    if isinstance(value, dict):
+        return {"dict": [[key, ordered(item)] for key, item in value.items()]}
+    if isinstance(value, list):
+        return [ordered(item) for item in value]
+    return value
+
+
+def render_case(source: str, context: dict) -> dict:
+    try:
+        compiled = chat_template_utils._compile_jinja_template(source)
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}", "phase": "compile"}
+    try:
+        return {"text": compiled.render(**context)}
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}", "phase": "render"}
 
 
 def main() -> None:
@@ -97,23 +269,36 @@ def main() -> None:
         "now": NOW.isoformat(),
         "special_tokens": SPECIAL_TOKENS,
         "conversations": CONVERSATIONS,
+        "tools": ordered(TOOLS),
+        "tool_conversation": ordered(TOOL_CONVERSATION),
         "templates": [],
     }
     errors = 0
     for name, source in templates.items():
         renders = []
-        for index, conversation in enumerate(CONVERSATIONS):
+        for index, tokens in RENDERS:
             for add_generation_prompt in (False, True):
-                outcome = render(source, conversation, add_generation_prompt)
+                outcome = render(source, CONVERSATIONS[index], add_generation_prompt, SPECIAL_TOKENS[tokens])
                 errors += "error" in outcome
-                renders.append({"conversation": index, "add_generation_prompt": add_generation_prompt, **outcome})
-        document["templates"].append({"name": name, "source": source, "renders": renders})
+                renders.append({"conversation": index, "special_tokens": tokens,
+                                "add_generation_prompt": add_generation_prompt, **outcome})
+        tool_renders = []
+        for add_generation_prompt in (False, True):
+            outcome = render(source, TOOL_CONVERSATION, add_generation_prompt, SPECIAL_TOKENS[0], TOOLS)
+            tool_renders.append({"add_generation_prompt": add_generation_prompt, **outcome})
+        document["templates"].append({"name": name, "source": source, "renders": renders, "tool_renders": tool_renders})
     raw = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     compressed = zstandard.ZstdCompressor(level=19).compress(raw)
     assert len(compressed) < 2_000_000, f"fixture is {len(compressed)} bytes"
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_bytes(compressed)
+    cases = []
+    for name, source, context in ENGINE_CASES:
+        cases.append({"name": name, "source": source, "context": ordered(context), **render_case(source, context)})
+    assert len({case["name"] for case in cases}) == len(cases), "case names must be unique"
+    CASES_OUT.write_text(json.dumps(cases, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     total = sum(len(t["renders"]) for t in document["templates"])
+    print(f"{len(cases)} engine cases ({sum('error' in c for c in cases)} raise)")
     print(f"{len(templates)} templates, {total} renders ({errors} raise), {len(raw)} bytes -> {len(compressed)} bytes")
 
 

@@ -8,6 +8,8 @@ Writes, deterministically, under Tests/ModelTests/Fixtures/gguf/:
   <model>/model.gguf               a tiny random llama-architecture model with a real tokenizer:
                                      tiny_gpt2  gpt2 tokenizer (pre "llama-bpe"), untied output
                                      tiny_spm   llama (SentencePiece) tokenizer, tied output
+                                     tiny_qwen2 qwen2 architecture (attention biases, no
+                                                permutation), gpt2 tokenizer with pre "qwen2"
   <model>/expected/                what transformers makes of it (AutoModelForCausalLM /
                                    AutoTokenizer .from_pretrained(dir, gguf_file=...)):
                                      config.json, weights.safetensors.zst (its state dict),
@@ -133,7 +135,7 @@ def permute(weights: np.ndarray, heads: int) -> np.ndarray:
             .swapaxes(1, 2).reshape(weights.shape))
 
 
-def gpt2_tokenizer_fields():
+def gpt2_tokenizer_fields(pre="llama-bpe"):
     """The vocabulary and merges of the committed byte-level tokenizer fixture gpt2_trained."""
     data = json.loads((TOKENIZER_FIXTURES / "gpt2_trained" / "tokenizer.json").read_text())
     vocab = data["model"]["vocab"]
@@ -146,7 +148,7 @@ def gpt2_tokenizer_fields():
 
     def kvs(w):
         w.add_tokenizer_model("gpt2")
-        w.add_tokenizer_pre("llama-bpe")
+        w.add_tokenizer_pre(pre)
         w.add_token_list(tokens)
         w.add_token_types(types)
         w.add_token_merges(merges)
@@ -196,6 +198,8 @@ TINY = {
     "tiny_gpt2": ("gpt2", False, {"token_embd": Q.Q8_0, "attn_q": Q.F16, "attn_k": Q.Q4_0, "attn_v": Q.Q8_0,
                                   "attn_output": Q.BF16, "ffn_gate": Q.Q4_1, "ffn_up": Q.Q5_0,
                                   "ffn_down": Q.Q5_1, "output": Q.Q8_0}),
+    "tiny_qwen2": ("qwen2", True, {"token_embd": Q.Q8_0, "attn_q": Q.Q8_0, "attn_k": Q.Q8_0, "attn_v": Q.Q8_0,
+                                   "attn_output": Q.Q8_0, "ffn_gate": Q.Q8_0, "ffn_up": Q.Q8_0, "ffn_down": Q.Q8_0}),
     "tiny_spm": ("spm", True, {"token_embd": Q.F16, "attn_q": Q.Q5_1, "attn_k": Q.Q8_0, "attn_v": Q.Q4_1,
                                "attn_output": Q.Q5_0, "ffn_gate": Q.Q4_0, "ffn_up": Q.F32,
                                "ffn_down": Q.Q8_0}),
@@ -213,8 +217,12 @@ def store(values: np.ndarray, qtype):
 
 def make_tiny(name: str, scratch: Path):
     kind, tied, types = TINY[name]
-    vocab, tokenizer_kvs = gpt2_tokenizer_fields() if kind == "gpt2" else spm_tokenizer_fields(scratch)
-    rng = np.random.default_rng(7 if kind == "gpt2" else 11)
+    vocab, tokenizer_kvs = (gpt2_tokenizer_fields() if kind == "gpt2" else gpt2_tokenizer_fields("qwen2") if kind == "qwen2"
+                            else spm_tokenizer_fields(scratch))
+    rng = np.random.default_rng({"gpt2": 7, "spm": 11, "qwen2": 13}[kind])
+    arch = "qwen2" if kind == "qwen2" else "llama"
+    # llama.cpp permutes llama's query and key projections, not qwen2's.
+    rotate = (lambda weights, heads: weights) if kind == "qwen2" else permute
     head_dim = HIDDEN // HEADS
 
     def matrix(rows, cols):
@@ -228,11 +236,14 @@ def make_tiny(name: str, scratch: Path):
         prefix = f"blk.{layer}."
         tensors += [
             (prefix + "attn_norm.weight", norm(), None),
-            (prefix + "attn_q.weight", *store(permute(matrix(HEADS * head_dim, HIDDEN), HEADS), types["attn_q"])),
-            (prefix + "attn_k.weight", *store(permute(matrix(KV_HEADS * head_dim, HIDDEN), KV_HEADS), types["attn_k"])),
+            (prefix + "attn_q.weight", *store(rotate(matrix(HEADS * head_dim, HIDDEN), HEADS), types["attn_q"])),
+            (prefix + "attn_k.weight", *store(rotate(matrix(KV_HEADS * head_dim, HIDDEN), KV_HEADS), types["attn_k"])),
             (prefix + "attn_v.weight", *store(matrix(KV_HEADS * head_dim, HIDDEN), types["attn_v"])),
             (prefix + "attn_output.weight", *store(matrix(HIDDEN, HEADS * head_dim), types["attn_output"])),
             (prefix + "ffn_norm.weight", norm(), None),
+        ] + ([(prefix + f"attn_{p}.bias", (0.1 * rng.standard_normal(n)).astype(np.float32), None)
+              for p, n in (("q", HEADS * head_dim), ("k", KV_HEADS * head_dim), ("v", KV_HEADS * head_dim))]
+             if kind == "qwen2" else []) + [
             (prefix + "ffn_gate.weight", *store(matrix(INTERMEDIATE, HIDDEN), types["ffn_gate"])),
             (prefix + "ffn_up.weight", *store(matrix(INTERMEDIATE, HIDDEN), types["ffn_up"])),
             (prefix + "ffn_down.weight", *store(matrix(HIDDEN, INTERMEDIATE), types["ffn_down"])),
@@ -251,14 +262,15 @@ def make_tiny(name: str, scratch: Path):
         w.add_head_count_kv(KV_HEADS)
         w.add_layer_norm_rms_eps(1e-5)
         w.add_rope_freq_base(500000.0 if kind == "gpt2" else 10000.0)
-        w.add_rope_dimension_count(head_dim)
+        if kind != "qwen2":
+            w.add_rope_dimension_count(head_dim)
         w.add_vocab_size(vocab)
         w.add_file_type(1)
         tokenizer_kvs(w)
 
     folder = OUT / name
     folder.mkdir(parents=True)
-    write_gguf(folder / "model.gguf", "llama", kvs, tensors)
+    write_gguf(folder / "model.gguf", arch, kvs, tensors)
 
     sequences = [list(rng.integers(3, vocab, size=length)) for length in (9, 6, 3)]
     sequences = [[int(t) for t in s] for s in sequences]
@@ -280,7 +292,7 @@ def write_transformers_reference(folder: Path, gguf_name: str, sequences, full_l
     logits = {}
     with torch.no_grad():
         for index, sequence in enumerate(sequences):
-            out = model(torch.tensor([sequence])).logits[0].numpy().astype(np.float32)
+            out = np.ascontiguousarray(model(torch.tensor([sequence])).logits[0].numpy(), dtype=np.float32)
             if full_logits:
                 logits[f"logits.{index}"] = out
             else:
@@ -295,11 +307,14 @@ SAMPLED = np.random.default_rng(99).choice(49152, size=256, replace=False).astyp
 def sampled_logits(index: int, out: np.ndarray):
     """At every position: the 16 largest logits and 256 fixed sampled ones; the last position's
     full logits for the first two sequences."""
+    # safetensors writes an array's memory as it lies: every array is made C-contiguous first
+    # (torch's logits view and fancy indexing can give other layouts).
+    out = np.ascontiguousarray(out, dtype=np.float32)
     top = np.argsort(-out, axis=1, kind="stable")[:, :16]
     result = {
-        f"top_ids.{index}": top.astype(np.int64),
-        f"top_values.{index}": np.take_along_axis(out, top, axis=1).astype(np.float32),
-        f"sampled_values.{index}": out[:, SAMPLED].astype(np.float32),
+        f"top_ids.{index}": np.ascontiguousarray(top, dtype=np.int64),
+        f"top_values.{index}": np.ascontiguousarray(np.take_along_axis(out, top, axis=1)),
+        f"sampled_values.{index}": np.ascontiguousarray(out[:, SAMPLED]),
     }
     if index < 2:
         result[f"full_last.{index}"] = out[-1].astype(np.float32)

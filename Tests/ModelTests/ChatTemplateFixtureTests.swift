@@ -6,70 +6,22 @@ import XCTest
 /// transformers' `render_jinja_template` rendered it (Tests/Fixtures/make_chat_template_fixtures.py),
 /// or fails where jinja2 failed.
 final class ChatTemplateFixtureTests: XCTestCase {
-    struct Document: Decodable {
-        struct Message: Decodable {
-            let role: String
-            let content: String
-        }
-        struct Render: Decodable {
-            let conversation: Int
-            let add_generation_prompt: Bool
-            let text: String?
-            let error: String?
-        }
-        struct Template: Decodable {
-            let name: String
-            let source: String
-            let renders: [Render]
-        }
-        let now: String
-        let special_tokens: [String: String]
-        let conversations: [[Message]]
-        let templates: [Template]
-    }
+    typealias Document = ChatTemplateFixtures.Document
 
-    static func document() throws -> Document {
-        let url = Fixtures.root.appendingPathComponent("chat_templates/chat_templates.json.zst")
-        let compressed = try Data(contentsOf: url)
-        let raw = try compressed.withUnsafeBytes { try ZstdStream.decompress($0, byteLimit: 50_000_000) }
-        return try JSONDecoder().decode(Document.self, from: Data(raw))
-    }
-
-    /// The pinned `strftime_now` date of the fixture, as a wall clock in UTC.
-    static func clock(_ document: Document) throws -> TemplateInterpreter.Clock {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
-        let now = try XCTUnwrap(formatter.date(from: document.now))
-        return TemplateInterpreter.Clock(now: now, timeZone: TimeZone(identifier: "UTC")!)
-    }
-
-    /// Why one template does not match jinja2, or nil when every render matches.
-    static func mismatch(_ template: Document.Template, _ document: Document, clock: TemplateInterpreter.Clock) -> String? {
-        let parsed: ChatTemplate
+    /// Why one rendering differs from jinja2's, or nil when it matches (the same text, or an error
+    /// where jinja2 raised one, with the same message when the template raised it).
+    static func mismatch(_ template: ChatTemplate, _ context: [String: TemplateValue], text expected: String?, error expectedError: String?) -> String? {
         do {
-            parsed = try ChatTemplate(source: template.source)
+            let text = try template.render(context: context, clock: ChatTemplateFixtures.clock)
+            guard let expected else { return "rendered, but jinja2 raised \(expectedError ?? "")" }
+            if !text.unicodeScalars.elementsEqual(expected.unicodeScalars) {
+                return "differs from jinja2\n--- expected\n\(expected)\n--- rendered\n\(text)"
+            }
         } catch {
-            return "parse: \(error)"
-        }
-        for render in template.renders {
-            let messages = document.conversations[render.conversation].map { ChatMessage(role: $0.role, content: $0.content).templateValue }
-            let context = ChatTemplate.context(messages: messages, addGenerationPrompt: render.add_generation_prompt,
-                                               specialTokens: document.special_tokens)
-            let label = "conversation \(render.conversation), add_generation_prompt \(render.add_generation_prompt)"
-            do {
-                let text = try parsed.render(context: context, clock: clock)
-                guard let expected = render.text else { return "\(label): rendered, but jinja2 raised \(render.error ?? "")" }
-                if text != expected || !text.unicodeScalars.elementsEqual(expected.unicodeScalars) {
-                    return "\(label): differs from jinja2\n--- expected\n\(expected)\n--- rendered\n\(text)"
-                }
-            } catch {
-                guard let expected = render.error else { return "\(label): \(error)" }
-                if expected.hasPrefix("TemplateError: ") {
-                    guard case .raised(_, let message) = error, "TemplateError: " + message == expected else {
-                        return "\(label): raised \(error), jinja2 raised \(expected)"
-                    }
+            guard let expectedError else { return "\(error)" }
+            if expectedError.hasPrefix("TemplateError: ") {
+                guard case .raised(_, let message) = error, "TemplateError: " + message == expectedError else {
+                    return "raised \(error), jinja2 raised \(expectedError)"
                 }
             }
         }
@@ -77,11 +29,43 @@ final class ChatTemplateFixtureTests: XCTestCase {
     }
 
     func testEveryFixtureTemplateRendersAsJinja2() throws {
-        let document = try Self.document()
-        let clock = try Self.clock(document)
+        let document = try ChatTemplateFixtures.document()
         XCTAssertGreaterThanOrEqual(document.templates.count, 70)
-        for template in document.templates {
-            if let problem = Self.mismatch(template, document, clock: clock) { XCTFail("\(template.name): \(problem)") }
+        for fixture in document.templates {
+            let template: ChatTemplate
+            do {
+                template = try ChatTemplate(source: fixture.source)
+            } catch {
+                XCTFail("\(fixture.name): \(error)")
+                continue
+            }
+            for render in fixture.renders {
+                let messages = document.conversations[render.conversation].map { ChatMessage(role: $0.role, content: $0.content).templateValue }
+                let context = ChatTemplate.context(messages: messages, addGenerationPrompt: render.add_generation_prompt,
+                                                   specialTokens: document.special_tokens[render.special_tokens])
+                if let problem = Self.mismatch(template, context, text: render.text, error: render.error) {
+                    XCTFail("\(fixture.name), conversation \(render.conversation), special tokens \(render.special_tokens), add_generation_prompt \(render.add_generation_prompt): \(problem)")
+                }
+            }
+        }
+    }
+
+    /// The same templates on a tool-calling exchange: `tools` given, an assistant turn with `tool_calls`,
+    /// a `tool` turn (messages with more fields than role and content, through `render(context:)`).
+    func testEveryFixtureTemplateRendersAToolCallAsJinja2() throws {
+        let document = try ChatTemplateFixtures.document()
+        guard case .list(let messages) = try ChatTemplateFixtures.templateValue(document.tool_conversation) else { return XCTFail("tool conversation") }
+        let tools = try ChatTemplateFixtures.templateValue(document.tools)
+        for fixture in document.templates {
+            let template = try ChatTemplate(source: fixture.source)
+            for render in fixture.tool_renders {
+                var context = ChatTemplate.context(messages: messages, addGenerationPrompt: render.add_generation_prompt,
+                                                   specialTokens: document.special_tokens[0])
+                context["tools"] = tools
+                if let problem = Self.mismatch(template, context, text: render.text, error: render.error) {
+                    XCTFail("\(fixture.name), tool call, add_generation_prompt \(render.add_generation_prompt): \(problem)")
+                }
+            }
         }
     }
 }

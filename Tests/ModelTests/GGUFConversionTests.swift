@@ -106,6 +106,49 @@ final class GGUFConversionTests: XCTestCase {
         try assertSameTokenizer(GGUFTokenizerConversion(file), expected: "llama_spm/expected")
     }
 
+    func testQwen2IsConvertedWithItsBiasesAndSaysLetheCannotLoadIt() throws {
+        let (folder, summary) = try converted("tiny_qwen2")
+        XCTAssertEqual(summary.architecture, "qwen2")
+        XCTAssertTrue(summary.notes.contains { $0.contains("biases") }, "\(summary.notes)")
+        let config = try jsonObject(folder.appendingPathComponent("config.json"))
+        let expected = try jsonObject(GGUFFixtures.url("tiny_qwen2/expected/config.json"))
+        for key in ["hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                    "max_position_embeddings", "vocab_size", "tie_word_embeddings", "bos_token_id", "eos_token_id", "model_type"] {
+            XCTAssertEqual(config[key], expected[key], "tiny_qwen2: \(key)")
+        }
+        let weights = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        let reference = try GGUFFixtures.safeTensors("tiny_qwen2/expected/weights.safetensors.zst")
+        // transformers' state dict also lists the tied lm_head.weight, which the file leaves out.
+        XCTAssertEqual(Set(weights.tensors.map(\.name)), Set(reference.tensors.map(\.name)).subtracting(["lm_head.weight"]))
+        for info in weights.tensors {
+            let worst = zip(try weights.floats(info.name), try reference.floats(info.name)).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-6, info.name)
+        }
+        XCTAssertThrowsError(try ModelFolder.load(folder))
+        try assertSameTokenizer(GGUFTokenizerConversion(GGUFFile(contentsOf: GGUFFixtures.url("tiny_qwen2/model.gguf"))),
+                                expected: "tiny_qwen2/expected")
+    }
+
+    func testRopeScalingKeysBecomeRopeParametersThatLetheRefusesByName() throws {
+        var built = GGUFTestFile()
+        built.metadata = [("general.architecture", 8, GGUFTestFile.string("llama"))]
+        for (key, value) in [("embedding_length", 64), ("block_count", 1), ("feed_forward_length", 96), ("attention.head_count", 4),
+                             ("context_length", 8192), ("vocab_size", 32), ("rope.scaling.original_context_length", 2048)] {
+            built.metadata.append(("llama.\(key)", 4, GGUFTestFile.le(UInt32(value))))
+        }
+        built.metadata.append(("llama.rope.scaling.type", 8, GGUFTestFile.string("linear")))
+        built.metadata.append(("llama.rope.scaling.factor", 6, GGUFTestFile.le(Float(4).bitPattern)))
+        let conversion = try GGUFModelConversion(GGUFFile(bytes: built.build().bytes, name: "r.gguf"))
+        XCTAssertEqual(conversion.config["rope_parameters"], .object([
+            "rope_type": .string("linear"), "factor": .number(4), "original_max_position_embeddings": .number(2048),
+            "rope_theta": .number(10000),
+        ]))
+        XCTAssertEqual(conversion.config["max_position_embeddings"], .number(8192))
+        XCTAssertThrowsError(try conversion.loadLlama()) { error in
+            XCTAssertTrue("\(error)".contains("rope_parameters"), "\(error)")
+        }
+    }
+
     func testAnArchitectureLetheCannotConvertIsRefusedByName() throws {
         var built = GGUFTestFile()
         built.metadata = [("general.architecture", 8, GGUFTestFile.string("gemma2"))]

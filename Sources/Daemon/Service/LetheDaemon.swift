@@ -114,7 +114,10 @@ public final class LetheDaemon: @unchecked Sendable {
     private func openStore(_ root: URL) throws -> CheckpointStore {
         if FileManager.default.fileExists(atPath: StoreLayout(root: root).database.path) { return try CheckpointStore(root: root) }
         logger.notice("initialising the store from the base model", metadata: ["store": "\(root.path)", "base_model": "\(configuration.baseModel)"])
-        return try CheckpointStore.create(at: root, importing: URL(fileURLWithPath: configuration.baseModel), actor: Self.actor)
+        // base_model is a model folder or a GGUF file, converted into a temporary folder here.
+        let source = try ModelSourceFolder(source: URL(fileURLWithPath: configuration.baseModel))
+        defer { source.remove() }
+        return try CheckpointStore.create(at: root, importing: source.folder, actor: Self.actor)
     }
 
     /// The base version of `head`'s lineage, its utility measured now so that no job waits for it.

@@ -11,8 +11,10 @@ public enum ChatTemplateError: Error, Equatable, CustomStringConvertible {
     case raised(line: Int, message: String)
     /// Rendering failed the way jinja2 would fail (an undefined value used, a type error, a refused operation).
     case render(line: Int, message: String)
-    /// A model folder's template file could not be read.
+    /// A model folder's template file, or a conversation file, could not be read.
     case unreadable(file: String, reason: String)
+    /// The model folder has no chat template.
+    case missing(folder: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum ChatTemplateError: Error, Equatable, CustomStringConvertible {
         case .raised(let line, let message): "chat template line \(line): the template refused the conversation: \(message)"
         case .render(let line, let message): "chat template line \(line): \(message)"
         case .unreadable(let file, let reason): "\(file): \(reason)"
+        case .missing(let folder):
+            "\(folder) has no chat template (neither chat_template.jinja nor a 'chat_template' in tokenizer_config.json)"
         }
     }
 }

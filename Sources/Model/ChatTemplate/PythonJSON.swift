@@ -1,13 +1,16 @@
-/// Python's `json.dumps` as transformers' `tojson` filter calls it (`ensure_ascii=False`, with the
-/// `indent`, `separators` and `sort_keys` a template passes): the exact spacing, escapes and number
+/// Python's `json.dumps` as transformers' `tojson` filter calls it (`ensure_ascii=False` unless the
+/// template asks otherwise, with the `indent`, `separators` and `sort_keys` it passes): the exact spacing, escapes and number
 /// forms a model was trained on.
 struct PythonJSON {
     var indent: String?
     var itemSeparator: String
     var keySeparator: String
     var sortKeys: Bool
+    /// `ensure_ascii=True`: everything outside printable ASCII as `\uXXXX` (UTF-16, so pairs above U+FFFF).
+    var asciiOnly: Bool
 
-    init(indent: String?, separators: (String, String)?, sortKeys: Bool) {
+    init(indent: String?, separators: (String, String)?, sortKeys: Bool, asciiOnly: Bool) {
+        self.asciiOnly = asciiOnly
         self.indent = indent
         // Python's default separators drop the space after ',' when indenting.
         (itemSeparator, keySeparator) = separators ?? (indent == nil ? ", " : ",", ": ")
@@ -20,7 +23,7 @@ struct PythonJSON {
         return output
     }
 
-    static func quoted(_ text: String) -> String {
+    func quoted(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -32,8 +35,8 @@ struct PythonJSON {
             case "\u{08}": output += "\\b"
             case "\u{0C}": output += "\\f"
             default:
-                if scalar.value < 0x20 {
-                    output += "\\u" + PythonString.hex(scalar.value, width: 4)
+                if scalar.value < 0x20 || (asciiOnly && scalar.value > 0x7E) {
+                    for unit in String(scalar).utf16 { output += "\\u" + PythonString.hex(UInt32(unit), width: 4) }
                 } else {
                     output.unicodeScalars.append(scalar)
                 }
@@ -55,7 +58,7 @@ struct PythonJSON {
 
     private func key(_ value: TemplateValue) throws(TemplateFailure) -> String {
         switch value {
-        case .string(let text): return text
+        case .string(let text), .markup(let text): return text
         case .int(let integer): return String(integer)
         case .float(let float): return number(float)
         case .bool(let flag): return flag ? "true" : "false"
@@ -70,7 +73,7 @@ struct PythonJSON {
         case .bool(let flag): output += flag ? "true" : "false"
         case .int(let integer): output += String(integer)
         case .float(let float): output += number(float)
-        case .string(let text): output += Self.quoted(text)
+        case .string(let text), .markup(let text): output += quoted(text)
         case .list(let items), .tuple(let items):
             guard !items.isEmpty else { output += "[]"; return }
             output += "["
@@ -87,7 +90,7 @@ struct PythonJSON {
             }.map(\.element) }
             output += "{"
             for (index, entry) in entries.enumerated() {
-                output += (index == 0 ? "" : itemSeparator) + newline(level + 1) + Self.quoted(entry.0) + keySeparator
+                output += (index == 0 ? "" : itemSeparator) + newline(level + 1) + quoted(entry.0) + keySeparator
                 try write(entry.1, level: level + 1, to: &output)
             }
             output += newline(level) + "}"

@@ -4,7 +4,7 @@ import Foundation
 /// jinja2 3.1 function of the same name (`do_trim`, `do_join`, …), including its defaults
 /// (case-insensitive `sort`, `unique` and `dictsort`; `indent`'s handling of the first line).
 extension TemplateInterpreter {
-    static let implementedFilters: Set = [
+    private static let implementedFilters: Set = [
         "abs", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float", "indent", "int", "items",
         "join", "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse",
         "round", "safe", "select", "selectattr", "sort", "string", "title", "tojson", "trim", "unique", "upper", "wordcount",
@@ -13,6 +13,8 @@ extension TemplateInterpreter {
         "attr", "batch", "center", "filesizeformat", "forceescape", "format", "groupby", "pprint", "random", "slice",
         "striptags", "sum", "truncate", "urlencode", "urlize", "wordwrap", "xmlattr",
     ]
+    /// What `x is filter` answers true for: every filter the environment has, implemented here or not.
+    static let environmentFilters = implementedFilters.union(otherJinjaFilters)
 
     func applyFilter(_ filter: TemplateFilterSyntax, to value: TemplateValue, in scope: TemplateScope) throws -> TemplateValue {
         try applyFilter(filter.name, to: value, arguments: try arguments(filter.arguments, in: scope))
@@ -24,7 +26,6 @@ extension TemplateInterpreter {
         switch name {
         case "tojson":
             let bound = try bind(["ensure_ascii", "indent", "separators", "sort_keys"])
-            if bound[0]?.isTruthy == true { throw TemplateFailure.unsupported("tojson(ensure_ascii=True)") }
             let indent: String?
             switch bound[1] {
             case nil, .none?: indent = nil
@@ -36,22 +37,25 @@ extension TemplateInterpreter {
             var separators: (String, String)?
             if let given = bound[2], !(given.pythonEquals(.none)) {
                 let parts = try given.pythonIterate()
-                guard parts.count == 2, case .string(let item) = parts[0], case .string(let key) = parts[1] else {
+                guard parts.count == 2, let item = parts[0].text, let key = parts[1].text else {
                     throw TemplateFailure(.type, "tojson separators must be an (item, key) pair of strings")
                 }
                 separators = (item, key)
             }
-            return .string(try PythonJSON(indent: indent, separators: separators, sortKeys: bound[3]?.isTruthy ?? false).dumps(value))
+            return .string(try PythonJSON(indent: indent, separators: separators, sortKeys: bound[3]?.isTruthy ?? false,
+                                         asciiOnly: bound[0]?.isTruthy ?? false).dumps(value))
         case "length", "count":
             _ = try bind([])
             return .int(try value.pythonLength())
         case "trim":
             let chars = try bind(["chars"])[0]
-            let characters: String? = if case .string(let text)? = chars { text } else { nil }
-            return .string(PythonString.strip(try text(), characters: characters, leading: true, trailing: true))
-        case "string", "safe":
+            return value.sameStringKind(PythonString.strip(try text(), characters: chars?.text, leading: true, trailing: true))
+        case "string":
             _ = try bind([])
-            return .string(try text())
+            return value.sameStringKind(try text())
+        case "safe":
+            _ = try bind([])
+            return .markup(try text())
         case "default", "d":
             let bound = try bind(["default_value", "boolean"])
             let useDefault = value.isUndefined || (bound[1]?.isTruthy == true && !value.isTruthy)
@@ -59,27 +63,27 @@ extension TemplateInterpreter {
         case "upper", "lower", "capitalize":
             _ = try bind([])
             let text = try text()
-            return .string(name == "upper" ? PythonString.upper(text) : name == "lower" ? PythonString.lower(text) : PythonString.capitalize(text))
+            return value.sameStringKind(name == "upper" ? PythonString.upper(text) : name == "lower" ? PythonString.lower(text) : PythonString.capitalize(text))
         case "title":
             _ = try bind([])
             return .string(Self.jinjaTitle(try text()))
         case "replace":
             let bound = try bind(["old", "new", "count"])
-            guard case .string(let old)? = bound[0], case .string(let new)? = bound[1] else {
-                throw TemplateFailure(.type, "replace() needs the old and new strings")
-            }
-            return .string(PythonString.replace(try text(), old, new, count: bound[2]?.integer ?? -1))
+            guard let old = bound[0], let new = bound[1] else { throw TemplateFailure(.type, "replace() needs the old and new strings") }
+            return .string(PythonString.replace(try text(), try old.pythonString(), try new.pythonString(), count: bound[2]?.integer ?? -1))
         case "join":
             let bound = try bind(["d", "attribute"])
             var items = try value.pythonIterate()
             if let attribute = bound[1] { items = try items.map { try lookup(attribute, in: $0) } }
-            let separator = try (bound[0] ?? .string("")).pythonString()
-            return .string(try items.map { try $0.pythonString() }.joined(separator: separator))
+            let separator = bound[0] ?? .string("")
+            // A Markup separator escapes the items it joins (markupsafe's join).
+            if case .markup(let text) = separator { return .markup(try items.map { try Markup.escape($0) }.joined(separator: text)) }
+            return .string(try items.map { try $0.pythonString() }.joined(separator: try separator.pythonString()))
         case "items":
             _ = try bind([])
             switch value {
-            case .undefined: return .iterator([])
-            case .dict(let dictionary): return .iterator(dictionary.entries.map { .tuple([$0.key, $0.value]) })
+            case .undefined: return .iterator(TemplateIterator([]))
+            case .dict(let dictionary): return .iterator(TemplateIterator(dictionary.entries.map { .tuple([$0.key, $0.value]) }))
             default: throw TemplateFailure(.type, "can only get item pairs from a mapping")
             }
         case "list":
@@ -87,7 +91,8 @@ extension TemplateInterpreter {
             return .list(try value.pythonIterate())
         case "first":
             _ = try bind([])
-            return try value.pythonIterate().first ?? .undefined("No first item, sequence was empty.")
+            let first = if case .iterator(let iterator) = value { iterator.next() } else { try value.pythonIterate().first }
+            return first ?? .undefined("No first item, sequence was empty.")
         case "last":
             _ = try bind([])
             guard case .iterator = value else {
@@ -96,8 +101,10 @@ extension TemplateInterpreter {
             throw TemplateFailure(.type, "'generator' object is not reversible")
         case "reverse":
             _ = try bind([])
-            if case .string(let text) = value { return .string(PythonString.string(text.unicodeScalars.reversed())) }
-            return .iterator(try value.pythonIterate().reversed())
+            if let text = value.text { return value.sameStringKind(PythonString.string(text.unicodeScalars.reversed())) }
+            // reversed() of a list or dict; a generator is not reversible, so jinja2 makes a list of it.
+            if case .iterator(let iterator) = value { return .list(iterator.drain().reversed()) }
+            return .iterator(TemplateIterator(try value.pythonIterate().reversed()))
         case "abs":
             _ = try bind([])
             switch value {
@@ -124,10 +131,10 @@ extension TemplateInterpreter {
             switch value {
             case .int, .bool: return .int(value.integer!)
             case .float(let x): return x.isFinite ? .int(Int(x.rounded(.towardZero))) : fallback
-            case .string(let text):
+            case .string(let text), .markup(let text):
                 let trimmed = PythonString.strip(text, characters: nil, leading: true, trailing: true).replacingOccurrences(of: "_", with: "")
                 if let integer = Int(trimmed) { return .int(integer) }
-                if let float = Double(trimmed), float.isFinite { return .int(Int(float.rounded(.towardZero))) }
+                if let float = Self.pythonFloat(trimmed), float.isFinite { return .int(Int(float.rounded(.towardZero))) }
                 return fallback
             default: return fallback
             }
@@ -135,8 +142,8 @@ extension TemplateInterpreter {
             let fallback = try bind(["default"])[0] ?? .float(0)
             switch value {
             case .int, .bool, .float: return .float(value.number!)
-            case .string(let text):
-                return Double(PythonString.strip(text, characters: nil, leading: true, trailing: true)).map(TemplateValue.float) ?? fallback
+            case .string(let text), .markup(let text):
+                return Self.pythonFloat(PythonString.strip(text, characters: nil, leading: true, trailing: true)).map(TemplateValue.float) ?? fallback
             default: return fallback
             }
         case "wordcount":
@@ -144,18 +151,7 @@ extension TemplateInterpreter {
             return .int(Self.wordCount(try text()))
         case "e", "escape":
             _ = try bind([])
-            var escaped = ""
-            for scalar in try text().unicodeScalars {
-                switch scalar {
-                case "&": escaped += "&amp;"
-                case "<": escaped += "&lt;"
-                case ">": escaped += "&gt;"
-                case "\"": escaped += "&#34;"
-                case "'": escaped += "&#39;"
-                default: escaped.unicodeScalars.append(scalar)
-                }
-            }
-            return .string(escaped)
+            return .markup(try Markup.escape(value))
         case "indent":
             let bound = try bind(["width", "first", "blank"])
             let indentation: String
@@ -164,7 +160,7 @@ extension TemplateInterpreter {
             case let width?: indentation = String(repeating: " ", count: max(0, width.integer ?? 4))
             case nil: indentation = "    "
             }
-            return .string(Self.indent(try text() + "\n", indentation, first: bound[1]?.isTruthy ?? false, blank: bound[2]?.isTruthy ?? false))
+            return value.sameStringKind(Self.indent(try text() + "\n", indentation, first: bound[1]?.isTruthy ?? false, blank: bound[2]?.isTruthy ?? false))
         case "dictsort":
             let bound = try bind(["case_sensitive", "by", "reverse"])
             guard case .dict(let dictionary) = value else { throw TemplateFailure(.type, "dictsort needs a mapping") }
@@ -189,7 +185,7 @@ extension TemplateInterpreter {
                     result.append(item)
                 }
             }
-            return .iterator(result)
+            return .iterator(TemplateIterator(result))
         case "min", "max":
             let bound = try bind(["case_sensitive", "attribute"])
             let sorted = try Self.stableSorted(try value.pythonIterate(), reverse: false) { item in
@@ -197,13 +193,18 @@ extension TemplateInterpreter {
             }
             return (name == "min" ? sorted.first : sorted.last) ?? .undefined("No aggregated item, sequence was empty.")
         case "select", "reject", "selectattr", "rejectattr":
-            return .iterator(try select(value, arguments: arguments, byAttribute: name.hasSuffix("attr"), keep: name.hasPrefix("select")))
+            return .iterator(TemplateIterator(try select(value, arguments: arguments, byAttribute: name.hasSuffix("attr"), keep: name.hasPrefix("select"))))
         case "map":
-            return .iterator(try map(value, arguments: arguments))
+            return .iterator(TemplateIterator(try map(value, arguments: arguments)))
         default:
             if Self.otherJinjaFilters.contains(name) { throw TemplateFailure.unsupported("the filter '\(name)'") }
             throw TemplateFailure(.type, "no filter named '\(name)'")
         }
+    }
+
+    /// Python's `float(text)`: decimal only (Swift's `Double` also reads hexadecimal, which Python refuses).
+    private static func pythonFloat(_ text: String) -> Double? {
+        text.contains(where: { $0 == "x" || $0 == "X" }) ? nil : Double(text)
     }
 
     /// jinja2's attribute getter for `map(attribute=)`, `sort(attribute=)`…: dotted parts, digits as indexes.
@@ -253,7 +254,7 @@ extension TemplateInterpreter {
 
     /// What jinja2's `ignore_case` compares: strings lower-cased unless case-sensitive.
     private static func sortKey(_ value: TemplateValue, caseSensitive: Bool) -> TemplateValue {
-        if !caseSensitive, case .string(let text) = value { return .string(PythonString.lower(text)) }
+        if !caseSensitive, let text = value.text { return .string(PythonString.lower(text)) }
         return value
     }
 

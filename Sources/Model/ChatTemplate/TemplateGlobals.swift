@@ -13,7 +13,7 @@ enum TemplateGlobals {
             throw TemplateFailure(.raised, try (message ?? .none).pythonString())
         }
         define("strftime_now") { arguments in
-            guard case .string(let format)? = try arguments.bind(["format"], function: "strftime_now")[0] else {
+            guard let format = try arguments.bind(["format"], function: "strftime_now")[0]?.text else {
                 throw TemplateFailure(.type, "strftime_now() argument must be str")
             }
             return .string(try PythonStrftime.format(clock.now, in: clock.timeZone, format))
@@ -21,7 +21,7 @@ enum TemplateGlobals {
         define("namespace") { arguments in
             let attributes = try dictionary(arguments, function: "namespace")
             for key in attributes.keys {
-                if case .string(let name) = key { try checkNamespaceName(name) }
+                if let name = key.text { try checkNamespaceName(name) }
             }
             return .namespace(TemplateNamespace(attributes))
         }

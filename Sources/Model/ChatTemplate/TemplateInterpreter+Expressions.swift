@@ -91,11 +91,15 @@ extension TemplateInterpreter {
         }
     }
 
-    /// `value.name`: jinja2 tries the Python attribute (a method), then the item; a name starting
-    /// with an underscore is refused by the sandbox and reads as undefined.
+    /// `value.name`: jinja2 tries the Python attribute (a method), then the item. The sandbox refuses
+    /// Python's own underscore attributes (`__class__`), which read as undefined; a dict key that
+    /// starts with an underscore is no Python attribute, so `d._key` still finds it.
     func attribute(_ name: String, of value: TemplateValue) throws -> TemplateValue {
         if case .undefined(let hint) = value { throw TemplateFailure(.undefined, hint) }
-        if name.hasPrefix("_") { return .undefined("access to attribute '\(name)' is unsafe") }
+        let isDunder = name.hasPrefix("__") && name.hasSuffix("__")
+        if isDunder || (name.hasPrefix("_") && !isDictionary(value)) {
+            return .undefined("access to attribute '\(name)' is unsafe")
+        }
         if let method = try TemplateMethods.method(name, of: value) { return method }
         switch value {
         case .dict(let dictionary):
@@ -105,6 +109,11 @@ extension TemplateInterpreter {
         default:
             return .undefined("'\(value.typeName) object' has no attribute '\(name)'")
         }
+    }
+
+    private func isDictionary(_ value: TemplateValue) -> Bool {
+        if case .dict = value { return true }
+        return false
     }
 
     /// `value[key]`: jinja2 tries the item, then (for a string key) the attribute.
@@ -117,18 +126,19 @@ extension TemplateInterpreter {
                 let position = index < 0 ? index + items.count : index
                 return items.indices.contains(position) ? items[position] : .undefined("list index out of range")
             }
-        case .string(let text):
+        case .string(let text), .markup(let text):
             if let index = key.integer {
                 let scalars = Array(text.unicodeScalars)
                 let position = index < 0 ? index + scalars.count : index
-                return scalars.indices.contains(position) ? .string(String(scalars[position])) : .undefined("string index out of range")
+                guard scalars.indices.contains(position) else { return .undefined("string index out of range") }
+                return value.sameStringKind(String(scalars[position]))
             }
         case .dict(let dictionary):
             if let found = dictionary[key] { return found }
         default:
             break
         }
-        if case .string(let name) = key { return try attribute(name, of: value) }
+        if let name = key.text { return try attribute(name, of: value) }
         return .undefined("'\(value.typeName) object' has no item \((try? key.pythonRepr()) ?? "")")
     }
 
@@ -152,9 +162,9 @@ extension TemplateInterpreter {
         switch value {
         case .list(let items): return .list(indices(items.count).map { items[$0] })
         case .tuple(let items): return .tuple(indices(items.count).map { items[$0] })
-        case .string(let text):
+        case .string(let text), .markup(let text):
             let scalars = Array(text.unicodeScalars)
-            return .string(PythonString.string(indices(scalars.count).map { scalars[$0] }))
+            return value.sameStringKind(PythonString.string(indices(scalars.count).map { scalars[$0] }))
         case .undefined(let hint): throw TemplateFailure(.undefined, hint)
         default: throw TemplateFailure(.type, "'\(value.typeName)' object is not subscriptable")
         }
@@ -176,15 +186,18 @@ extension TemplateInterpreter {
         }
         switch (op, left, right) {
         case (.add, .string(let a), .string(let b)): return .string(a + b)
+        // Markup escapes a str added on either side (markupsafe's __add__ and __radd__).
+        case (.add, .markup(let a), _) where right.text != nil: return .markup(a + (try Markup.escape(right)))
+        case (.add, _, .markup(let b)) where left.text != nil: return .markup((try Markup.escape(left)) + b)
         case (.add, .list(let a), .list(let b)): return .list(a + b)
         case (.add, .tuple(let a), .tuple(let b)): return .tuple(a + b)
-        case (.multiply, .string(let text), _) where right.integer != nil:
-            return .string(String(repeating: text, count: max(0, right.integer!)))
-        case (.multiply, _, .string(let text)) where left.integer != nil:
-            return .string(String(repeating: text, count: max(0, left.integer!)))
+        case (.multiply, .string(let text), _) where right.integer != nil, (.multiply, .markup(let text), _) where right.integer != nil:
+            return left.sameStringKind(String(repeating: text, count: max(0, right.integer!)))
+        case (.multiply, _, .string(let text)) where left.integer != nil, (.multiply, _, .markup(let text)) where left.integer != nil:
+            return right.sameStringKind(String(repeating: text, count: max(0, left.integer!)))
         case (.multiply, .list(let items), _) where right.integer != nil:
             return .list(Array(repeating: items, count: max(0, right.integer!)).flatMap { $0 })
-        case (.modulo, .string, _):
+        case (.modulo, .string, _), (.modulo, .markup, _):
             throw TemplateFailure.unsupported("the % string formatting operator")
         default:
             throw try operandFailure(op.rawValue, left, right)

@@ -25,7 +25,7 @@ final class TemplateInterpreter {
     }
 
     func render(_ nodes: [TemplateNode], context: [String: TemplateValue]) throws(ChatTemplateError) -> String {
-        let globals = TemplateScope(parent: nil, variables: globalFunctions())
+        let globals = TemplateScope(parent: nil, variables: TemplateGlobals.functions(clock: clock))
         let root = TemplateScope(parent: globals, variables: context)
         do {
             output = ""
@@ -40,12 +40,16 @@ final class TemplateInterpreter {
         }
     }
 
-    /// Runs `nodes` with their output going to a fresh buffer, and returns that buffer.
+    /// Runs `nodes` with their output going to a fresh buffer, and returns that buffer. (jinja2 lets a
+    /// `break` inside a `set` or `filter` block leave the enclosing loop half-way through the block;
+    /// that is refused here rather than imitated.)
     func capture(_ nodes: [TemplateNode], in scope: TemplateScope) throws -> String {
         let saved = output
         output = ""
         defer { output = saved }
-        _ = try execute(nodes, in: scope)
+        guard try execute(nodes, in: scope) == .normal else {
+            throw TemplateFailure.unsupported("break or continue inside a set or filter block")
+        }
         return output
     }
 
@@ -58,11 +62,12 @@ final class TemplateInterpreter {
             case .output(let expression):
                 output += try evaluate(expression, in: scope).pythonString()
             case .forLoop(let target, let iterable, let condition, let body, let otherwise):
-                try loop(target, over: iterable, if: condition, body: body, otherwise: otherwise, in: scope)
+                let flow = try loop(target, over: iterable, if: condition, body: body, otherwise: otherwise, in: scope)
+                if flow != .normal { return flow }
             case .conditional(let branches, let otherwise):
                 var chosen = otherwise
                 for branch in branches {
-                    line = node.line
+                    line = branch.line
                     if try evaluate(branch.condition, in: scope).isTruthy {
                         chosen = branch.body
                         break
@@ -97,7 +102,7 @@ final class TemplateInterpreter {
     }
 
     private func loop(_ target: TemplateTarget, over iterable: TemplateExpression, if condition: TemplateExpression?,
-                      body: [TemplateNode], otherwise: [TemplateNode], in scope: TemplateScope) throws {
+                      body: [TemplateNode], otherwise: [TemplateNode], in scope: TemplateScope) throws -> Flow {
         let loopLine = line
         var items = try evaluate(iterable, in: scope).pythonIterate()
         if let condition {
@@ -107,10 +112,8 @@ final class TemplateInterpreter {
                 return try evaluate(condition, in: iteration).isTruthy
             }
         }
-        if items.isEmpty {
-            _ = try execute(otherwise, in: scope)
-            return
-        }
+        // The else block runs outside this loop: a break there leaves the enclosing one.
+        if items.isEmpty { return try execute(otherwise, in: scope) }
         for (index, item) in items.enumerated() {
             let iteration = TemplateScope(parent: scope)
             iteration.set("loop", loopVariable(index: index, items: items))
@@ -118,6 +121,7 @@ final class TemplateInterpreter {
             try assign(item, to: target, in: iteration)
             if try execute(body, in: iteration) == .breakLoop { break }
         }
+        return .normal
     }
 
     /// jinja2's `LoopContext` as a mapping (`previtem`/`nextitem` are absent, hence undefined, at the ends).
@@ -158,7 +162,8 @@ final class TemplateInterpreter {
     }
 
     /// A macro renders its body with its parameters bound, in a scope under the one it was defined in;
-    /// extra positional and keyword arguments land in `varargs` and `kwargs`.
+    /// extra positional and keyword arguments land in `varargs` and `kwargs`. It holds that scope
+    /// weakly (the scope holds the macro), so a render leaves no reference cycle behind.
     private func makeMacro(_ macro: TemplateMacroSyntax, definedIn scope: TemplateScope) -> TemplateCallable {
         TemplateCallable(macro.name) { [unowned self, weak scope] arguments in
             guard let scope else { throw TemplateFailure.unsupported("calling macro '\(macro.name)' outside the scope it was defined in") }
@@ -176,15 +181,11 @@ final class TemplateInterpreter {
                     call.set(parameter, .undefined("parameter '\(parameter)' was not provided"))
                 }
             }
-            call.set("varargs", .list(Array(arguments.positional.dropFirst(macro.parameters.count))))
+            call.set("varargs", .tuple(Array(arguments.positional.dropFirst(macro.parameters.count))))
             call.set("kwargs", .dict(TemplateDictionary(strings: keywords.map { ($0.name, $0.value) })))
             let rendered = try self.capture(macro.body, in: call)
             self.line = callerLine
             return .string(rendered)
         }
-    }
-
-    private func globalFunctions() -> [String: TemplateValue] {
-        TemplateGlobals.functions(clock: clock)
     }
 }

@@ -14,6 +14,7 @@ enum TemplateMethods {
     static func method(_ name: String, of value: TemplateValue) throws(TemplateFailure) -> TemplateValue? {
         switch value {
         case .string(let text): return try stringMethod(name, text)
+        case .markup(let text): return try markupMethod(name, text)
         case .dict(let dictionary): return dictionaryMethod(name, dictionary)
         case .list(let items), .tuple(let items):
             if case .list = value, mutatingListMethods.contains(name) { return refused(name, "list") }
@@ -35,13 +36,13 @@ enum TemplateMethods {
     private static func optionalString(_ value: TemplateValue?, _ function: String) throws(TemplateFailure) -> String? {
         switch value {
         case nil, .none?: return nil
-        case .string(let text)?: return text
+        case let value? where value.text != nil: return value.text
         case let other?: throw TemplateFailure(.type, "\(function)() argument must be str or None, not \(other.typeName)")
         }
     }
 
     private static func requiredString(_ value: TemplateValue?, _ function: String) throws(TemplateFailure) -> String {
-        guard case .string(let text)? = value else {
+        guard let text = value?.text else {
             throw TemplateFailure(.type, "\(function)() argument must be str, not \(value?.typeName ?? "nothing")")
         }
         return text
@@ -131,6 +132,34 @@ enum TemplateMethods {
         default:
             if otherStringMethods.contains(name) { throw .unsupported("the str method '\(name)'") }
             return nil
+        }
+    }
+
+    /// markupsafe's `Markup` methods: the str method, with string arguments escaped and the result a
+    /// Markup for the methods markupsafe wraps; `split` gives Markups, `join` and `format` escape what they insert.
+    private static func markupMethod(_ name: String, _ text: String) throws(TemplateFailure) -> TemplateValue? {
+        guard let method = try stringMethod(name, text), case .callable(let plain) = method else { return nil }
+        func escaped(_ value: TemplateValue) throws -> TemplateValue {
+            value.text == nil ? value : .string(try Markup.escape(value))
+        }
+        switch name {
+        case "strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "replace", "format":
+            return bound("Markup.\(name)") { arguments in
+                let escapedArguments = TemplateArguments(positional: try arguments.positional.map(escaped),
+                                                         keyword: try arguments.keyword.map { ($0.name, try escaped($0.value)) })
+                return .markup(try plain.body(escapedArguments).pythonString())
+            }
+        case "split", "rsplit":
+            return bound("Markup.\(name)") { arguments in
+                .list(try plain.body(arguments).pythonIterate().map { .markup(try $0.pythonString()) })
+            }
+        case "join":
+            return bound("Markup.join") { arguments in
+                let items = try (try arguments.bind(["iterable"], function: name)[0] ?? .list([])).pythonIterate()
+                return .markup(try items.map { try Markup.escape($0) }.joined(separator: text))
+            }
+        default:
+            return method
         }
     }
 

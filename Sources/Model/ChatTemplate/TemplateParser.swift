@@ -3,6 +3,9 @@
 struct TemplateParser {
     private let tokens: [TemplateToken]
     private var index = 0
+    /// How many `for` bodies enclose the current statement (a macro body starts again at 0):
+    /// `break` and `continue` outside a loop are a syntax error, as Python's compiler makes them in jinja2.
+    private var loopDepth = 0
 
     static func parse(_ template: String) throws(ChatTemplateError) -> [TemplateNode] {
         var parser = TemplateParser(tokens: try TemplateLexer.tokenize(template))
@@ -130,12 +133,10 @@ struct TemplateParser {
         case "generation":
             try expectBlockEnd()
             statement = .generation(try closedBody("endgeneration"))
-        case "break":
+        case "break", "continue":
+            guard loopDepth > 0 else { throw .syntax(line: statementLine, message: "'\(keyword)' outside a for loop") }
             try expectBlockEnd()
-            statement = .breakLoop
-        case "continue":
-            try expectBlockEnd()
-            statement = .continueLoop
+            statement = keyword == "break" ? .breakLoop : .continueLoop
         case "call", "include", "import", "from", "extends", "block", "with", "autoescape", "raw", "trans":
             throw .unsupported(line: statementLine, construct: "the '\(keyword)' statement")
         default:
@@ -158,7 +159,9 @@ struct TemplateParser {
         if skip(name: "if") { condition = try expression() }
         if isName("recursive") { throw .unsupported(line: line, construct: "a recursive for loop") }
         try expectBlockEnd()
+        loopDepth += 1
         let (body, ending) = try statements(until: ["endfor", "else"])
+        loopDepth -= 1
         var otherwise: [TemplateNode] = []
         try expectBlockEnd()
         if ending == "else" { otherwise = try closedBody("endfor") }
@@ -166,14 +169,16 @@ struct TemplateParser {
     }
 
     private mutating func conditional() throws(ChatTemplateError) -> TemplateNode.Statement {
-        var branches: [(condition: TemplateExpression, body: [TemplateNode])] = []
+        var branches: [(condition: TemplateExpression, line: Int, body: [TemplateNode])] = []
+        var conditionLine = line
         var condition = try tuple(conditional: false)
         while true {
             try expectBlockEnd()
             let (body, ending) = try statements(until: ["elif", "else", "endif"])
-            branches.append((condition, body))
+            branches.append((condition, conditionLine, body))
             switch ending {
             case "elif":
+                conditionLine = line
                 condition = try tuple(conditional: false)
             case "else":
                 try expectBlockEnd()
@@ -214,6 +219,9 @@ struct TemplateParser {
             parameters.append(parameter)
         }
         try expectBlockEnd()
+        let enclosingLoops = loopDepth
+        loopDepth = 0
+        defer { loopDepth = enclosingLoops }
         return .macro(TemplateMacroSyntax(name: name, parameters: parameters, defaults: defaults, body: try closedBody("endmacro")))
     }
 

@@ -67,7 +67,8 @@ struct TemplateNode: Sendable {
         case output(TemplateExpression)
         case forLoop(target: TemplateTarget, iterable: TemplateExpression, condition: TemplateExpression?,
                      body: [TemplateNode], otherwise: [TemplateNode])
-        case conditional(branches: [(condition: TemplateExpression, body: [TemplateNode])], otherwise: [TemplateNode])
+        /// `if`/`elif`; each branch keeps the line of its own tag, for errors in its condition.
+        case conditional(branches: [(condition: TemplateExpression, line: Int, body: [TemplateNode])], otherwise: [TemplateNode])
         case assign(TemplateTarget, TemplateExpression)
         case assignBlock(TemplateTarget, filters: [TemplateFilterSyntax], body: [TemplateNode])
         case macro(TemplateMacroSyntax)

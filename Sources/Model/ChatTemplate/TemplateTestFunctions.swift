@@ -24,13 +24,13 @@ extension TemplateInterpreter {
         case "integer": if case .int = value { return true } else { return false }
         case "float": if case .float = value { return true } else { return false }
         case "number": return value.number != nil
-        case "string": if case .string = value { return true } else { return false }
+        case "string": return value.text != nil
         case "mapping": if case .dict = value { return true } else { return false }
         case "callable": if case .callable = value { return true } else { return false }
-        case "escaped": return false
+        case "escaped": if case .markup = value { return true } else { return false }
         case "iterable", "sequence":
             switch value {
-            case .undefined, .string, .list, .tuple, .dict: return true
+            case .undefined, .string, .markup, .list, .tuple, .dict: return true
             case .iterator: return name == "iterable"
             default: return false
             }
@@ -63,10 +63,10 @@ extension TemplateInterpreter {
             default: throw TemplateFailure.unsupported("the test 'sameas' on values other than none, booleans and namespaces")
             }
         case "filter":
-            guard case .string(let filter) = try argument() else { return false }
-            return Self.implementedFilters.contains(filter)
+            guard let filter = try argument().text else { return false }
+            return Self.environmentFilters.contains(filter)
         case "test":
-            guard case .string(let test) = try argument() else { return false }
+            guard let test = try argument().text else { return false }
             return Self.knownTests.contains(test)
         default:
             throw TemplateFailure(.type, "no test named '\(name)'")

@@ -9,7 +9,7 @@ extension TemplateValue {
         case .bool(let value): value
         case .int(let value): value != 0
         case .float(let value): value != 0
-        case .string(let value): !value.isEmpty
+        case .string(let value), .markup(let value): !value.isEmpty
         case .list(let items), .tuple(let items): !items.isEmpty
         case .dict(let dictionary): dictionary.count > 0
         case .iterator, .namespace, .callable: true
@@ -20,7 +20,7 @@ extension TemplateValue {
     func pythonString() throws(TemplateFailure) -> String {
         switch self {
         case .undefined: return ""
-        case .string(let value): return value
+        case .string(let value), .markup(let value): return value
         default: return try pythonRepr()
         }
     }
@@ -34,6 +34,7 @@ extension TemplateValue {
         case .int(let value): return String(value)
         case .float(let value): return PythonFloat.repr(value)
         case .string(let value): return PythonString.repr(value)
+        case .markup(let value): return "Markup(" + PythonString.repr(value) + ")"
         case .list(let items): return "[" + (try items.map { v throws(TemplateFailure) in try v.pythonRepr() }).joined(separator: ", ") + "]"
         case .tuple(let items):
             let parts = try items.map { v throws(TemplateFailure) in try v.pythonRepr() }
@@ -70,12 +71,15 @@ extension TemplateValue {
     func pythonEquals(_ other: TemplateValue) -> Bool {
         switch (self, other) {
         case (.undefined, .undefined), (.none, .none): return true
-        case (.string(let a), .string(let b)): return PythonString.equal(a, b)
+        case (.string(let a), .string(let b)), (.string(let a), .markup(let b)), (.markup(let a), .string(let b)),
+             (.markup(let a), .markup(let b)):
+            return PythonString.equal(a, b)
         case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
         case (.dict(let a), .dict(let b)):
             return a.count == b.count && a.entries.allSatisfy { entry in b[entry.key].map { $0.pythonEquals(entry.value) } ?? false }
         case (.namespace(let a), .namespace(let b)): return a === b
+        case (.iterator(let a), .iterator(let b)): return a === b
         case (.callable(let a), .callable(let b)): return a === b
         default:
             if let a = integer, let b = other.integer { return a == b }
@@ -87,7 +91,9 @@ extension TemplateValue {
     /// Python `<` (and, with the operands swapped, `>`); values of unrelated types raise TypeError.
     func pythonLess(_ other: TemplateValue) throws(TemplateFailure) -> Bool {
         switch (self, other) {
-        case (.string(let a), .string(let b)): return PythonString.less(a, b)
+        case (.string(let a), .string(let b)), (.string(let a), .markup(let b)), (.markup(let a), .string(let b)),
+             (.markup(let a), .markup(let b)):
+            return PythonString.less(a, b)
         case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
             for (x, y) in zip(a, b) where !x.pythonEquals(y) { return try x.pythonLess(y) }
             return a.count < b.count
@@ -103,8 +109,9 @@ extension TemplateValue {
     func pythonIterate() throws(TemplateFailure) -> [TemplateValue] {
         switch self {
         case .undefined: return []
-        case .list(let items), .tuple(let items), .iterator(let items): return items
-        case .string(let value): return value.unicodeScalars.map { .string(String($0)) }
+        case .list(let items), .tuple(let items): return items
+        case .iterator(let iterator): return iterator.drain()
+        case .string(let value), .markup(let value): return value.unicodeScalars.map { .string(String($0)) }
         case .dict(let dictionary): return dictionary.keys
         default: throw TemplateFailure(.type, "'\(typeName)' object is not iterable")
         }
@@ -114,7 +121,7 @@ extension TemplateValue {
     func pythonLength() throws(TemplateFailure) -> Int {
         switch self {
         case .undefined: return 0
-        case .string(let value): return PythonString.length(value)
+        case .string(let value), .markup(let value): return PythonString.length(value)
         case .list(let items), .tuple(let items): return items.count
         case .dict(let dictionary): return dictionary.count
         default: throw TemplateFailure(.type, "object of type '\(typeName)' has no len()")
@@ -124,12 +131,18 @@ extension TemplateValue {
     /// Python `in`: substring for strings, key for dicts, element for sequences.
     func pythonContains(_ element: TemplateValue) throws(TemplateFailure) -> Bool {
         switch self {
-        case .string(let haystack):
-            guard case .string(let needle) = element else {
+        case .string(let haystack), .markup(let haystack):
+            guard let needle = element.text else {
                 throw TemplateFailure(.type, "'in <string>' requires string as left operand, not \(element.typeName)")
             }
             return PythonString.contains(haystack, needle)
         case .dict(let dictionary): return dictionary[element] != nil
+        case .iterator(let iterator):
+            // Python's `in` takes items from a generator up to the first match only.
+            while let item = iterator.next() {
+                if item.pythonEquals(element) { return true }
+            }
+            return false
         default: return try pythonIterate().contains { $0.pythonEquals(element) }
         }
     }

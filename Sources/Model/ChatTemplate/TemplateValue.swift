@@ -9,25 +9,23 @@ public enum TemplateValue: Sendable {
     case int(Int)
     case float(Double)
     case string(String)
+    /// markupsafe's `Markup`, what `|safe` and `|escape` return: a str that HTML-escapes what is
+    /// added to it (`"'"|safe + x` escapes x). Printing and `~` give its text unchanged.
+    case markup(String)
     case list([TemplateValue])
     case tuple([TemplateValue])
     case dict(TemplateDictionary)
-    /// A one-pass iterator, as jinja2's `select`, `map`, `reverse` filters return: always true, no length.
-    case iterator([TemplateValue])
+    /// A generator, as jinja2's `select`, `map`, `reverse`, `items` filters return: always true, no
+    /// length, and used up once iterated (a second loop over it sees nothing).
+    case iterator(TemplateIterator)
     case namespace(TemplateNamespace)
     case callable(TemplateCallable)
 
-    /// Builds a template value from a JSON document (numbers without a fraction become ints, as Python's json reads them).
-    public init(json: JSONValue) {
-        switch json {
-        case .null: self = .none
-        case .bool(let value): self = .bool(value)
-        case .number(let value):
-            if value.rounded() == value, abs(value) < 9.0e15 { self = .int(Int(value)) } else { self = .float(value) }
-        case .string(let value): self = .string(value)
-        case .array(let items): self = .list(items.map(TemplateValue.init(json:)))
-        case .object(let members):
-            self = .dict(TemplateDictionary(members.sorted { $0.key < $1.key }.map { (.string($0.key), TemplateValue(json: $0.value)) }))
+    /// The text of a str or a Markup (a str subclass, which Python treats as a str nearly everywhere).
+    var text: String? {
+        switch self {
+        case .string(let text), .markup(let text): text
+        default: nil
         }
     }
 
@@ -45,6 +43,7 @@ public enum TemplateValue: Sendable {
         case .int: "int"
         case .float: "float"
         case .string: "str"
+        case .markup: "Markup"
         case .list: "list"
         case .tuple: "tuple"
         case .dict: "dict"
@@ -97,6 +96,23 @@ public final class TemplateNamespace: @unchecked Sendable {
     init(_ attributes: TemplateDictionary) {
         self.attributes = attributes
     }
+}
+
+/// The items a generator has not yielded yet. A reference, so every use of the value sees it consumed.
+public final class TemplateIterator: @unchecked Sendable {
+    private var remaining: ArraySlice<TemplateValue>
+
+    init(_ items: [TemplateValue]) {
+        remaining = items[...]
+    }
+
+    /// Everything not yet yielded; the generator is exhausted afterwards.
+    func drain() -> [TemplateValue] {
+        defer { remaining = [] }
+        return Array(remaining)
+    }
+
+    func next() -> TemplateValue? { remaining.popFirst() }
 }
 
 /// Arguments of a call, filter or test, as Python passes them.
