@@ -4,11 +4,17 @@ import XCTest
 
 /// Each normalizer, pre-tokenizer and decoder on its own, read from the JSON tokenizers
 /// writes for it, against what tokenizers makes of the same inputs
-/// (Tests/ModelTests/Fixtures/tokenizer/real/components.json).
+/// (Tests/ModelTests/Fixtures/tokenizer/real/components.json.zst).
 final class TokenizerComponentTests: XCTestCase {
+    private static func document() throws -> JSONField {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-components-\(UUID().uuidString).json")
+        try Data(try RealTokenizerFixtures.decompressed("", "components.json.zst")).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try JSONField.document(contentsOf: url)
+    }
+
     private static func components(_ stage: String) throws -> [JSONField] {
-        let document = try JSONField.document(contentsOf: RealTokenizerFixtures.root.appendingPathComponent("components.json"))
-        return try document.required(stage).array()
+        try document().required(stage).array()
     }
 
     func testEachNormalizerNormalizesAsTokenizersDoes() throws {
@@ -54,6 +60,36 @@ final class TokenizerComponentTests: XCTestCase {
                 let decoded = decoder.decode(tokens).joined()
                 XCTAssertTrue(decoded.unicodeScalars.elementsEqual(try case_.required("decoded").string().unicodeScalars),
                               "\(decoder): \(tokens) gave \(decoded.debugDescription)")
+            }
+        }
+    }
+
+    /// The regex engine against tokenizers' Oniguruma on other families' split patterns
+    /// (DeepSeek, Falcon, StarCoder, ChatGLM, GPT-4o-style, possessive and lazy quantifiers,
+    /// lookaheads, anchors) and on the three patterns the scanners implement.
+    func testTheRegexEngineCutsOtherFamiliesPatternsAsTokenizersDoes() throws {
+        let splits = try Self.document().required("split_patterns")
+        let texts = try splits.required("texts").array().map { try $0.string() }
+        let patterns = try splits.required("patterns").array()
+        XCTAssertGreaterThan(patterns.count, 20)
+        XCTAssertGreaterThan(texts.count, 200)
+        for entry in patterns {
+            let pattern = try entry.required("pattern").string()
+            let matcher = try RegexMatcher(pattern: pattern)
+            let split = SplitPreTokenizer(pattern: .otherRegex(matcher), behavior: .isolated)
+            for (text, lengths) in zip(texts, try entry.required("lengths").array()) {
+                var pieces: [Range<Int>] = []
+                split.split(Array(text.unicodeScalars)[...], into: &pieces)
+                XCTAssertEqual(pieces.map(\.count), try lengths.array().map { try $0.integer() },
+                               "\(pattern.debugDescription): \(text.debugDescription)")
+            }
+        }
+    }
+
+    func testPatternsTheEngineLacksAreRefusedNamingTheConstruct() {
+        for (pattern, construct) in [("(?<=a)b", "lookbehind"), ("\\p{Han}+", "\\p{Han}"), ("(a)\\1", "backreference"), ("[a&&b]", "&&")] {
+            XCTAssertThrowsError(try RegexMatcher(pattern: pattern), pattern) { error in
+                XCTAssertTrue((error as? RegexSyntaxError)?.reason.contains(construct) == true, "\(pattern): \(error)")
             }
         }
     }
