@@ -86,6 +86,20 @@ final class TokenizerComponentTests: XCTestCase {
         }
     }
 
+    /// Long runs under quantifiers loop rather than recurse: a megabyte of letters, 200,000
+    /// repetitions of a two-scalar group, and digit grouping over 3,001 digits (each match
+    /// looks ahead to the end of the run, as in Oniguruma: the first group takes what is
+    /// left over from threes).
+    func testLongRunsUnderQuantifiersNeitherRecurseNorFail() throws {
+        let letters = Array(String(repeating: "a", count: 1_000_000).unicodeScalars)
+        XCTAssertEqual(try RegexMatcher(pattern: "\\p{L}+").matches(in: letters[...]), [0..<1_000_000])
+        let pairs = Array(String(repeating: "ab", count: 200_000).unicodeScalars)
+        XCTAssertEqual(try RegexMatcher(pattern: "(?:ab)+").matches(in: pairs[...]), [0..<400_000])
+        let digits = Array(String(repeating: "7", count: 3_001).unicodeScalars)
+        let groups = try RegexMatcher(pattern: "\\d{1,3}(?=(?:\\d{3})*\\b)").matches(in: digits[...])
+        XCTAssertEqual(groups.map(\.count), [1] + Array(repeating: 3, count: 1_000))
+    }
+
     func testPatternsTheEngineLacksAreRefusedNamingTheConstruct() {
         for (pattern, construct) in [("(?<=a)b", "lookbehind"), ("\\p{Han}+", "\\p{Han}"), ("(a)\\1", "backreference"), ("[a&&b]", "&&")] {
             XCTAssertThrowsError(try RegexMatcher(pattern: pattern), pattern) { error in

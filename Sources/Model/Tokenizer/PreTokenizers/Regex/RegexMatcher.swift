@@ -2,7 +2,8 @@
 /// position, from left to right, the first match in backtracking order (alternatives in
 /// order, greedy quantifiers longest first, lazy shortest first, possessive and atomic
 /// parts never given back). A quantifier over a single-scalar part (`\p{L}+`, `[^\s]*`,
-/// `((?=\p{L})[^a-z])*`) is a loop, not a recursion, so long runs cost no stack.
+/// `((?=\p{L})[^a-z])*`) or a fixed-width one (`(?:\d{3})*`) is a loop, not a recursion,
+/// so long runs cost no stack; other quantified groups recurse once per repetition.
 struct RegexMatcher: Equatable, Sendable {
     let pattern: String
     private let root: RegexNode
@@ -20,10 +21,32 @@ struct RegexMatcher: Equatable, Sendable {
         case .sequence(let nodes): return .sequence(nodes.map(compiled))
         case .alternation(let branches): return .alternation(branches.map(compiled))
         case .repetition(let body, let minimum, let maximum, let mode):
-            return .repetition(compiled(body), minimum: minimum, maximum: maximum, mode: mode)
+            var body = compiled(body)
+            if case .scalarTest = body {} else if let run = fixedRun(body), !run.isEmpty { body = .fixedRun(run) }
+            return .repetition(body, minimum: minimum, maximum: maximum, mode: mode)
         case .lookahead(let body, let negated): return .lookahead(compiled(body), negated: negated)
         case .atomic(let body): return .atomic(compiled(body))
-        case .scalar, .anchor, .scalarTest: return node
+        case .scalar, .anchor, .scalarTest, .fixedRun: return node
+        }
+    }
+
+    /// The tests of a compiled part that always consumes the same number of scalars, one
+    /// test per scalar, or nil.
+    private static func fixedRun(_ node: RegexNode) -> [ScalarPredicate]? {
+        switch node {
+        case .scalar(let set): return [.set(set)]
+        case .scalarTest(let predicate): return [predicate]
+        case .fixedRun(let run): return run
+        case .sequence(let nodes):
+            var run: [ScalarPredicate] = []
+            for node in nodes {
+                guard let part = fixedRun(node) else { return nil }
+                run += part
+            }
+            return run
+        case .repetition(let body, let minimum, let maximum, _) where maximum == minimum:
+            return fixedRun(body).map { Array(repeating: $0, count: minimum).flatMap { $0 } }
+        default: return nil
         }
     }
 
@@ -89,13 +112,18 @@ private struct MatchState {
             return position < text.endIndex && set.contains(text[position]) && next(position + 1)
         case .scalarTest(let predicate):
             return position < text.endIndex && predicate.contains(text[position]) && next(position + 1)
+        case .fixedRun(let run):
+            return runMatches(run, at: position) && next(position + run.count)
         case .sequence(let nodes):
             return matchSequence(nodes[...], at: position, next)
         case .alternation(let branches):
             return branches.contains { match($0, at: position, next) }
         case .repetition(let body, let minimum, let maximum, let mode):
             if case .scalarTest(let predicate) = body {
-                return repeatScalar(predicate.contains, at: position, minimum: minimum, maximum: maximum, mode: mode, next)
+                return repeatRun([predicate], at: position, minimum: minimum, maximum: maximum, mode: mode, next)
+            }
+            if case .fixedRun(let run) = body {
+                return repeatRun(run, at: position, minimum: minimum, maximum: maximum, mode: mode, next)
             }
             return repeatNode(body, at: position, count: 0, minimum: minimum, maximum: maximum, mode: mode, next)
         case .lookahead(let body, let negated):
@@ -114,20 +142,25 @@ private struct MatchState {
         return match(first, at: position) { matchSequence(nodes.dropFirst(), at: $0, next) }
     }
 
-    /// A quantified single-scalar part: the longest run is counted once, then the ends are
-    /// tried in the mode's order.
-    private func repeatScalar(
-        _ test: (Unicode.Scalar) -> Bool, at position: Int, minimum: Int, maximum: Int?, mode: RegexNode.RepetitionMode,
+    private func runMatches(_ run: [ScalarPredicate], at position: Int) -> Bool {
+        guard position + run.count <= text.endIndex else { return false }
+        return run.indices.allSatisfy { run[$0].contains(text[position + $0]) }
+    }
+
+    /// A quantified fixed-width part (one scalar, or `run.count`): the most repetitions are
+    /// counted once, then the ends are tried in the mode's order.
+    private func repeatRun(
+        _ run: [ScalarPredicate], at position: Int, minimum: Int, maximum: Int?, mode: RegexNode.RepetitionMode,
         _ next: (Int) -> Bool
     ) -> Bool {
-        var end = position
-        let limit = maximum.map { min(text.endIndex, position + $0) } ?? text.endIndex
-        while end < limit, test(text[end]) { end += 1 }
-        guard end - position >= minimum else { return false }
+        let width = run.count
+        var count = 0
+        while maximum.map({ count < $0 }) ?? true, runMatches(run, at: position + count * width) { count += 1 }
+        guard count >= minimum else { return false }
         switch mode {
-        case .possessive: return next(end)
-        case .greedy: return stride(from: end, through: position + minimum, by: -1).contains { next($0) }
-        case .lazy: return (position + minimum...end).contains { next($0) }
+        case .possessive: return next(position + count * width)
+        case .greedy: return stride(from: count, through: minimum, by: -1).contains { next(position + $0 * width) }
+        case .lazy: return (minimum...count).contains { next(position + $0 * width) }
         }
     }
 

@@ -16,6 +16,9 @@ indirect enum RegexNode: Equatable, Sendable {
     case anchor(Anchor)
     /// A part that consumes exactly one scalar, as one test (`RegexMatcher` builds these).
     case scalarTest(ScalarPredicate)
+    /// A part that consumes a fixed number of scalars, one test each (`\d{3}`; built by
+    /// `RegexMatcher` for quantified groups).
+    case fixedRun([ScalarPredicate])
 
     enum RepetitionMode: Equatable, Sendable {
         case greedy, lazy, possessive
