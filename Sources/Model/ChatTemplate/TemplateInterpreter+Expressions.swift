@@ -166,6 +166,7 @@ extension TemplateInterpreter {
             let scalars = Array(text.unicodeScalars)
             return value.sameStringKind(PythonString.string(indices(scalars.count).map { scalars[$0] }))
         case .undefined(let hint): throw TemplateFailure(.undefined, hint)
+        // jinja2 compiles a slice to Python's own subscript (not its forgiving getitem), so this raises.
         default: throw TemplateFailure(.type, "'\(value.typeName)' object is not subscriptable")
         }
     }
@@ -197,6 +198,8 @@ extension TemplateInterpreter {
             return right.sameStringKind(String(repeating: text, count: max(0, left.integer!)))
         case (.multiply, .list(let items), _) where right.integer != nil:
             return .list(Array(repeating: items, count: max(0, right.integer!)).flatMap { $0 })
+        case (.multiply, _, .list(let items)) where left.integer != nil:
+            return .list(Array(repeating: items, count: max(0, left.integer!)).flatMap { $0 })
         case (.modulo, .string, _), (.modulo, .markup, _):
             throw TemplateFailure.unsupported("the % string formatting operator")
         default:

@@ -166,11 +166,11 @@ enum TemplateMethods {
     private static func dictionaryMethod(_ name: String, _ dictionary: TemplateDictionary) -> TemplateValue? {
         switch name {
         case "items":
-            return bound("dict.items") { _ in .list(dictionary.entries.map { .tuple([$0.key, $0.value]) }) }
+            return bound("dict.items") { _ in .dictView(TemplateDictionaryView(kind: .items, items: dictionary.entries.map { .tuple([$0.key, $0.value]) })) }
         case "keys":
-            return bound("dict.keys") { _ in .list(dictionary.keys) }
+            return bound("dict.keys") { _ in .dictView(TemplateDictionaryView(kind: .keys, items: dictionary.keys)) }
         case "values":
-            return bound("dict.values") { _ in .list(dictionary.values) }
+            return bound("dict.values") { _ in .dictView(TemplateDictionaryView(kind: .values, items: dictionary.values)) }
         case "get":
             return bound("dict.get") { arguments in
                 let bound = try arguments.bind(["key", "default"], function: "get")
