@@ -13,10 +13,12 @@ tests, macros, errors) with the same jinja2 environment, into engine_cases.json:
   [{"name", "source", "context", "text"} or {..., "error": message, "phase": "compile" | "render"}]
   where a dict of the context is written {"dict": [[key, value], ...]} so that its order survives.
 
-And it renders EXPRESSION_COUNT random expressions (a fixed seed; operators, filters, tests, methods,
-slices and conditionals nested three deep over the variables of EXPRESSION_CONTEXT, never over
-literals, which jinja2 would fold at compile time by rules of its own) into expression_cases.json.zst:
-  {"context": {...}, "cases": [{"source", "text"} or {"source", "error"}]}
+And it renders, with a fixed seed, EXPRESSION_COUNT random expressions (operators, filters, tests,
+methods, slices and conditionals nested three deep over the variables of EXPRESSION_CONTEXT, never
+over literals, which jinja2 would fold at compile time by rules of its own) and LAYOUT_COUNT random
+layouts (text with spaces, tabs and newlines around tags with every -/+ marker, nested if/for/set/
+comments) into random_cases.json.zst:
+  {"context": {...}, "expressions": [{"source", "text"} or {"source", "error"}], "layouts": [...]}
 where a float of the context is written {"float": x}.
 
 Writes Tests/ModelTests/Fixtures/chat_templates/chat_templates.json.zst:
@@ -52,7 +54,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 OUT_FOLDER = REPO_ROOT / "Tests" / "ModelTests" / "Fixtures" / "chat_templates"
 OUT = OUT_FOLDER / "chat_templates.json.zst"
 CASES_OUT = OUT_FOLDER / "engine_cases.json"
-EXPRESSIONS_OUT = OUT_FOLDER / "expression_cases.json.zst"
+RANDOM_OUT = OUT_FOLDER / "random_cases.json.zst"
 NOW = real_datetime.datetime(2025, 3, 14, 9, 26, 53)
 
 # Special tokens the way a tokenizer's special_tokens_map hands them to the template: placeholders,
@@ -262,6 +264,36 @@ def random_expression(rng: random.Random, depth: int) -> str:
     return f"(not {sub()})"
 
 
+LAYOUT_COUNT = 600
+LAYOUT_TEXTS = ["", " ", "  ", "\t", "\n", " \n ", "x", "y z", "\n\n", "\r\n", "\n  \t", "a\n", "\n b"]
+
+
+def random_layout(rng: random.Random, depth: int) -> str:
+    def marker(allow_plus: bool = True) -> str:
+        return rng.choice(["", "", "-", "+"] if allow_plus else ["", "", "-"])
+    def text() -> str:
+        return "".join(rng.choice(LAYOUT_TEXTS) for _ in range(rng.randint(0, 3)))
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        parts.append(text())
+        kind = rng.random()
+        if kind < 0.2:
+            parts.append("{{" + marker() + " a " + marker(False) + "}}")
+        elif kind < 0.35:
+            parts.append("{#" + marker() + " note " + marker(False) + "#}")
+        elif kind < 0.5:
+            parts.append("{%" + marker() + " set z = 1 " + marker() + "%}")
+        elif depth > 0 and kind < 0.75:
+            tail = ("{%" + marker() + " else " + marker() + "%}" + random_layout(rng, depth - 1)) if rng.random() < 0.3 else ""
+            parts.append("{%" + marker() + " if vtrue " + marker() + "%}" + random_layout(rng, depth - 1) + tail
+                         + "{%" + marker() + " endif " + marker() + "%}")
+        elif depth > 0:
+            parts.append("{%" + marker() + " for x in pair " + marker() + "%}" + random_layout(rng, depth - 1)
+                         + "{%" + marker() + " endfor " + marker() + "%}")
+        parts.append(text())
+    return "".join(parts)
+
+
 def floats_marked(value):
     """The context with its floats written {"float": x}, so that 2.0 stays a float through any JSON reader."""
     if isinstance(value, float):
@@ -366,6 +398,9 @@ def main() -> None:
     assert len({case["name"] for case in cases}) == len(cases), "case names must be unique"
     CASES_OUT.write_text(json.dumps(cases, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     rng = random.Random(12)
+    layouts = [random_layout(rng, 2) for _ in range(LAYOUT_COUNT)]
+    layouts = [{"source": source, **render_case(source, copy.deepcopy(EXPRESSION_CONTEXT))} for source in layouts]
+    assert not any("error" in case for case in layouts), [case for case in layouts if "error" in case][:3]
     expressions = []
     for _ in range(EXPRESSION_COUNT):
         source = "{{ " + random_expression(rng, 3) + " }}"
@@ -373,10 +408,10 @@ def main() -> None:
         outcome = render_case(source, copy.deepcopy(EXPRESSION_CONTEXT))
         assert outcome.pop("phase", "render") == "render", f"{source} does not compile: {outcome}"
         expressions.append({"source": source, **outcome})
-    raw_expressions = json.dumps({"context": floats_marked(ordered(EXPRESSION_CONTEXT)), "cases": expressions},
-                                 ensure_ascii=False, indent=0).encode("utf-8")
-    EXPRESSIONS_OUT.write_bytes(zstandard.ZstdCompressor(level=19).compress(raw_expressions))
-    print(f"{len(expressions)} random expressions ({sum('error' in c for c in expressions)} raise)")
+    raw_random = json.dumps({"context": floats_marked(ordered(EXPRESSION_CONTEXT)), "expressions": expressions,
+                             "layouts": layouts}, ensure_ascii=False, indent=0).encode("utf-8")
+    RANDOM_OUT.write_bytes(zstandard.ZstdCompressor(level=19).compress(raw_random))
+    print(f"{len(expressions)} random expressions ({sum('error' in c for c in expressions)} raise), {len(layouts)} random layouts")
     total = sum(len(t["renders"]) for t in document["templates"])
     print(f"{len(cases)} engine cases ({sum('error' in c for c in cases)} raise)")
     print(f"{len(templates)} templates, {total} renders ({errors} raise), {len(raw)} bytes -> {len(compressed)} bytes")
