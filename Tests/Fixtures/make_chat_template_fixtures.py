@@ -161,6 +161,11 @@ ENGINE_CASES = [
     # String methods.
     ("string_methods", "{{ '  x  '.strip() }}|{{ 'xxaxx'.strip('x') }}|{{ '  x '.lstrip() }}|{{ ' x  '.rstrip() }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b \\n c '.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}|{{ 'hello'.startswith('he') }}|{{ 'hello'.endswith(('x', 'lo')) }}|{{ 'aaa'.replace('a', 'b', 2) }}|{{ 'hello world'.title() }}|{{ 'hELLO'.capitalize() }}|{{ 'Ab'.upper() }}{{ 'Ab'.lower() }}|{{ '{} and {}'.format(1, 'x') }}|{{ 'a-b'.find('-') }}|{{ 'banana'.count('a') }}|{{ ', '.join(['x', 'y']) }}", {}),
     # Filters.
+    ("percent_formatting", "{{ '%s and %r' % ('a', 'b') }}|{{ '%d|%5d|%-5d|%05d|%+d|%i' % (3.7, 42, 42, -42, 7, true) }}|{{ '%.2f|%f|%8.3f|%F' % (3.14159, 2, -1.5, 1e20) }}|{{ '%x|%X|%#x|%o|%c|%c' % (255, 255, 255, 8, 65, 'z') }}|{{ '%(a)s-%(b)d' % {'a': 'x', 'b': 2} }}|{{ '%s' % [1, 2] }}|{{ 'plain' % {} }}|{{ 'plain' % [] }}|{{ '100%%' % () }}|{{ '%.1s|%*d' % ('abc', 4, 7) }}|{{ '%s' % none }}|{{ '%s' % (missing,) }}", {}),
+    ("error_percent_too_few_arguments", "{{ '%s %s' % ('a',) }}", {}),
+    ("error_percent_too_many_arguments", "{{ '%s' % ('a', 'b') }}", {}),
+    ("error_percent_single_unused", "{{ 'x' % 5 }}", {}),
+    ("error_percent_d_of_str", "{{ '%d' % 'a' }}", {}),
     ("filter_trim_and_string", "[{{ '  a \\n'|trim }}][{{ 'xxay'|trim('xy') }}][{{ 5|string }}][{{ none|string }}][{{ [1]|string }}]", {}),
     ("filter_tojson", "{{ {'b': [1, 2.5, none, true], 'a': 'é\\n\\\"<>&\\u0001'}|tojson }}|{{ {'b': 1, 'a': {'c': []}}|tojson(indent=2) }}|{{ [1, {'x': 'y'}]|tojson(separators=(',', ':')) }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}|{{ 'x'|tojson }}|{{ {}|tojson(indent=4) }}|{{ [[]]|tojson(indent=1) }}", {}),
     ("filter_tojson_ensure_ascii", "{{ ['é', '😀', '\\x7f~', 'ok']|tojson(ensure_ascii=true) }}|{{ 'é'|tojson(true) }}", {}),

@@ -200,8 +200,10 @@ extension TemplateInterpreter {
             return .list(Array(repeating: items, count: max(0, right.integer!)).flatMap { $0 })
         case (.multiply, _, .list(let items)) where left.integer != nil:
             return .list(Array(repeating: items, count: max(0, left.integer!)).flatMap { $0 })
-        case (.modulo, .string, _), (.modulo, .markup, _):
-            throw TemplateFailure.unsupported("the % string formatting operator")
+        case (.modulo, .string(let text), _):
+            return .string(try PythonPercentFormat.format(text, right))
+        case (.modulo, .markup, _):
+            throw TemplateFailure.unsupported("the % operator on a Markup string")
         default:
             throw try operandFailure(op.rawValue, left, right)
         }
