@@ -35,6 +35,10 @@ struct BenchTokenize: ParsableCommand {
         let loadSeconds: Double
         let megabytesPerSecond: Double
         let tokensPerSecond: Double
+        let lineTokens: Int
+        let lineIdChecksum: UInt64
+        let lineMegabytesPerSecond: Double
+        let lineTokensPerSecond: Double
     }
 
     struct Report: Encodable {
@@ -59,11 +63,15 @@ struct BenchTokenize: ParsableCommand {
         var rows: [(String, String)] = [
             ("tokenizer", result.tokenizer),
             ("text", "\(humanBytes(result.textBytes)), \(result.tokens.formatted()) tokens, median of \(result.repetitions)"),
-            ("lethe", String(format: "%.2f MB/s, %.0f tokens/s (load %.2f s)", result.megabytesPerSecond, result.tokensPerSecond, result.loadSeconds)),
+            ("lethe, whole text", String(format: "%.2f MB/s, %.0f tokens/s (load %.2f s)",
+                                         result.megabytesPerSecond, result.tokensPerSecond, result.loadSeconds)),
+            ("lethe, by line", String(format: "%.2f MB/s, %.0f tokens/s", result.lineMegabytesPerSecond, result.lineTokensPerSecond)),
         ]
         if let peer {
-            rows.append(("tokenizers \(peer.tokenizersVersion)", String(format: "%.2f MB/s, %.0f tokens/s (load %.2f s)",
-                                                                        peer.megabytesPerSecond, peer.tokensPerSecond, peer.loadSeconds)))
+            rows.append(("tokenizers \(peer.tokenizersVersion), whole text", String(
+                format: "%.2f MB/s, %.0f tokens/s (load %.2f s)", peer.megabytesPerSecond, peer.tokensPerSecond, peer.loadSeconds)))
+            rows.append(("tokenizers \(peer.tokenizersVersion), by line", String(
+                format: "%.2f MB/s, %.0f tokens/s", peer.lineMegabytesPerSecond, peer.lineTokensPerSecond)))
         }
         rows.append(("peer", note))
         printTable(rows)
@@ -111,6 +119,8 @@ struct BenchTokenize: ParsableCommand {
             return (nil, "not run: \(reason)")
         }
         let same = peer.tokens == lethe.tokens && peer.idChecksum == lethe.idChecksum
-        return (peer, same ? "same ids as Lethe (count and checksum)" : "DIFFERENT ids: \(peer.tokens) tokens against Lethe's \(lethe.tokens)")
+            && peer.lineTokens == lethe.lineTokens && peer.lineIdChecksum == lethe.lineIDChecksum
+        return (peer, same ? "same ids as Lethe, both ways (count and checksum)"
+            : "DIFFERENT ids: \(peer.tokens) and \(peer.lineTokens) by line, against Lethe's \(lethe.tokens) and \(lethe.lineTokens)")
     }
 }

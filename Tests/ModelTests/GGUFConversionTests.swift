@@ -104,6 +104,10 @@ final class GGUFConversionTests: XCTestCase {
         let file = try GGUFFile(contentsOf: GGUFFixtures.url("llama_spm/vocab.gguf"))
         XCTAssertTrue(file.tensors.isEmpty)
         try assertSameTokenizer(GGUFTokenizerConversion(file), expected: "llama_spm/expected")
+        // Its metadata describes Llama 2 7B, which it holds no tensor of: refused before 26 GB are allocated.
+        XCTAssertThrowsError(try GGUFModelConversion(file).loadLlama()) { error in
+            XCTAssertEqual(error as? GGUFError, .missingTensor(file: file.path, tensor: "model.embed_tokens.weight"))
+        }
     }
 
     func testQwen2IsConvertedWithItsBiasesAndSaysLetheCannotLoadIt() throws {

@@ -107,7 +107,7 @@ enum RealTokenizerFixtures {
     }
 
     static func decompressed(_ name: String, _ file: String) throws -> [UInt8] {
-        let compressed = try Data(contentsOf: root.appendingPathComponent(name).appendingPathComponent(file))
+        let compressed = try Data(contentsOf: root.appendingPathComponent(name, isDirectory: true).appendingPathComponent(file))
         return try compressed.withUnsafeBytes { try ZstdStream.decompress($0) }
     }
 

@@ -78,8 +78,8 @@ final class TokenizerRejectionTests: XCTestCase {
                 $0.setting(["normalizer"], ["type": "Sequence", "normalizers": [["type": "NFC"], ["type": "Precompiled"]]])
             }, .unsupported(field: "normalizer.normalizers[1].type", value: "\"Precompiled\"")),
             ("a Replace regex Lethe lacks", {
-                $0.setting(["normalizer"], ["type": "Replace", "pattern": ["Regex": " {2,}"], "content": " "])
-            }, .unsupported(field: "normalizer.pattern.Regex", value: "\" {2,}\"")),
+                $0.setting(["normalizer"], ["type": "Replace", "pattern": ["Regex": "\\p{Han}"], "content": " "])
+            }, .unsupported(field: "normalizer.pattern.Regex", value: "\"\\p{Han}\"")),
             ("a pattern of neither kind", {
                 $0.setting(["normalizer"], ["type": "Replace", "pattern": ["Glob": "*"], "content": " "])
             }, .invalid(field: "normalizer.pattern")),
@@ -105,8 +105,8 @@ final class TokenizerRejectionTests: XCTestCase {
             ("a merge that is a number", { $0.setting(["model", "merges"], [5]) }, .invalid(field: "model.merges[0]")),
             ("model missing", { $0.setting(["model"], NSNull()) }, .missing(field: "model")),
             ("Whitespace", { $0.setting(["pre_tokenizer"], ["type": "Whitespace"]) }, .unsupported(field: "pre_tokenizer.type", value: "\"Whitespace\"")),
-            ("an unknown split pattern", { $0.setting(["pre_tokenizer"], split(["Regex": "\\s+"], "Isolated", false)) },
-             .unsupported(field: "pre_tokenizer.pretokenizers[0].pattern.Regex", value: "\"\\s+\"")),
+            ("a split pattern with lookbehind", { $0.setting(["pre_tokenizer"], split(["Regex": "(?<=a)b"], "Isolated", false)) },
+             .unsupported(field: "pre_tokenizer.pretokenizers[0].pattern.Regex", value: "\"(?<=a)b\"")),
             ("a step after ByteLevel", {
                 $0.setting(["pre_tokenizer"], ["type": "Sequence", "pretokenizers": [
                     ["type": "ByteLevel", "add_prefix_space": false, "use_regex": true], ["type": "Digits", "individual_digits": true],

@@ -94,7 +94,7 @@ struct PythonJSON {
                 try write(entry.1, level: level + 1, to: &output)
             }
             output += newline(level) + "}"
-        case .undefined, .iterator, .namespace, .callable:
+        case .undefined, .dictView, .iterator, .namespace, .callable:
             throw TemplateFailure(.type, "Object of type \(value.typeName) is not JSON serializable")
         }
     }

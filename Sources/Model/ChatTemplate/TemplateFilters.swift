@@ -8,10 +8,11 @@ extension TemplateInterpreter {
         "abs", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float", "indent", "int", "items",
         "join", "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse",
         "round", "safe", "select", "selectattr", "sort", "string", "title", "tojson", "trim", "unique", "upper", "wordcount",
+        "sum", "batch",
     ]
     private static let otherJinjaFilters: Set = [
-        "attr", "batch", "center", "filesizeformat", "forceescape", "format", "groupby", "pprint", "random", "slice",
-        "striptags", "sum", "truncate", "urlencode", "urlize", "wordwrap", "xmlattr",
+        "attr", "center", "filesizeformat", "forceescape", "format", "groupby", "pprint", "random", "slice",
+        "striptags", "truncate", "urlencode", "urlize", "wordwrap", "xmlattr",
     ]
     /// What `x is filter` answers true for: every filter the environment has, implemented here or not.
     static let environmentFilters = implementedFilters.union(otherJinjaFilters)
@@ -82,16 +83,16 @@ extension TemplateInterpreter {
         case "items":
             _ = try bind([])
             switch value {
-            case .undefined: return .iterator(TemplateIterator([]))
-            case .dict(let dictionary): return .iterator(TemplateIterator(dictionary.entries.map { .tuple([$0.key, $0.value]) }))
-            default: throw TemplateFailure(.type, "can only get item pairs from a mapping")
+            case .undefined: return .iterator(TemplateIterator { [] })
+            case .dict(let dictionary): return .iterator(TemplateIterator { dictionary.entries.map { .tuple([$0.key, $0.value]) } })
+            default: return .iterator(TemplateIterator { throw TemplateFailure(.type, "can only get item pairs from a mapping") })
             }
         case "list":
             _ = try bind([])
             return .list(try value.pythonIterate())
         case "first":
             _ = try bind([])
-            let first = if case .iterator(let iterator) = value { iterator.next() } else { try value.pythonIterate().first }
+            let first = if case .iterator(let iterator) = value { try iterator.next() } else { try value.pythonIterate().first }
             return first ?? .undefined("No first item, sequence was empty.")
         case "last":
             _ = try bind([])
@@ -103,8 +104,9 @@ extension TemplateInterpreter {
             _ = try bind([])
             if let text = value.text { return value.sameStringKind(PythonString.string(text.unicodeScalars.reversed())) }
             // reversed() of a list or dict; a generator is not reversible, so jinja2 makes a list of it.
-            if case .iterator(let iterator) = value { return .list(iterator.drain().reversed()) }
-            return .iterator(TemplateIterator(try value.pythonIterate().reversed()))
+            if case .iterator(let iterator) = value { return .list(try iterator.drain().reversed()) }
+            let reversed = Array(try value.pythonIterate().reversed())
+            return .iterator(TemplateIterator { reversed })
         case "abs":
             _ = try bind([])
             switch value {
@@ -123,6 +125,11 @@ extension TemplateInterpreter {
             guard ["common", "floor", "ceil"].contains(method) else {
                 throw TemplateFailure(.type, "method must be 'common', 'ceil' or 'floor'")
             }
+            // Python's round() of an int is an int; floor and ceil go through a float division.
+            if method == "common", let integer = value.integer {
+                guard precision < 0 else { return .int(integer) }
+                return .int(try Self.integer(exactly: (Double(integer) * scale).rounded(rule) / scale))
+            }
             return .float((number * scale).rounded(rule) / scale)
         case "int":
             let bound = try bind(["default", "base"])
@@ -130,12 +137,14 @@ extension TemplateInterpreter {
             let fallback = bound[0] ?? .int(0)
             switch value {
             case .int, .bool: return .int(value.integer!)
-            case .float(let x): return x.isFinite ? .int(Int(x.rounded(.towardZero))) : fallback
+            case .float(let x): return x.isFinite ? .int(try Self.integer(exactly: x.rounded(.towardZero))) : fallback
             case .string(let text), .markup(let text):
                 let trimmed = PythonString.strip(text, characters: nil, leading: true, trailing: true).replacingOccurrences(of: "_", with: "")
                 if let integer = Int(trimmed) { return .int(integer) }
-                if let float = Self.pythonFloat(trimmed), float.isFinite { return .int(Int(float.rounded(.towardZero))) }
+                if let float = Self.pythonFloat(trimmed), float.isFinite { return .int(try Self.integer(exactly: float.rounded(.towardZero))) }
                 return fallback
+            // int(Undefined) raises UndefinedError, which jinja2 does not turn into the default.
+            case .undefined(let hint): throw TemplateFailure(.undefined, hint)
             default: return fallback
             }
         case "float":
@@ -144,6 +153,7 @@ extension TemplateInterpreter {
             case .int, .bool, .float: return .float(value.number!)
             case .string(let text), .markup(let text):
                 return Self.pythonFloat(PythonString.strip(text, characters: nil, leading: true, trailing: true)).map(TemplateValue.float) ?? fallback
+            case .undefined(let hint): throw TemplateFailure(.undefined, hint)
             default: return fallback
             }
         case "wordcount":
@@ -154,6 +164,8 @@ extension TemplateInterpreter {
             return .markup(try Markup.escape(value))
         case "indent":
             let bound = try bind(["width", "first", "blank"])
+            // jinja2 appends a newline to the value, which only a str (or Markup) accepts.
+            guard value.text != nil else { throw try operandFailure("+=", value, .string("\n")) }
             let indentation: String
             switch bound[0] {
             case .string(let text)?: indentation = text
@@ -177,29 +189,64 @@ extension TemplateInterpreter {
             })
         case "unique":
             let bound = try bind(["case_sensitive", "attribute"])
-            var seen: [TemplateValue] = [], result: [TemplateValue] = []
-            for item in try value.pythonIterate() {
-                let key = Self.sortKey(try bound[1].map { try lookup($0, in: item) } ?? item, caseSensitive: bound[0]?.isTruthy ?? false)
-                if !seen.contains(where: { $0.pythonEquals(key) }) {
-                    seen.append(key)
-                    result.append(item)
+            return .iterator(TemplateIterator { [unowned self] in
+                var seen: [TemplateValue] = [], result: [TemplateValue] = []
+                for item in try value.pythonIterate() {
+                    let key = Self.sortKey(try bound[1].map { try self.lookup($0, in: item) } ?? item, caseSensitive: bound[0]?.isTruthy ?? false)
+                    if !seen.contains(where: { $0.pythonEquals(key) }) {
+                        seen.append(key)
+                        result.append(item)
+                    }
                 }
-            }
-            return .iterator(TemplateIterator(result))
+                return result
+            })
         case "min", "max":
             let bound = try bind(["case_sensitive", "attribute"])
             let sorted = try Self.stableSorted(try value.pythonIterate(), reverse: false) { item in
                 Self.sortKey(try bound[1].map { try lookup($0, in: item) } ?? item, caseSensitive: bound[0]?.isTruthy ?? false)
             }
             return (name == "min" ? sorted.first : sorted.last) ?? .undefined("No aggregated item, sequence was empty.")
+        case "sum":
+            let bound = try bind(["attribute", "start"])
+            var total = bound[1] ?? .int(0)
+            for item in try value.pythonIterate() {
+                total = try binary(.add, total, try bound[0].map { try lookup($0, in: item) } ?? item)
+            }
+            return total
+        case "batch":
+            let bound = try bind(["linecount", "fill_with"])
+            guard let size = bound[0]?.integer, size > 0 else { throw TemplateFailure(.type, "batch needs a positive line count") }
+            return .iterator(TemplateIterator {
+                var rows: [TemplateValue] = [], row: [TemplateValue] = []
+                for item in try value.pythonIterate() {
+                    row.append(item)
+                    if row.count == size {
+                        rows.append(.list(row))
+                        row = []
+                    }
+                }
+                if !row.isEmpty {
+                    if let fill = bound[1] { row += Array(repeating: fill, count: size - row.count) }
+                    rows.append(.list(row))
+                }
+                return rows
+            })
         case "select", "reject", "selectattr", "rejectattr":
-            return .iterator(TemplateIterator(try select(value, arguments: arguments, byAttribute: name.hasSuffix("attr"), keep: name.hasPrefix("select"))))
+            return .iterator(TemplateIterator { [unowned self] in
+                try self.select(value, arguments: arguments, byAttribute: name.hasSuffix("attr"), keep: name.hasPrefix("select"))
+            })
         case "map":
-            return .iterator(TemplateIterator(try map(value, arguments: arguments)))
+            return .iterator(TemplateIterator { [unowned self] in try self.map(value, arguments: arguments) })
         default:
             if Self.otherJinjaFilters.contains(name) { throw TemplateFailure.unsupported("the filter '\(name)'") }
             throw TemplateFailure(.type, "no filter named '\(name)'")
         }
+    }
+
+    /// A whole float as an Int; Python's int would grow past 64 bits, which this engine refuses.
+    private static func integer(exactly value: Double) throws(TemplateFailure) -> Int {
+        guard let integer = Int(exactly: value) else { throw .unsupported("integers beyond 64 bits") }
+        return integer
     }
 
     /// Python's `float(text)`: decimal only (Swift's `Double` also reads hexadecimal, which Python refuses).

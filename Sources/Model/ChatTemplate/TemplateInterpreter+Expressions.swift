@@ -166,6 +166,7 @@ extension TemplateInterpreter {
             let scalars = Array(text.unicodeScalars)
             return value.sameStringKind(PythonString.string(indices(scalars.count).map { scalars[$0] }))
         case .undefined(let hint): throw TemplateFailure(.undefined, hint)
+        // jinja2 compiles a slice to Python's own subscript (not its forgiving getitem), so this raises.
         default: throw TemplateFailure(.type, "'\(value.typeName)' object is not subscriptable")
         }
     }
@@ -197,8 +198,12 @@ extension TemplateInterpreter {
             return right.sameStringKind(String(repeating: text, count: max(0, left.integer!)))
         case (.multiply, .list(let items), _) where right.integer != nil:
             return .list(Array(repeating: items, count: max(0, right.integer!)).flatMap { $0 })
-        case (.modulo, .string, _), (.modulo, .markup, _):
-            throw TemplateFailure.unsupported("the % string formatting operator")
+        case (.multiply, _, .list(let items)) where left.integer != nil:
+            return .list(Array(repeating: items, count: max(0, left.integer!)).flatMap { $0 })
+        case (.modulo, .string(let text), _):
+            return .string(try PythonPercentFormat.format(text, right))
+        case (.modulo, .markup, _):
+            throw TemplateFailure.unsupported("the % operator on a Markup string")
         default:
             throw try operandFailure(op.rawValue, left, right)
         }
@@ -214,61 +219,6 @@ extension TemplateInterpreter {
         case .greaterOrEqual: return try right.pythonLess(left) || left.pythonEquals(right)
         case .in: return try right.pythonContains(left)
         case .notIn: return !(try right.pythonContains(left))
-        }
-    }
-}
-
-/// Python's arithmetic: ints stay ints (overflow is refused rather than wrapped), `/` gives a float,
-/// `//` and `%` round toward negative infinity.
-enum PythonArithmetic {
-    static func integer(_ op: TemplateBinaryOperator, _ a: Int, _ b: Int) throws(TemplateFailure) -> TemplateValue {
-        func checked(_ result: (partialValue: Int, overflow: Bool)) throws(TemplateFailure) -> TemplateValue {
-            guard !result.overflow else { throw .unsupported("integers beyond 64 bits") }
-            return .int(result.partialValue)
-        }
-        switch op {
-        case .add: return try checked(a.addingReportingOverflow(b))
-        case .subtract: return try checked(a.subtractingReportingOverflow(b))
-        case .multiply: return try checked(a.multipliedReportingOverflow(by: b))
-        case .divide:
-            guard b != 0 else { throw TemplateFailure(.type, "division by zero") }
-            return .float(Double(a) / Double(b))
-        case .floorDivide, .modulo:
-            guard b != 0 else { throw TemplateFailure(.type, "integer division or modulo by zero") }
-            var quotient = a / b, remainder = a % b
-            if remainder != 0 && (remainder < 0) != (b < 0) {
-                quotient -= 1
-                remainder += b
-            }
-            return .int(op == .floorDivide ? quotient : remainder)
-        case .power:
-            if b < 0 { return .float(pow(Double(a), Double(b))) }
-            var result = 1
-            for _ in 0..<b {
-                let (value, overflow) = result.multipliedReportingOverflow(by: a)
-                guard !overflow else { throw .unsupported("integers beyond 64 bits") }
-                result = value
-            }
-            return .int(result)
-        }
-    }
-
-    static func float(_ op: TemplateBinaryOperator, _ a: Double, _ b: Double) throws(TemplateFailure) -> TemplateValue {
-        switch op {
-        case .add: return .float(a + b)
-        case .subtract: return .float(a - b)
-        case .multiply: return .float(a * b)
-        case .divide:
-            guard b != 0 else { throw TemplateFailure(.type, "float division by zero") }
-            return .float(a / b)
-        case .floorDivide:
-            guard b != 0 else { throw TemplateFailure(.type, "float floor division by zero") }
-            return .float((a / b).rounded(.down))
-        case .modulo:
-            guard b != 0 else { throw TemplateFailure(.type, "float modulo") }
-            let remainder = a.truncatingRemainder(dividingBy: b)
-            return .float(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
-        case .power: return .float(pow(a, b))
         }
     }
 }

@@ -166,11 +166,11 @@ enum TemplateMethods {
     private static func dictionaryMethod(_ name: String, _ dictionary: TemplateDictionary) -> TemplateValue? {
         switch name {
         case "items":
-            return bound("dict.items") { _ in .list(dictionary.entries.map { .tuple([$0.key, $0.value]) }) }
+            return bound("dict.items") { _ in .dictView(TemplateDictionaryView(kind: .items, items: dictionary.entries.map { .tuple([$0.key, $0.value]) })) }
         case "keys":
-            return bound("dict.keys") { _ in .list(dictionary.keys) }
+            return bound("dict.keys") { _ in .dictView(TemplateDictionaryView(kind: .keys, items: dictionary.keys)) }
         case "values":
-            return bound("dict.values") { _ in .list(dictionary.values) }
+            return bound("dict.values") { _ in .dictView(TemplateDictionaryView(kind: .values, items: dictionary.values)) }
         case "get":
             return bound("dict.get") { arguments in
                 let bound = try arguments.bind(["key", "default"], function: "get")
@@ -202,48 +202,5 @@ enum TemplateMethods {
         default:
             return nil
         }
-    }
-}
-
-/// `str.format` with `{}`, `{0}` and `{name}` fields (the forms templates use); a format spec or
-/// conversion is refused.
-enum PythonFormat {
-    static func format(_ template: String, _ arguments: TemplateArguments) throws -> String {
-        var result = ""
-        var scalars = Array(template.unicodeScalars)[...]
-        var automatic = 0
-        while let scalar = scalars.popFirst() {
-            if scalar == "}" {
-                guard scalars.popFirst() == "}" else { throw TemplateFailure(.type, "Single '}' encountered in format string") }
-                result += "}"
-                continue
-            }
-            guard scalar == "{" else {
-                result.unicodeScalars.append(scalar)
-                continue
-            }
-            if scalars.first == "{" {
-                scalars.removeFirst()
-                result += "{"
-                continue
-            }
-            var field = ""
-            while let next = scalars.popFirst(), next != "}" { field.unicodeScalars.append(next) }
-            if field.contains(":") || field.contains("!") || field.contains(".") || field.contains("[") {
-                throw TemplateFailure.unsupported("the str.format field '{\(field)}'")
-            }
-            let value: TemplateValue?
-            if field.isEmpty {
-                value = automatic < arguments.positional.count ? arguments.positional[automatic] : nil
-                automatic += 1
-            } else if let index = Int(field) {
-                value = index < arguments.positional.count ? arguments.positional[index] : nil
-            } else {
-                value = arguments.keyword.first { $0.name == field }?.value
-            }
-            guard let value else { throw TemplateFailure(.type, "str.format() has no argument for '{\(field)}'") }
-            result += try value.pythonString()
-        }
-        return result
     }
 }

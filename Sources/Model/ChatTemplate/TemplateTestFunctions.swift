@@ -26,22 +26,25 @@ extension TemplateInterpreter {
         case "number": return value.number != nil
         case "string": return value.text != nil
         case "mapping": if case .dict = value { return true } else { return false }
-        case "callable": if case .callable = value { return true } else { return false }
+        case "callable":
+            // jinja2's Undefined defines __call__ (it raises), so Python's callable() is true for it.
+            switch value {
+            case .callable, .undefined: return true
+            default: return false
+            }
         case "escaped": if case .markup = value { return true } else { return false }
         case "iterable", "sequence":
             switch value {
             case .undefined, .string, .markup, .list, .tuple, .dict: return true
-            case .iterator: return name == "iterable"
+            case .iterator, .dictView: return name == "iterable"
             default: return false
             }
         case "odd", "even":
-            guard let integer = value.integer else { throw TemplateFailure(.type, "the test '\(name)' needs an integer") }
-            return (integer % 2 != 0) == (name == "odd")
+            // jinja2 computes `value % 2` (== 1 for odd, == 0 for even), so floats are accepted too.
+            let remainder = try binary(.modulo, value, .int(2))
+            return remainder.pythonEquals(.int(name == "odd" ? 1 : 0))
         case "divisibleby":
-            guard let integer = value.integer, let divisor = try argument().integer, divisor != 0 else {
-                throw TemplateFailure(.type, "the test 'divisibleby' needs integers")
-            }
-            return integer % divisor == 0
+            return try binary(.modulo, value, try argument()).pythonEquals(.int(0))
         case "lower", "upper":
             let text = try value.pythonString()
             let cased = text.unicodeScalars.filter(\.properties.isCased)

@@ -12,6 +12,7 @@ extension TemplateValue {
         case .string(let value), .markup(let value): !value.isEmpty
         case .list(let items), .tuple(let items): !items.isEmpty
         case .dict(let dictionary): dictionary.count > 0
+        case .dictView(let view): !view.items.isEmpty
         case .iterator, .namespace, .callable: true
         }
     }
@@ -44,6 +45,8 @@ extension TemplateValue {
                 try entry.key.pythonRepr() + ": " + entry.value.pythonRepr()
             }
             return "{" + parts.joined(separator: ", ") + "}"
+        case .dictView(let view):
+            return view.kind.rawValue + "(" + (try TemplateValue.list(view.items).pythonRepr()) + ")"
         case .iterator, .namespace, .callable:
             throw .unsupported("printing a \(typeName) object (Python would print its memory address)")
         }
@@ -110,7 +113,8 @@ extension TemplateValue {
         switch self {
         case .undefined: return []
         case .list(let items), .tuple(let items): return items
-        case .iterator(let iterator): return iterator.drain()
+        case .dictView(let view): return view.items
+        case .iterator(let iterator): return try iterator.drain()
         case .string(let value), .markup(let value): return value.unicodeScalars.map { .string(String($0)) }
         case .dict(let dictionary): return dictionary.keys
         default: throw TemplateFailure(.type, "'\(typeName)' object is not iterable")
@@ -123,6 +127,7 @@ extension TemplateValue {
         case .undefined: return 0
         case .string(let value), .markup(let value): return PythonString.length(value)
         case .list(let items), .tuple(let items): return items.count
+        case .dictView(let view): return view.items.count
         case .dict(let dictionary): return dictionary.count
         default: throw TemplateFailure(.type, "object of type '\(typeName)' has no len()")
         }
@@ -139,7 +144,7 @@ extension TemplateValue {
         case .dict(let dictionary): return dictionary[element] != nil
         case .iterator(let iterator):
             // Python's `in` takes items from a generator up to the first match only.
-            while let item = iterator.next() {
+            while let item = try iterator.next() {
                 if item.pythonEquals(element) { return true }
             }
             return false

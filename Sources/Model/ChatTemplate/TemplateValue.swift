@@ -15,6 +15,9 @@ public enum TemplateValue: Sendable {
     case list([TemplateValue])
     case tuple([TemplateValue])
     case dict(TemplateDictionary)
+    /// What `d.items()`, `d.keys()` and `d.values()` return: iterable and sized, but not a list
+    /// (no indexing, no JSON, printed `dict_items([...])`).
+    case dictView(TemplateDictionaryView)
     /// A generator, as jinja2's `select`, `map`, `reverse`, `items` filters return: always true, no
     /// length, and used up once iterated (a second loop over it sees nothing).
     case iterator(TemplateIterator)
@@ -47,6 +50,7 @@ public enum TemplateValue: Sendable {
         case .list: "list"
         case .tuple: "tuple"
         case .dict: "dict"
+        case .dictView(let view): view.kind.rawValue
         case .iterator: "generator"
         case .namespace: "Namespace"
         case .callable: "function"
@@ -88,6 +92,15 @@ public struct TemplateDictionary: Sendable {
     var count: Int { entries.count }
 }
 
+public struct TemplateDictionaryView: Sendable {
+    public enum Kind: String, Sendable {
+        case keys = "dict_keys", values = "dict_values", items = "dict_items"
+    }
+
+    public let kind: Kind
+    public let items: [TemplateValue]
+}
+
 /// jinja2's `namespace()`: the one mutable object a sandboxed template may change (`{% set ns.x = … %}`).
 /// A reference, so a loop body that assigns to it changes what the enclosing scope sees.
 public final class TemplateNamespace: @unchecked Sendable {
@@ -98,21 +111,41 @@ public final class TemplateNamespace: @unchecked Sendable {
     }
 }
 
-/// The items a generator has not yielded yet. A reference, so every use of the value sees it consumed.
+/// The items a generator has not yielded yet. A reference, so every use of the value sees it consumed;
+/// lazy, as jinja2's filters are generator functions: their work (and its errors) happens at the
+/// first read, not where the filter is written.
 public final class TemplateIterator: @unchecked Sendable {
-    private var remaining: ArraySlice<TemplateValue>
+    private var source: (() throws -> [TemplateValue])?
+    private var remaining: ArraySlice<TemplateValue> = []
 
-    init(_ items: [TemplateValue]) {
-        remaining = items[...]
+    init(_ source: @escaping () throws -> [TemplateValue]) {
+        self.source = source
+    }
+
+    private func start() throws(TemplateFailure) {
+        guard let source else { return }
+        self.source = nil
+        do {
+            remaining = try source()[...]
+        } catch let failure as TemplateFailure {
+            throw failure
+        } catch {
+            // The filters behind a generator fail only with TemplateFailure; anything else is named as it is.
+            throw TemplateFailure(.type, String(describing: error))
+        }
     }
 
     /// Everything not yet yielded; the generator is exhausted afterwards.
-    func drain() -> [TemplateValue] {
+    func drain() throws(TemplateFailure) -> [TemplateValue] {
+        try start()
         defer { remaining = [] }
         return Array(remaining)
     }
 
-    func next() -> TemplateValue? { remaining.popFirst() }
+    func next() throws(TemplateFailure) -> TemplateValue? {
+        try start()
+        return remaining.popFirst()
+    }
 }
 
 /// Arguments of a call, filter or test, as Python passes them.

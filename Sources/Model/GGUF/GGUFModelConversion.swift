@@ -147,27 +147,32 @@ public struct GGUFModelConversion {
         return Summary(architecture: architecture, parameterCount: parameterCount, storedTypes: storedTypes, notes: notes)
     }
 
-    /// The llama model the file holds, in Lethe's parameter buffer.
+    /// The llama model the file holds, in Lethe's parameter buffer. Every tensor's name and
+    /// shape is checked against the layout before the buffer is allocated, so a file whose
+    /// metadata promises a model its tensors do not hold fails before it costs memory.
     public func loadLlama() throws -> LlamaModel {
-        let llamaConfig = try LlamaConfig(fields: config)
-        let model = LlamaModel(config: llamaConfig)
-        var loaded = Set<String>()
+        let layout = ParameterLayout(config: try LlamaConfig(fields: config))
+        var placed: [(tensor: GGUFFile.TensorInfo, target: ParameterLayout.Tensor)] = []
         for tensor in file.tensors {
             if tensor.name == "rope_freqs.weight" {
                 throw GGUFError.invalidValue(file: file.path, key: tensor.name,
                                              reason: "holds Llama 3.1-style rope scaling frequencies, which Lethe's rotary embedding does not implement")
             }
-            guard let name = Self.huggingFaceName(tensor.name), let target = model.layout.tensor(named: name) else {
+            guard let name = Self.huggingFaceName(tensor.name), let target = layout.tensor(named: name) else {
                 throw GGUFError.unexpectedTensor(file: file.path, tensor: tensor.name)
             }
             guard target.shape == tensor.shape else {
                 throw GGUFError.shapeMismatch(file: file.path, tensor: tensor.name, expected: target.shape, found: tensor.shape)
             }
-            try readHuggingFaceValues(of: tensor, into: UnsafeMutableBufferPointer(rebasing: model.parameters[target.offset..<target.offset + target.count]))
-            loaded.insert(name)
+            placed.append((tensor, target))
         }
-        if let missing = model.layout.tensors.first(where: { !loaded.contains($0.name) }) {
+        let names = Set(placed.map(\.target.name))
+        if let missing = layout.tensors.first(where: { !names.contains($0.name) }) {
             throw GGUFError.missingTensor(file: file.path, tensor: missing.name)
+        }
+        let model = LlamaModel(config: try LlamaConfig(fields: config))
+        for (tensor, target) in placed {
+            try readHuggingFaceValues(of: tensor, into: UnsafeMutableBufferPointer(rebasing: model.parameters[target.offset..<target.offset + target.count]))
         }
         return model
     }

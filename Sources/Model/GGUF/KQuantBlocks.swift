@@ -24,25 +24,26 @@ func dequantizeRowQ2_K(_ source: UnsafeRawPointer, _ destination: UnsafeMutableP
 /// (2-bit low quants), scales[12] (sixteen 6-bit scales, biased by 32), d.
 /// Value = d·(scale − 32)·(q − (high bit ? 0 : 4)).
 func dequantizeRowQ3_K(_ source: UnsafeRawPointer, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
-    for block in 0..<count / superBlockSize {
-        let bytes = source + block * GGMLType.q3_K.blockByteCount, y = destination + block * superBlockSize
-        let d = halfAt(bytes, 108)
-        var scales = [Float](repeating: 0, count: 16)
-        // Scale s: low 4 bits in byte s (s < 8) or the high nibble of byte s − 8; the top
-        // 2 bits in byte 8 + s % 4 at bit 2·(s / 4).
-        for s in 0..<16 {
-            let packed = bytes.load(fromByteOffset: 96 + s % 8, as: UInt8.self)
-            let low = s < 8 ? packed & 0x0F : packed >> 4
-            let top = (bytes.load(fromByteOffset: 96 + 8 + s % 4, as: UInt8.self) >> UInt8(2 * (s / 4))) & 3
-            scales[s] = d * Float(Int(low | top << 4) - 32)
-        }
-        // Value i = half·128 + shift·32 + l: low bits in qs byte half·32 + l at bit 2·shift,
-        // high bit in hmask byte l at bit half·4 + shift.
-        for i in 0..<superBlockSize {
-            let half = i / 128, shift = (i % 128) / 32, l = i % 32
-            let low = Int((bytes.load(fromByteOffset: 32 + half * 32 + l, as: UInt8.self) >> UInt8(2 * shift)) & 3)
-            let high = (bytes.load(fromByteOffset: l, as: UInt8.self) >> UInt8(half * 4 + shift)) & 1
-            y[i] = scales[i / 16] * Float(low - (high == 1 ? 0 : 4))
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { scales in
+        for block in 0..<count / superBlockSize {
+            let bytes = source + block * GGMLType.q3_K.blockByteCount, y = destination + block * superBlockSize
+            let d = halfAt(bytes, 108)
+            // Scale s: low 4 bits in byte s (s < 8) or the high nibble of byte s − 8; the top
+            // 2 bits in byte 8 + s % 4 at bit 2·(s / 4).
+            for s in 0..<16 {
+                let packed = bytes.load(fromByteOffset: 96 + s % 8, as: UInt8.self)
+                let low = s < 8 ? packed & 0x0F : packed >> 4
+                let top = (bytes.load(fromByteOffset: 96 + 8 + s % 4, as: UInt8.self) >> UInt8(2 * (s / 4))) & 3
+                scales[s] = d * Float(Int(low | top << 4) - 32)
+            }
+            // Value i = half·128 + shift·32 + l: low bits in qs byte half·32 + l at bit 2·shift,
+            // high bit in hmask byte l at bit half·4 + shift.
+            for i in 0..<superBlockSize {
+                let half = i / 128, shift = (i % 128) / 32, l = i % 32
+                let low = Int((bytes.load(fromByteOffset: 32 + half * 32 + l, as: UInt8.self) >> UInt8(2 * shift)) & 3)
+                let high = (bytes.load(fromByteOffset: l, as: UInt8.self) >> UInt8(half * 4 + shift)) & 1
+                y[i] = scales[i / 16] * Float(low - (high == 1 ? 0 : 4))
+            }
         }
     }
 }

@@ -1,17 +1,24 @@
 /// A tokenizer.json `pattern` (of `Split`, `Replace`): `{"String": …}`, matched literally,
-/// or `{"Regex": …}`, one of the split patterns Lethe implements (`SplitPattern`).
+/// or `{"Regex": …}`. The GPT-2, Llama 3 and Qwen2 patterns, which the claimed families ship
+/// and which run on every byte of text, have hand-written scanners (`SplitPattern`, tested
+/// to cut as tokenizers does, as the regex engine does); any other goes to `RegexMatcher`.
 enum TextPattern: Equatable, Sendable {
     case string([Unicode.Scalar])
     case regex(SplitPattern)
+    case otherRegex(RegexMatcher)
 
     init(json: JSONField) throws {
         if let literal = json.member("String") {
             self = .string(Array(try literal.string().unicodeScalars))
         } else if let regex = json.member("Regex") {
-            guard let known = SplitPattern(rawValue: try regex.string()) else {
-                throw regex.unsupported("Lethe implements the GPT-2, Llama 3 and Qwen2 patterns (\(SplitPattern.allCases.count) hand-written scanners), not a general regex engine")
+            let pattern = try regex.string()
+            if let known = SplitPattern(rawValue: pattern) {
+                self = .regex(known)
+            } else {
+                do { self = .otherRegex(try RegexMatcher(pattern: pattern)) } catch {
+                    throw regex.unsupported("it needs \(error.reason), which Lethe's regex engine does not implement")
+                }
             }
-            self = .regex(known)
         } else {
             throw json.invalid("must be {\"String\": …} or {\"Regex\": …}")
         }
@@ -21,6 +28,7 @@ enum TextPattern: Equatable, Sendable {
         switch self {
         case .string(let scalars): .fields(["String": .string(String(String.UnicodeScalarView(scalars)))])
         case .regex(let pattern): .fields(["Regex": .string(pattern.rawValue)])
+        case .otherRegex(let matcher): .fields(["Regex": .string(matcher.pattern)])
         }
     }
 
@@ -34,6 +42,17 @@ enum TextPattern: Equatable, Sendable {
             var pieces: [Range<Int>] = []
             pattern.split(text, into: &pieces)
             return pieces.isEmpty ? [(text.indices, false)] : pieces.map { ($0, true) }
+        case .otherRegex(let matcher):
+            guard !text.isEmpty else { return [(text.indices, false)] }
+            var result: [(range: Range<Int>, isMatch: Bool)] = []
+            var stretchStart = text.startIndex
+            for match in matcher.matches(in: text) {
+                if stretchStart < match.lowerBound { result.append((stretchStart..<match.lowerBound, false)) }
+                result.append((match, true))
+                stretchStart = match.upperBound
+            }
+            if stretchStart < text.endIndex { result.append((stretchStart..<text.endIndex, false)) }
+            return result
         case .string(let literal):
             guard !literal.isEmpty, !text.isEmpty else { return [(text.indices, false)] }
             var result: [(range: Range<Int>, isMatch: Bool)] = []

@@ -4,8 +4,13 @@
 /// and, for what the trainer builds, saves it back byte for byte.
 enum TokenizerWriter {
     static func json(_ definition: TokenizerDefinition) -> [UInt8] {
+        json(value: document(definition))
+    }
+
+    /// Any JSON value in the same layout.
+    static func json(value: HeaderJSONValue) -> [UInt8] {
         var text = ""
-        write(document(definition), indentation: "", to: &text)
+        write(value, indentation: "", to: &text)
         return Array(text.utf8)
     }
 

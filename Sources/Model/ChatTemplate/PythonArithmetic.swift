@@ -1,0 +1,56 @@
+import Foundation
+
+/// Python's arithmetic: ints stay ints (overflow is refused rather than wrapped), `/` gives a float,
+/// `//` and `%` round toward negative infinity.
+enum PythonArithmetic {
+    static func integer(_ op: TemplateBinaryOperator, _ a: Int, _ b: Int) throws(TemplateFailure) -> TemplateValue {
+        func checked(_ result: (partialValue: Int, overflow: Bool)) throws(TemplateFailure) -> TemplateValue {
+            guard !result.overflow else { throw .unsupported("integers beyond 64 bits") }
+            return .int(result.partialValue)
+        }
+        switch op {
+        case .add: return try checked(a.addingReportingOverflow(b))
+        case .subtract: return try checked(a.subtractingReportingOverflow(b))
+        case .multiply: return try checked(a.multipliedReportingOverflow(by: b))
+        case .divide:
+            guard b != 0 else { throw TemplateFailure(.type, "division by zero") }
+            return .float(Double(a) / Double(b))
+        case .floorDivide, .modulo:
+            guard b != 0 else { throw TemplateFailure(.type, "integer division or modulo by zero") }
+            var quotient = a / b, remainder = a % b
+            if remainder != 0 && (remainder < 0) != (b < 0) {
+                quotient -= 1
+                remainder += b
+            }
+            return .int(op == .floorDivide ? quotient : remainder)
+        case .power:
+            if b < 0 { return .float(pow(Double(a), Double(b))) }
+            var result = 1
+            for _ in 0..<b {
+                let (value, overflow) = result.multipliedReportingOverflow(by: a)
+                guard !overflow else { throw .unsupported("integers beyond 64 bits") }
+                result = value
+            }
+            return .int(result)
+        }
+    }
+
+    static func float(_ op: TemplateBinaryOperator, _ a: Double, _ b: Double) throws(TemplateFailure) -> TemplateValue {
+        switch op {
+        case .add: return .float(a + b)
+        case .subtract: return .float(a - b)
+        case .multiply: return .float(a * b)
+        case .divide:
+            guard b != 0 else { throw TemplateFailure(.type, "float division by zero") }
+            return .float(a / b)
+        case .floorDivide:
+            guard b != 0 else { throw TemplateFailure(.type, "float floor division by zero") }
+            return .float((a / b).rounded(.down))
+        case .modulo:
+            guard b != 0 else { throw TemplateFailure(.type, "float modulo") }
+            let remainder = a.truncatingRemainder(dividingBy: b)
+            return .float(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
+        case .power: return .float(pow(a, b))
+        }
+    }
+}
