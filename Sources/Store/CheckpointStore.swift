@@ -33,8 +33,11 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Creates a store whose version 0 is the Hugging Face model folder `modelFolder`:
     /// its weights become a full object, its other files (config, tokenizer) are kept in
     /// `model/` so that `export` can write a complete folder again.
+    /// `source` names what the folder was made from (a GGUF file converted into a temporary
+    /// folder) in version 0's note; by default the folder itself.
     public static func create(
-        at root: URL, importing modelFolder: URL, settings: StoreSettings = StoreSettings(), actor: String = StoreActor.current
+        at root: URL, importing modelFolder: URL, source: String? = nil, settings: StoreSettings = StoreSettings(),
+        actor: String = StoreActor.current
     ) throws -> CheckpointStore {
         let layout = StoreLayout(root: root)
         if FileManager.default.fileExists(atPath: layout.database.path) { throw StoreError.alreadyAStore(path: root.path) }
@@ -46,7 +49,7 @@ public final class CheckpointStore: @unchecked Sendable {
         try FileManager.default.createDirectory(at: layout.objects, withIntermediateDirectories: true)
         try copyModelFiles(from: modelFolder, to: layout.modelFiles)
         let store = CheckpointStore(layout: layout, registry: try Registry(path: layout.database.path), settings: settings)
-        try store.commit(model, CommitDetails(kind: "init", note: "imported from \(modelFolder.path)", reason: "init", actor: actor),
+        try store.commit(model, CommitDetails(kind: "init", note: "imported from \(source ?? modelFolder.path)", reason: "init", actor: actor),
                          parent: nil, expectedHead: nil)
         return store
     }

@@ -18,7 +18,7 @@ struct Init: ParsableCommand {
         let settings = StoreSettings(compression: CompressionSettings(level: level), keyframeInterval: keyframeInterval)
         let source = try ModelSourceFolder(source: URL(fileURLWithPath: model))
         defer { source.remove() }
-        let store = try CheckpointStore.create(at: options.root, importing: source.folder, settings: settings)
+        let store = try CheckpointStore.create(at: options.root, importing: source.folder, source: URL(fileURLWithPath: model).path, settings: settings)
         let version = try store.registry.version(try store.head())!
         if options.json { return print(try encodeJSON(version)) }
         print("created \(options.store) with version 0 from \(model) (object \(version.object.prefix(12)))")

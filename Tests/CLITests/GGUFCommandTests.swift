@@ -32,6 +32,9 @@ final class GGUFCommandTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: store.appendingPathComponent("model/\(file)").path), file)
         }
         XCTAssertEqual(Set(try leftovers()).subtracting(before), [])
+        // Version 0 records the GGUF file it came from, not the temporary folder.
+        let history = try LetheProcess.run(["history", "--store", store.path])
+        XCTAssertTrue(history.standardOutput.contains(gguf.path), history.standardOutput)
     }
 
     func testAMalformedGGUFIsRefusedWithItsError() throws {

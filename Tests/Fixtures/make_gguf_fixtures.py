@@ -19,8 +19,9 @@ Writes, deterministically, under Tests/ModelTests/Fixtures/gguf/:
   llama_spm/                       llama.cpp's ggml-vocab-llama-spm.gguf (Llama 2's vocabulary,
                                    from the llama-cpp-python source archive) and the
                                    tokenizer.json.zst / tokenizer_config.json transformers builds
-  smollm2/                         the opt-in SmolLM2-135M-Instruct reference (the GGUF itself is
-                                   not committed): inputs.json (token sequences), logits.safetensors.zst
+  smollm2/                         the SmolLM2-135M-Instruct reference (the GGUF itself is not
+                                   committed; vocab.gguf.zst holds its tokenizer keys only):
+                                   inputs.json (token sequences), logits.safetensors.zst
                                    (top-16 and 256 sampled logits at every position, full logits
                                    of 2 positions), tokenizer.json.zst, tokenizer_config.json
 
@@ -383,6 +384,25 @@ def make_smollm2(material: Path, scratch: Path):
     config.pop("_name_or_path")
     (expected / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True, default=str) + "\n")
     write_tokenizer_reference(gguf_path.parent, gguf_path.name, expected)
+    write_vocabulary_only(gguf_path, folder / "vocab.gguf.zst")
+
+
+def write_vocabulary_only(source: Path, target: Path):
+    """The file's general.architecture and tokenizer.* keys, no tensors: enough to rebuild its
+    tokenizer in a test that runs without the 98 MB model."""
+    reader = gguf.GGUFReader(str(source))
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch, "vocab.gguf")
+        writer = gguf.GGUFWriter(str(path), reader.fields["general.architecture"].contents())
+        for key, field in reader.fields.items():
+            if not key.startswith("tokenizer."):
+                continue
+            value, types = field.contents(), field.types
+            writer.add_key_value(key, value, types[0], sub_type=types[1] if len(types) > 1 else None)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.close()
+        target.write_bytes(zst(path.read_bytes()))
 
 
 def main():

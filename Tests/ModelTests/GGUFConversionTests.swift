@@ -110,6 +110,20 @@ final class GGUFConversionTests: XCTestCase {
         }
     }
 
+    func testSmolLM2VocabularyBuildsTheTokenizerTransformersBuilds() throws {
+        // SmolLM2-135M-Instruct's tokenizer keys (gpt2 model, pre "smollm": GPT-2's own ByteLevel).
+        let file = try GGUFFile(bytes: GGUFFixtures.decompressed("smollm2/vocab.gguf.zst"), name: "smollm2 vocab.gguf")
+        let conversion = try GGUFTokenizerConversion(file)
+        try assertSameTokenizer(conversion, expected: "smollm2/expected")
+        guard case .object(let config) = conversion.tokenizerConfig,
+              case .object(let expected) = try GGUFFixtures.json(Array(Data(contentsOf: GGUFFixtures.url("smollm2/expected/tokenizer_config.json"))))
+        else { return XCTFail("tokenizer_config.json is not an object") }
+        for key in ["bos_token", "eos_token", "unk_token", "pad_token"] { XCTAssertEqual(config[key], expected[key], key) }
+        let template = try String(contentsOf: GGUFFixtures.url("smollm2/expected/chat_template.jinja"), encoding: .utf8)
+        XCTAssertEqual(config["chat_template"], .string(template))
+        XCTAssertEqual(config["add_bos_token"], .bool(false))
+    }
+
     func testQwen2IsConvertedWithItsBiasesAndSaysLetheCannotLoadIt() throws {
         let (folder, summary) = try converted("tiny_qwen2")
         XCTAssertEqual(summary.architecture, "qwen2")

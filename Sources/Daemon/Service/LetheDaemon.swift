@@ -117,7 +117,7 @@ public final class LetheDaemon: @unchecked Sendable {
         // base_model is a model folder or a GGUF file, converted into a temporary folder here.
         let source = try ModelSourceFolder(source: URL(fileURLWithPath: configuration.baseModel))
         defer { source.remove() }
-        return try CheckpointStore.create(at: root, importing: source.folder, actor: Self.actor)
+        return try CheckpointStore.create(at: root, importing: source.folder, source: URL(fileURLWithPath: configuration.baseModel).path, actor: Self.actor)
     }
 
     /// The base version of `head`'s lineage, its utility measured now so that no job waits for it.

@@ -111,9 +111,9 @@ public final class GGUFFile: @unchecked Sendable {  // immutable after init
             rawOffsets.append(offset)
         }
 
-        // The data section starts at the next multiple of the alignment after the tensor infos.
-        let (aligned, overflow) = cursor.offset.addingReportingOverflow(alignment - 1)
-        let dataStart = overflow ? Int.max : aligned / alignment * alignment
+        // The data section starts at the next multiple of the alignment after the tensor infos
+        // (which may lie past the end of a file that has no tensor data).
+        let dataStart = (cursor.offset + alignment - 1) / alignment * alignment
         self.dataStart = min(dataStart, storage.bytes.count)
         let dataByteCount = max(0, storage.bytes.count - dataStart)
         for (info, offset) in zip(infos, rawOffsets) {
