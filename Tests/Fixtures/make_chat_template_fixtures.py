@@ -17,8 +17,9 @@ And it renders, with a fixed seed, EXPRESSION_COUNT random expressions (operator
 methods, slices and conditionals nested three deep over the variables of EXPRESSION_CONTEXT, never
 over literals, which jinja2 would fold at compile time by rules of its own) and LAYOUT_COUNT random
 layouts (text with spaces, tabs and newlines around tags with every -/+ marker, nested if/for/set/
-comments) into random_cases.json.zst:
-  {"context": {...}, "expressions": [{"source", "text"} or {"source", "error"}], "layouts": [...]}
+comments) and PROGRAM_COUNT random programs (set, for with else and filters, if, break/continue,
+namespace and macro statements reading and writing a few names) into random_cases.json.zst:
+  {"context": {...}, "expressions": [{"source", "text"} or {"source", "error"}], "layouts": [...], "programs": [...]}
 where a float of the context is written {"float": x}.
 
 Writes Tests/ModelTests/Fixtures/chat_templates/chat_templates.json.zst:
@@ -299,6 +300,44 @@ def random_layout(rng: random.Random, depth: int) -> str:
     return "".join(parts)
 
 
+PROGRAM_COUNT = 600
+
+
+def random_program(rng: random.Random, depth: int, in_loop: bool = False, in_macro: bool = False) -> str:
+    """Statements that read and write a few names, to test jinja2's scoping of loops, macros and namespaces."""
+    names = ["x", "y", "i1", "a"]
+    values = ["1", "x ~ '+'", "y", "loop.index if loop is defined else 0", "ns.n", "i2", "(x or 0) ~ 'x'", "nums|length"]
+    out = []
+    for _ in range(rng.randint(1, 4)):
+        r = rng.random()
+        if r < 0.25:
+            out.append(f"{{% set {rng.choice(names)} = {rng.choice(values)} %}}")
+        elif r < 0.4:
+            out.append(f"[{{{{ {rng.choice(names)} }}}}|{{{{ ns.n }}}}]")
+        elif r < 0.5:
+            out.append(f"{{% set ns.n = ns.n ~ {rng.choice(['1', 'x', 'y'])} %}}")
+        elif r < 0.65 and depth > 0:
+            iterable = rng.choice(["nums", "pair", "nil", "m", "csv.split(',')"])
+            condition = rng.choice(["", "", " if loop is undefined", " if x is defined"]) if iterable != "m" else ""
+            otherwise = ("{% else %}" + random_program(rng, depth - 1, in_loop, in_macro)) if rng.random() < 0.25 else ""
+            out.append(f"{{% for x in {iterable}{condition} %}}{{{{ loop.index }}}}{{{{ x }}}}"
+                       + random_program(rng, depth - 1, True, in_macro) + otherwise + "{% endfor %}")
+        elif r < 0.75 and depth > 0:
+            out.append(f"{{% if {rng.choice(['x', 'y is defined', 'ns.n', 'not a', 'i1 > 0'])} %}}"
+                       + random_program(rng, depth - 1, in_loop, in_macro) + "{% else %}"
+                       + random_program(rng, depth - 1, in_loop, in_macro) + "{% endif %}")
+        elif r < 0.82 and in_loop and not in_macro:
+            out.append(rng.choice(["{% break %}", "{% continue %}"]) if rng.random() < 0.5
+                       else f"{{% if x == {rng.choice(['1', '3', 'a'])} %}}{{% {rng.choice(['break', 'continue'])} %}}{{% endif %}}")
+        elif r < 0.9 and depth > 0 and not in_macro:
+            name = rng.choice(["mac", "other"])
+            out.append(f"{{% macro {name}(p, q=x) %}}<{{{{ p }}}},{{{{ q }}}},{{{{ x }}}}>"
+                       + random_program(rng, depth - 1, False, True) + "{% endmacro %}")
+        else:
+            out.append(f"{{{{ mac({rng.choice(values)}) if mac is defined }}}}{{{{ other(q=y) if other is defined }}}}")
+    return "".join(out)
+
+
 def floats_marked(value):
     """The context with its floats written {"float": x}, so that 2.0 stays a float through any JSON reader."""
     if isinstance(value, float):
@@ -402,10 +441,19 @@ def main() -> None:
         cases.append({"name": name, "source": source, "context": ordered(context), **render_case(source, copy.deepcopy(context))})
     assert len({case["name"] for case in cases}) == len(cases), "case names must be unique"
     CASES_OUT.write_text(json.dumps(cases, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # One seed per kind, so that changing one kind leaves the others' cases as they were.
     rng = random.Random(12)
     layouts = [random_layout(rng, 2) for _ in range(LAYOUT_COUNT)]
     layouts = [{"source": source, **render_case(source, copy.deepcopy(EXPRESSION_CONTEXT))} for source in layouts]
+    rng = random.Random(13)
+    programs = ["{% set ns = namespace(n='') %}" + random_program(rng, 3) + "|{{ x }}{{ y }}{{ ns.n }}"
+                for _ in range(PROGRAM_COUNT)]
+    programs = [{"source": source, **render_case(source, copy.deepcopy(EXPRESSION_CONTEXT))} for source in programs]
+    assert not any(case.get("phase") == "compile" for case in programs), [c for c in programs if c.get("phase") == "compile"][:2]
+    for case in programs:
+        case.pop("phase", None)
     assert not any("error" in case for case in layouts), [case for case in layouts if "error" in case][:3]
+    rng = random.Random(14)
     expressions = []
     for _ in range(EXPRESSION_COUNT):
         source = "{{ " + random_expression(rng, 3) + " }}"
@@ -414,9 +462,10 @@ def main() -> None:
         assert outcome.pop("phase", "render") == "render", f"{source} does not compile: {outcome}"
         expressions.append({"source": source, **outcome})
     raw_random = json.dumps({"context": floats_marked(ordered(EXPRESSION_CONTEXT)), "expressions": expressions,
-                             "layouts": layouts}, ensure_ascii=False, indent=0).encode("utf-8")
+                             "layouts": layouts, "programs": programs}, ensure_ascii=False, indent=0).encode("utf-8")
     RANDOM_OUT.write_bytes(zstandard.ZstdCompressor(level=19).compress(raw_random))
-    print(f"{len(expressions)} random expressions ({sum('error' in c for c in expressions)} raise), {len(layouts)} random layouts")
+    print(f"{len(expressions)} random expressions ({sum('error' in c for c in expressions)} raise), {len(layouts)} random layouts, "
+          f"{len(programs)} random programs ({sum('error' in c for c in programs)} raise)")
     total = sum(len(t["renders"]) for t in document["templates"])
     print(f"{len(cases)} engine cases ({sum('error' in c for c in cases)} raise)")
     print(f"{len(templates)} templates, {total} renders ({errors} raise), {len(raw)} bytes -> {len(compressed)} bytes")

@@ -73,6 +73,19 @@ final class ChatTemplateEngineTests: XCTestCase {
         }
     }
 
+    func testRecursionAndNestingAreBoundedInsteadOfExhaustingTheStack() {
+        XCTAssertThrowsError(try render("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}")) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .unsupported(line: 1, construct: "macro calls nested deeper than 64"))
+        }
+        let deep = String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500)
+        XCTAssertThrowsError(try ChatTemplate(source: "{{ \(deep) }}")) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .unsupported(line: 1, construct: "nesting deeper than 64 levels"))
+        }
+        let blocks = String(repeating: "{% if true %}", count: 500) + String(repeating: "{% endif %}", count: 500)
+        XCTAssertThrowsError(try ChatTemplate(source: blocks))
+        XCTAssertEqual(try render(String(repeating: "{% if true %}", count: 30) + "ok" + String(repeating: "{% endif %}", count: 30)), "ok")
+    }
+
     func testSyntaxErrorsNameTheirLine() {
         XCTAssertThrowsError(try ChatTemplate(source: "x\n\n{{ 1 + }}")) { error in
             guard case .syntax(let line, _)? = error as? ChatTemplateError else { return XCTFail("\(error)") }

@@ -4,7 +4,8 @@ import XCTest
 
 /// Random templates printed by jinja2 as transformers configures it (Fixtures/chat_templates/
 /// random_cases.json.zst, fixed seed): 1,500 expressions (operators, filters, tests, methods and slices
-/// nested three deep) and 600 layouts (text and white space around tags with every -/+ marker).
+/// nested three deep), 600 layouts (text and white space around tags with every -/+ marker) and 600
+/// programs (set, for/else, if, break/continue, namespaces and macros over a few shared names).
 /// Lethe must print the same text, fail where jinja2 failed, or refuse the construct as unsupported;
 /// it must never print something else.
 final class ChatTemplateRandomTests: XCTestCase {
@@ -17,6 +18,7 @@ final class ChatTemplateRandomTests: XCTestCase {
         let context: JSONValue
         let expressions: [Case]
         let layouts: [Case]
+        let programs: [Case]
     }
 
     static func load() throws -> (Document, [String: TemplateValue]) {

@@ -59,7 +59,7 @@ enum PythonPercentFormat {
         // Python takes any mapping-like argument (not a tuple or str) as the source of %(key)s, and then
         // does not complain about arguments left over.
         let mapping: TemplateValue? = switch arguments {
-        case .dict, .list, .dictView: arguments
+        case .dict, .list, .undefined: arguments
         default: nil
         }
         var next = 0

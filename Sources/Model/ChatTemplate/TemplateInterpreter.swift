@@ -15,6 +15,10 @@ final class TemplateInterpreter {
     /// The line of the statement running now; errors carry it.
     var line = 1
     private var output = ""
+    /// Macro calls in progress. A macro may call itself; the chain is bounded so that a template cannot
+    /// exhaust the stack (jinja2 stops at Python's recursion limit).
+    private var macroDepth = 0
+    static let maximumMacroDepth = 64
 
     private enum Flow {
         case normal, breakLoop, continueLoop
@@ -167,6 +171,11 @@ final class TemplateInterpreter {
     private func makeMacro(_ macro: TemplateMacroSyntax, definedIn scope: TemplateScope) -> TemplateCallable {
         TemplateCallable(macro.name) { [unowned self, weak scope] arguments in
             guard let scope else { throw TemplateFailure.unsupported("calling macro '\(macro.name)' outside the scope it was defined in") }
+            guard self.macroDepth < Self.maximumMacroDepth else {
+                throw TemplateFailure.unsupported("macro calls nested deeper than \(Self.maximumMacroDepth)")
+            }
+            self.macroDepth += 1
+            defer { self.macroDepth -= 1 }
             let callerLine = self.line
             let call = TemplateScope(parent: scope)
             var keywords = arguments.keyword

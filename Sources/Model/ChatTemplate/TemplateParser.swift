@@ -6,6 +6,18 @@ struct TemplateParser {
     /// How many `for` bodies enclose the current statement (a macro body starts again at 0):
     /// `break` and `continue` outside a loop are a syntax error, as Python's compiler makes them in jinja2.
     private var loopDepth = 0
+    /// How deeply the statement or expression being read is nested. A template is untrusted input and
+    /// the parser and interpreter recurse, so nesting is bounded well before the stack is (jinja2's own
+    /// recursive parser stops at Python's recursion limit, about as deep).
+    private var nesting = 0
+    static let maximumNesting = 64
+
+    private mutating func enterNesting() throws(ChatTemplateError) {
+        nesting += 1
+        guard nesting <= Self.maximumNesting else {
+            throw .unsupported(line: line, construct: "nesting deeper than \(Self.maximumNesting) levels")
+        }
+    }
 
     static func parse(_ template: String) throws(ChatTemplateError) -> [TemplateNode] {
         var parser = TemplateParser(tokens: try TemplateLexer.tokenize(template))
@@ -118,6 +130,8 @@ struct TemplateParser {
     }
 
     private mutating func statement(_ keyword: String) throws(ChatTemplateError) -> TemplateNode {
+        try enterNesting()
+        defer { nesting -= 1 }
         let statementLine = line
         index += 1
         let statement: TemplateNode.Statement
@@ -277,6 +291,8 @@ struct TemplateParser {
     }
 
     private mutating func expression() throws(ChatTemplateError) -> TemplateExpression {
+        try enterNesting()
+        defer { nesting -= 1 }
         var value = try or()
         while skip(name: "if") {
             let test = try or()
@@ -299,6 +315,8 @@ struct TemplateParser {
     }
 
     private mutating func not() throws(ChatTemplateError) -> TemplateExpression {
+        try enterNesting()
+        defer { nesting -= 1 }
         if skip(name: "not") { return .not(try not()) }
         return try compare()
     }
@@ -353,6 +371,8 @@ struct TemplateParser {
     }
 
     private mutating func unary(withFilters: Bool = true) throws(ChatTemplateError) -> TemplateExpression {
+        try enterNesting()
+        defer { nesting -= 1 }
         var node: TemplateExpression
         if skip(operator: "-") {
             node = .negate(try unary(withFilters: false))
