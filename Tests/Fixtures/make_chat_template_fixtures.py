@@ -126,6 +126,8 @@ ENGINE_CASES = [
     ("loop_variables", "{% for x in ['a', 'b', 'c'] %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}"
      "{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }}[{{ loop.previtem }}|{{ loop.nextitem }}]{{ loop.cycle('o', 'e') }};{% endfor %}", {}),
     ("loop_else", "{% for x in [] %}x{% else %}empty{% endfor %}{% for x in [1] %}{{ x }}{% else %}no{% endfor %}", {}),
+    ("loop_else_after_every_iteration_continued", "{% for x in [1, 2] %}{{ x }}{% continue %}{% else %}else{% endfor %}|{% for x in [1, 2] %}{% if x == 2 %}{% break %}{% endif %}{{ x }}{% else %}else{% endfor %}|{% for x in [1, 2] %}{% break %}{% else %}else{% endfor %}", {}),
+    ("later_top_level_set_hides_a_variable_in_earlier_loops", "{% for x in [1] %}[{{ a }}]{% endfor %}{% macro m() %}[{{ a }}]{% endmacro %}{{ m() }}{% set a = 'set' %}{{ m() }}|{% for x in [1] %}[{{ b }}]{% endfor %}{% if true %}{% set b = 'in if' %}{% endif %}|{{ c }}{% for x in [1] %}[{{ c }}]{% endfor %}{% set c = 'read first' %}", {"a": "passed", "b": "passed", "c": "passed"}),
     ("loop_filter_counts_kept_items", "{% for m in messages if m.role != 'system' %}{{ loop.index }}/{{ loop.length }} {{ m.role }} {% endfor %}",
      {"messages": MESSAGES}),
     ("loop_tuple_unpacking", "{% for k, v in {'b': 1, 'a': 2}.items() %}{{ k }}={{ v }},{% endfor %}{% for a, b in [[1, 2], (3, 4)] %}{{ a + b }}{% endfor %}", {}),

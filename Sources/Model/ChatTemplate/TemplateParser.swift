@@ -19,10 +19,10 @@ struct TemplateParser {
         }
     }
 
-    static func parse(_ template: String) throws(ChatTemplateError) -> [TemplateNode] {
+    static func parse(_ template: String) throws(ChatTemplateError) -> TemplateFrame {
         var parser = TemplateParser(tokens: try TemplateLexer.tokenize(template))
         let (body, _) = try parser.statements(until: [])
-        return body
+        return TemplateScopeAnalysis.analyze(TemplateFrame(nodes: body))
     }
 
     private init(tokens: [TemplateToken]) {
@@ -143,10 +143,10 @@ struct TemplateParser {
         case "filter":
             let filters = try filterChain(startsInline: true)
             try expectBlockEnd()
-            statement = .filterBlock(filters, body: try closedBody("endfilter"))
+            statement = .filterBlock(filters, body: TemplateFrame(nodes: try closedBody("endfilter")))
         case "generation":
             try expectBlockEnd()
-            statement = .generation(try closedBody("endgeneration"))
+            statement = .generation(TemplateFrame(nodes: try closedBody("endgeneration")))
         case "break", "continue":
             guard loopDepth > 0 else { throw .syntax(line: statementLine, message: "'\(keyword)' outside a for loop") }
             try expectBlockEnd()
@@ -179,7 +179,8 @@ struct TemplateParser {
         var otherwise: [TemplateNode] = []
         try expectBlockEnd()
         if ending == "else" { otherwise = try closedBody("endfor") }
-        return .forLoop(target: target, iterable: iterable, condition: condition, body: body, otherwise: otherwise)
+        return .forLoop(target: target, iterable: iterable, condition: condition, body: TemplateFrame(nodes: body),
+                        otherwise: TemplateFrame(nodes: otherwise))
     }
 
     private mutating func conditional() throws(ChatTemplateError) -> TemplateNode.Statement {
@@ -213,7 +214,7 @@ struct TemplateParser {
         }
         let filters = isOperator("|") ? try filterChain() : []
         try expectBlockEnd()
-        return .assignBlock(target, filters: filters, body: try closedBody("endset"))
+        return .assignBlock(target, filters: filters, body: TemplateFrame(nodes: try closedBody("endset")))
     }
 
     private mutating func macro() throws(ChatTemplateError) -> TemplateNode.Statement {
@@ -236,7 +237,8 @@ struct TemplateParser {
         let enclosingLoops = loopDepth
         loopDepth = 0
         defer { loopDepth = enclosingLoops }
-        return .macro(TemplateMacroSyntax(name: name, parameters: parameters, defaults: defaults, body: try closedBody("endmacro")))
+        return .macro(TemplateMacroSyntax(name: name, parameters: parameters, defaults: defaults,
+                                          body: TemplateFrame(nodes: try closedBody("endmacro"))))
     }
 
     /// `name`, `ns.attr`, or a tuple of them (`a, b` or `(a, b)`), as jinja2's `parse_assign_target`.
