@@ -155,7 +155,8 @@ final class ChatTemplateEngineTests: XCTestCase {
         XCTAssertEqual(try ChatTemplate.load(modelFolder: folder)?.source, "D{{ bos_token }}")
         XCTAssertEqual(try ChatTemplate.specialTokens(modelFolder: folder), ["bos_token": "<s>", "eos_token": "</s>"])
 
-        try #"{"chat_template": "S"}"#.write(to: config, atomically: true, encoding: .utf8)
+        // A repeated key keeps its last value, as transformers' json.load reads it.
+        try #"{"chat_template": "first", "chat_template": "S"}"#.write(to: config, atomically: true, encoding: .utf8)
         XCTAssertEqual(try ChatTemplate.load(modelFolder: folder)?.source, "S")
 
         try "J".write(to: folder.appendingPathComponent("chat_template.jinja"), atomically: true, encoding: .utf8)
