@@ -193,6 +193,10 @@ ENGINE_CASES = [
     # Macros.
     ("macros", "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('a') }} {{ greet('b', '?') }} {{ greet(punct='.', name='c') }}", {}),
     ("macro_varargs_kwargs_and_nesting", "{% macro inner(x) %}<{{ x }}>{% endmacro %}{% macro outer(a) %}{{ inner(a) }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ outer(1, 2, 3, k='v') }}", {}),
+    ("error_macro_extra_positional_argument", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}", {}),
+    ("error_macro_unknown_keyword_argument", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, b=2) }}", {}),
+    ("error_macro_argument_given_twice", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, a=2) }}", {}),
+    ("macro_extra_arguments_when_read_in_a_nested_block", "{% macro m(a) %}{% for x in [1] %}{{ varargs }}{% if true %}{{ kwargs }}{% endif %}{% endfor %}{% endmacro %}{{ m(1, 2, k=3) }}", {}),
     ("macro_sees_globals_at_call_time", "{% macro show() %}{{ value }}{{ bos_token }}{% endmacro %}{% set value = 'late' %}{{ show() }}", {"bos_token": "<s>"}),
     ("macro_default_uses_earlier_parameter", "{% macro m(a, b=a * 2) %}{{ a }},{{ b }}{% endmacro %}{{ m(3) }}", {}),
     ("generation_block", "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}|{% endfor %}", {"messages": MESSAGES}),

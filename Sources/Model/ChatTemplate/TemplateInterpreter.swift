@@ -202,6 +202,12 @@ final class TemplateInterpreter {
                     call.set(parameter, .undefined("parameter '\(parameter)' was not provided"))
                 }
             }
+            if !macro.takesExtraKeywords, let extra = keywords.first {
+                throw TemplateFailure(.type, "macro '\(macro.name)' takes no keyword argument '\(extra.name)'")
+            }
+            if !macro.takesExtraPositional, arguments.positional.count > macro.parameters.count {
+                throw TemplateFailure(.type, "macro '\(macro.name)' takes not more than \(macro.parameters.count) argument(s)")
+            }
             call.set("varargs", .tuple(Array(arguments.positional.dropFirst(macro.parameters.count))))
             call.set("kwargs", .dict(TemplateDictionary(strings: keywords.map { ($0.name, $0.value) })))
             let rendered = try self.capture(macro.body, in: call)

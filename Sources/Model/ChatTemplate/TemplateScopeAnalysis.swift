@@ -33,8 +33,11 @@ enum TemplateScopeAnalysis {
                                      otherwise: otherwise.map { children(of: $0, visible: visible) })
         case .macro(let macro):
             let parameters = Set(macro.parameters).union(["varargs", "kwargs", "caller"])
+            let read = names(in: macro.body.nodes)
             statement = .macro(TemplateMacroSyntax(name: macro.name, parameters: macro.parameters, defaults: macro.defaults,
-                                                   body: frame(macro.body, enclosing: visible, parameters: parameters)))
+                                                   body: frame(macro.body, enclosing: visible, parameters: parameters),
+                                                   takesExtraPositional: read.contains("varargs"),
+                                                   takesExtraKeywords: read.contains("kwargs")))
         case .assignBlock(let target, let filters, let body):
             statement = .assignBlock(target, filters: filters, body: frame(body, enclosing: visible, parameters: []))
         case .filterBlock(let filters, let body):
@@ -46,6 +49,38 @@ enum TemplateScopeAnalysis {
         }
         return TemplateNode(statement: statement, line: node.line)
     }
+}
+
+/// Every name read anywhere in `nodes`, nested frames included (jinja2's `find_undeclared`).
+private func names(in nodes: [TemplateNode]) -> Set<String> {
+    var found = Set<String>()
+    for node in nodes {
+        switch node.statement {
+        case .text, .breakLoop, .continueLoop: break
+        case .output(let expression): found.formUnion(expression.names)
+        case .forLoop(_, let iterable, let condition, let body, let otherwise):
+            found.formUnion(iterable.names + (condition?.names ?? []))
+            found.formUnion(names(in: body.nodes).union(names(in: otherwise.nodes)))
+        case .conditional(let branches, let otherwise):
+            for branch in branches {
+                found.formUnion(branch.condition.names)
+                found.formUnion(names(in: branch.body))
+            }
+            found.formUnion(names(in: otherwise))
+        case .assign(let target, let value):
+            found.formUnion(value.names)
+            if case .attribute(let namespace, _) = target { found.formUnion(namespace.names) }
+        case .assignBlock(_, let filters, let body), .filterBlock(let filters, let body):
+            for filter in filters { found.formUnion(filter.arguments.all.flatMap(\.names)) }
+            found.formUnion(names(in: body.nodes))
+        case .macro(let macro):
+            found.formUnion(macro.defaults.values.flatMap(\.names))
+            found.formUnion(names(in: macro.body.nodes))
+        case .generation(let body):
+            found.formUnion(names(in: body.nodes))
+        }
+    }
+    return found
 }
 
 /// The names one frame reads and assigns, in jinja2's visiting order (`FrameSymbolVisitor`).

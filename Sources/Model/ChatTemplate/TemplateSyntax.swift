@@ -59,6 +59,9 @@ struct TemplateMacroSyntax: Sendable {
     /// Defaults of the last parameters, evaluated at each call as jinja2 does.
     let defaults: [String: TemplateExpression]
     let body: TemplateFrame
+    /// Whether the body reads `varargs` / `kwargs`; jinja2 refuses extra arguments to a macro that does not.
+    var takesExtraPositional = false
+    var takesExtraKeywords = false
 }
 
 /// The statements of a jinja2 frame (the template, a loop body or else block, a macro, a block
