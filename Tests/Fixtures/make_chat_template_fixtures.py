@@ -160,6 +160,9 @@ ENGINE_CASES = [
     ("dict_methods", "{{ {'a': 1}.get('a') }} {{ {'a': 1}.get('b') }} {{ {'a': 1}.get('b', 2) }} {{ {'a': 1, 'b': 2}.keys() | list }} {{ {'a': 1, 'b': 2}.values() | list }} {{ {'a': 1}.items() | list }} {{ dict(x=1, y='z') }}", {}),
     # Undefined.
     ("undefined_is_quiet", "[{{ missing }}] {{ missing is defined }} {{ missing is undefined }} {% for x in missing %}x{% endfor %}{{ missing | default('d') }} {{ missing | length }} {{ missing | trim }}|{{ missing == missing }} {{ missing ~ 'x' }} {{ 'a' in missing }} {{ missing | list }} {{ missing | join(',') }}|{% if not missing %}falsy{% endif %}", {}),
+    ("undefined_inside_a_printed_list", "{{ [missing, 1] }} {{ {'k': missing} }} {{ [1, 2]|map(attribute='x')|list }}", {}),
+    ("float_edge_arithmetic", "{{ 3 % -1.5 }} {{ -3 % 1.5 }} {{ 0.0 // -1 }} {{ 2 ** -2 }} {{ 4 ** 0.5 }}", {}),
+    ("error_zero_to_a_negative_power", "{{ 0 ** -1 }}", {}),
     ("missing_parameter_is_undefined", "{% macro m(a, b) %}[{{ a }}|{{ b is defined }}]{% endmacro %}{{ m(1) }}", {}),
     # String methods.
     ("string_methods", "{{ '  x  '.strip() }}|{{ 'xxaxx'.strip('x') }}|{{ '  x '.lstrip() }}|{{ ' x  '.rstrip() }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b \\n c '.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}|{{ 'hello'.startswith('he') }}|{{ 'hello'.endswith(('x', 'lo')) }}|{{ 'aaa'.replace('a', 'b', 2) }}|{{ 'hello world'.title() }}|{{ 'hELLO'.capitalize() }}|{{ 'Ab'.upper() }}{{ 'Ab'.lower() }}|{{ '{} and {}'.format(1, 'x') }}|{{ 'a-b'.find('-') }}|{{ 'banana'.count('a') }}|{{ ', '.join(['x', 'y']) }}", {}),
@@ -216,6 +219,8 @@ ENGINE_CASES = [
     ("error_length_of_generator", "{{ [1]|select|length }}", {}),
     ("error_calling_undefined", "{{ missing() }}", {}),
     ("unknown_filter_in_untaken_branch", "{% if false %}{{ 1|nosuchfilter }}{% endif %}x", {}),
+    ("error_dict_in_dict", "{{ {} in {'a': 1} }}", {}),
+    ("error_list_as_dict_key", "{{ {[1]: 2} }}", {}),
     ("error_zero_slice_step", "{{ [1][::0] }}", {}),
     ("error_break_outside_loop", "{% if true %}{% break %}{% endif %}", {}),
     ("error_break_in_macro_in_loop", "{% for x in [1] %}{% macro m() %}{% break %}{% endmacro %}{% endfor %}", {}),

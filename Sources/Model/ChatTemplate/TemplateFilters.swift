@@ -193,6 +193,7 @@ extension TemplateInterpreter {
                 var seen: [TemplateValue] = [], result: [TemplateValue] = []
                 for item in try value.pythonIterate() {
                     let key = Self.sortKey(try bound[1].map { try self.lookup($0, in: item) } ?? item, caseSensitive: bound[0]?.isTruthy ?? false)
+                    try key.requireHashable()
                     if !seen.contains(where: { $0.pythonEquals(key) }) {
                         seen.append(key)
                         result.append(item)

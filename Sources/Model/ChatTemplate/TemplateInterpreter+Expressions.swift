@@ -14,7 +14,11 @@ extension TemplateInterpreter {
             return .tuple(try items.map { try evaluate($0, in: scope) })
         case .dict(let entries):
             var dictionary = TemplateDictionary()
-            for entry in entries { dictionary[try evaluate(entry.key, in: scope)] = try evaluate(entry.value, in: scope) }
+            for entry in entries {
+                let key = try evaluate(entry.key, in: scope)
+                try key.requireHashable()
+                dictionary[key] = try evaluate(entry.value, in: scope)
+            }
             return .dict(dictionary)
         case .attribute(let base, let name):
             return try attribute(name, of: try evaluate(base, in: scope))
