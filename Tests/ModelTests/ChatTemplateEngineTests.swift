@@ -86,6 +86,15 @@ final class ChatTemplateEngineTests: XCTestCase {
         XCTAssertEqual(try render(String(repeating: "{% if true %}", count: 30) + "ok" + String(repeating: "{% endif %}", count: 30)), "ok")
     }
 
+    func testATemplateCannotAskForGigabytes() {
+        for source in ["{{ 'ab' * 10000000000 }}", "{{ [1] * 20000000 }}", "{{ '%*d' % (1000000000, 1) }}", "{{ 'x'|indent(1000000000) }}"] {
+            XCTAssertThrowsError(try render(source), source) { error in
+                guard case .unsupported? = error as? ChatTemplateError else { return XCTFail("\(source): \(error)") }
+            }
+        }
+        XCTAssertEqual(try render("{{ 'ab' * 3 }}{{ [1] * 2 }}"), "ababab[1, 1]")
+    }
+
     func testSyntaxErrorsNameTheirLine() {
         XCTAssertThrowsError(try ChatTemplate(source: "x\n\n{{ 1 + }}")) { error in
             guard case .syntax(let line, _)? = error as? ChatTemplateError else { return XCTFail("\(error)") }

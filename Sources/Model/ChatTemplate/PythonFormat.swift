@@ -175,6 +175,9 @@ enum PythonPercentFormat {
     private static func pad(_ text: String, width: Int, flags: Set<Unicode.Scalar>, numeric: Bool) throws -> String {
         let count = text.unicodeScalars.count
         guard count < width else { return text }
+        guard width <= TemplateInterpreter.maximumRepeatedSize else {
+            throw TemplateFailure.unsupported("a % format width beyond \(TemplateInterpreter.maximumRepeatedSize)")
+        }
         let padding = width - count
         if flags.contains("-") { return text + String(repeating: " ", count: padding) }
         if flags.contains("0"), numeric {

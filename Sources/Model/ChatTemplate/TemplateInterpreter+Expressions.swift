@@ -197,13 +197,13 @@ extension TemplateInterpreter {
         case (.add, .list(let a), .list(let b)): return .list(a + b)
         case (.add, .tuple(let a), .tuple(let b)): return .tuple(a + b)
         case (.multiply, .string(let text), _) where right.integer != nil, (.multiply, .markup(let text), _) where right.integer != nil:
-            return left.sameStringKind(String(repeating: text, count: max(0, right.integer!)))
+            return left.sameStringKind(String(repeating: text, count: try Self.repetitions(right.integer!, of: text.utf8.count)))
         case (.multiply, _, .string(let text)) where left.integer != nil, (.multiply, _, .markup(let text)) where left.integer != nil:
-            return right.sameStringKind(String(repeating: text, count: max(0, left.integer!)))
+            return right.sameStringKind(String(repeating: text, count: try Self.repetitions(left.integer!, of: text.utf8.count)))
         case (.multiply, .list(let items), _) where right.integer != nil:
-            return .list(Array(repeating: items, count: max(0, right.integer!)).flatMap { $0 })
+            return .list(Array(repeating: items, count: try Self.repetitions(right.integer!, of: items.count)).flatMap { $0 })
         case (.multiply, _, .list(let items)) where left.integer != nil:
-            return .list(Array(repeating: items, count: max(0, left.integer!)).flatMap { $0 })
+            return .list(Array(repeating: items, count: try Self.repetitions(left.integer!, of: items.count)).flatMap { $0 })
         case (.modulo, .string(let text), _):
             return .string(try PythonPercentFormat.format(text, right))
         case (.modulo, .markup, _):
@@ -212,6 +212,17 @@ extension TemplateInterpreter {
             throw try operandFailure(op.rawValue, left, right)
         }
     }
+
+    /// A sequence repeated `count` times, bounded so that a template cannot ask for gigabytes.
+    static func repetitions(_ count: Int, of size: Int) throws(TemplateFailure) -> Int {
+        let count = max(0, count)
+        guard size == 0 || count <= maximumRepeatedSize / size else {
+            throw .unsupported("a repeated string or list beyond \(maximumRepeatedSize) elements")
+        }
+        return count
+    }
+
+    static let maximumRepeatedSize = 10_000_000
 
     func compare(_ op: TemplateComparison, _ left: TemplateValue, _ right: TemplateValue) throws -> Bool {
         switch op {
