@@ -1,5 +1,3 @@
-import Foundation
-
 /// Expression evaluation with Python's operators and jinja2's attribute and item lookup.
 extension TemplateInterpreter {
     func evaluate(_ expression: TemplateExpression, in scope: TemplateScope) throws -> TemplateValue {
