@@ -17,8 +17,9 @@ And it renders, with a fixed seed, EXPRESSION_COUNT random expressions (operator
 methods, slices and conditionals nested three deep over the variables of EXPRESSION_CONTEXT, never
 over literals, which jinja2 would fold at compile time by rules of its own) and LAYOUT_COUNT random
 layouts (text with spaces, tabs and newlines around tags with every -/+ marker, nested if/for/set/
-comments) into random_cases.json.zst:
-  {"context": {...}, "expressions": [{"source", "text"} or {"source", "error"}], "layouts": [...]}
+comments) and PROGRAM_COUNT random programs (set, for with else and filters, if, break/continue,
+namespace and macro statements reading and writing a few names) into random_cases.json.zst:
+  {"context": {...}, "expressions": [{"source", "text"} or {"source", "error"}], "layouts": [...], "programs": [...]}
 where a float of the context is written {"float": x}.
 
 Writes Tests/ModelTests/Fixtures/chat_templates/chat_templates.json.zst:
@@ -125,6 +126,8 @@ ENGINE_CASES = [
     ("loop_variables", "{% for x in ['a', 'b', 'c'] %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}"
      "{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }}[{{ loop.previtem }}|{{ loop.nextitem }}]{{ loop.cycle('o', 'e') }};{% endfor %}", {}),
     ("loop_else", "{% for x in [] %}x{% else %}empty{% endfor %}{% for x in [1] %}{{ x }}{% else %}no{% endfor %}", {}),
+    ("loop_else_after_every_iteration_continued", "{% for x in [1, 2] %}{{ x }}{% continue %}{% else %}else{% endfor %}|{% for x in [1, 2] %}{% if x == 2 %}{% break %}{% endif %}{{ x }}{% else %}else{% endfor %}|{% for x in [1, 2] %}{% break %}{% else %}else{% endfor %}", {}),
+    ("later_top_level_set_hides_a_variable_in_earlier_loops", "{% for x in [1] %}[{{ a }}]{% endfor %}{% macro m() %}[{{ a }}]{% endmacro %}{{ m() }}{% set a = 'set' %}{{ m() }}|{% for x in [1] %}[{{ b }}]{% endfor %}{% if true %}{% set b = 'in if' %}{% endif %}|{{ c }}{% for x in [1] %}[{{ c }}]{% endfor %}{% set c = 'read first' %}", {"a": "passed", "b": "passed", "c": "passed"}),
     ("loop_filter_counts_kept_items", "{% for m in messages if m.role != 'system' %}{{ loop.index }}/{{ loop.length }} {{ m.role }} {% endfor %}",
      {"messages": MESSAGES}),
     ("loop_tuple_unpacking", "{% for k, v in {'b': 1, 'a': 2}.items() %}{{ k }}={{ v }},{% endfor %}{% for a, b in [[1, 2], (3, 4)] %}{{ a + b }}{% endfor %}", {}),
@@ -157,6 +160,9 @@ ENGINE_CASES = [
     ("dict_methods", "{{ {'a': 1}.get('a') }} {{ {'a': 1}.get('b') }} {{ {'a': 1}.get('b', 2) }} {{ {'a': 1, 'b': 2}.keys() | list }} {{ {'a': 1, 'b': 2}.values() | list }} {{ {'a': 1}.items() | list }} {{ dict(x=1, y='z') }}", {}),
     # Undefined.
     ("undefined_is_quiet", "[{{ missing }}] {{ missing is defined }} {{ missing is undefined }} {% for x in missing %}x{% endfor %}{{ missing | default('d') }} {{ missing | length }} {{ missing | trim }}|{{ missing == missing }} {{ missing ~ 'x' }} {{ 'a' in missing }} {{ missing | list }} {{ missing | join(',') }}|{% if not missing %}falsy{% endif %}", {}),
+    ("undefined_inside_a_printed_list", "{{ [missing, 1] }} {{ {'k': missing} }} {{ [1, 2]|map(attribute='x')|list }}", {}),
+    ("float_edge_arithmetic", "{{ 3 % -1.5 }} {{ -3 % 1.5 }} {{ 0.0 // -1 }} {{ 2 ** -2 }} {{ 4 ** 0.5 }}", {}),
+    ("error_zero_to_a_negative_power", "{{ 0 ** -1 }}", {}),
     ("missing_parameter_is_undefined", "{% macro m(a, b) %}[{{ a }}|{{ b is defined }}]{% endmacro %}{{ m(1) }}", {}),
     # String methods.
     ("string_methods", "{{ '  x  '.strip() }}|{{ 'xxaxx'.strip('x') }}|{{ '  x '.lstrip() }}|{{ ' x  '.rstrip() }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b \\n c '.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}|{{ 'hello'.startswith('he') }}|{{ 'hello'.endswith(('x', 'lo')) }}|{{ 'aaa'.replace('a', 'b', 2) }}|{{ 'hello world'.title() }}|{{ 'hELLO'.capitalize() }}|{{ 'Ab'.upper() }}{{ 'Ab'.lower() }}|{{ '{} and {}'.format(1, 'x') }}|{{ 'a-b'.find('-') }}|{{ 'banana'.count('a') }}|{{ ', '.join(['x', 'y']) }}", {}),
@@ -190,6 +196,10 @@ ENGINE_CASES = [
     # Macros.
     ("macros", "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('a') }} {{ greet('b', '?') }} {{ greet(punct='.', name='c') }}", {}),
     ("macro_varargs_kwargs_and_nesting", "{% macro inner(x) %}<{{ x }}>{% endmacro %}{% macro outer(a) %}{{ inner(a) }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ outer(1, 2, 3, k='v') }}", {}),
+    ("error_macro_extra_positional_argument", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}", {}),
+    ("error_macro_unknown_keyword_argument", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, b=2) }}", {}),
+    ("error_macro_argument_given_twice", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, a=2) }}", {}),
+    ("macro_extra_arguments_when_read_in_a_nested_block", "{% macro m(a) %}{% for x in [1] %}{{ varargs }}{% if true %}{{ kwargs }}{% endif %}{% endfor %}{% endmacro %}{{ m(1, 2, k=3) }}", {}),
     ("macro_sees_globals_at_call_time", "{% macro show() %}{{ value }}{{ bos_token }}{% endmacro %}{% set value = 'late' %}{{ show() }}", {"bos_token": "<s>"}),
     ("macro_default_uses_earlier_parameter", "{% macro m(a, b=a * 2) %}{{ a }},{{ b }}{% endmacro %}{{ m(3) }}", {}),
     ("generation_block", "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}|{% endfor %}", {"messages": MESSAGES}),
@@ -209,6 +219,8 @@ ENGINE_CASES = [
     ("error_length_of_generator", "{{ [1]|select|length }}", {}),
     ("error_calling_undefined", "{{ missing() }}", {}),
     ("unknown_filter_in_untaken_branch", "{% if false %}{{ 1|nosuchfilter }}{% endif %}x", {}),
+    ("error_dict_in_dict", "{{ {} in {'a': 1} }}", {}),
+    ("error_list_as_dict_key", "{{ {[1]: 2} }}", {}),
     ("error_zero_slice_step", "{{ [1][::0] }}", {}),
     ("error_break_outside_loop", "{% if true %}{% break %}{% endif %}", {}),
     ("error_break_in_macro_in_loop", "{% for x in [1] %}{% macro m() %}{% break %}{% endmacro %}{% endfor %}", {}),
@@ -297,6 +309,44 @@ def random_layout(rng: random.Random, depth: int) -> str:
                          + "{%" + marker() + " endfor " + marker() + "%}")
         parts.append(text())
     return "".join(parts)
+
+
+PROGRAM_COUNT = 600
+
+
+def random_program(rng: random.Random, depth: int, in_loop: bool = False, in_macro: bool = False) -> str:
+    """Statements that read and write a few names, to test jinja2's scoping of loops, macros and namespaces."""
+    names = ["x", "y", "i1", "a"]
+    values = ["1", "x ~ '+'", "y", "loop.index if loop is defined else 0", "ns.n", "i2", "(x or 0) ~ 'x'", "nums|length"]
+    out = []
+    for _ in range(rng.randint(1, 4)):
+        r = rng.random()
+        if r < 0.25:
+            out.append(f"{{% set {rng.choice(names)} = {rng.choice(values)} %}}")
+        elif r < 0.4:
+            out.append(f"[{{{{ {rng.choice(names)} }}}}|{{{{ ns.n }}}}]")
+        elif r < 0.5:
+            out.append(f"{{% set ns.n = ns.n ~ {rng.choice(['1', 'x', 'y'])} %}}")
+        elif r < 0.65 and depth > 0:
+            iterable = rng.choice(["nums", "pair", "nil", "m", "csv.split(',')"])
+            condition = rng.choice(["", "", " if loop is undefined", " if x is defined"]) if iterable != "m" else ""
+            otherwise = ("{% else %}" + random_program(rng, depth - 1, in_loop, in_macro)) if rng.random() < 0.25 else ""
+            out.append(f"{{% for x in {iterable}{condition} %}}{{{{ loop.index }}}}{{{{ x }}}}"
+                       + random_program(rng, depth - 1, True, in_macro) + otherwise + "{% endfor %}")
+        elif r < 0.75 and depth > 0:
+            out.append(f"{{% if {rng.choice(['x', 'y is defined', 'ns.n', 'not a', 'i1 > 0'])} %}}"
+                       + random_program(rng, depth - 1, in_loop, in_macro) + "{% else %}"
+                       + random_program(rng, depth - 1, in_loop, in_macro) + "{% endif %}")
+        elif r < 0.82 and in_loop and not in_macro:
+            out.append(rng.choice(["{% break %}", "{% continue %}"]) if rng.random() < 0.5
+                       else f"{{% if x == {rng.choice(['1', '3', 'a'])} %}}{{% {rng.choice(['break', 'continue'])} %}}{{% endif %}}")
+        elif r < 0.9 and depth > 0 and not in_macro:
+            name = rng.choice(["mac", "other"])
+            out.append(f"{{% macro {name}(p, q=x) %}}<{{{{ p }}}},{{{{ q }}}},{{{{ x }}}}>"
+                       + random_program(rng, depth - 1, False, True) + "{% endmacro %}")
+        else:
+            out.append(f"{{{{ mac({rng.choice(values)}) if mac is defined }}}}{{{{ other(q=y) if other is defined }}}}")
+    return "".join(out)
 
 
 def floats_marked(value):
@@ -402,10 +452,19 @@ def main() -> None:
         cases.append({"name": name, "source": source, "context": ordered(context), **render_case(source, copy.deepcopy(context))})
     assert len({case["name"] for case in cases}) == len(cases), "case names must be unique"
     CASES_OUT.write_text(json.dumps(cases, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # One seed per kind, so that changing one kind leaves the others' cases as they were.
     rng = random.Random(12)
     layouts = [random_layout(rng, 2) for _ in range(LAYOUT_COUNT)]
     layouts = [{"source": source, **render_case(source, copy.deepcopy(EXPRESSION_CONTEXT))} for source in layouts]
+    rng = random.Random(13)
+    programs = ["{% set ns = namespace(n='') %}" + random_program(rng, 3) + "|{{ x }}{{ y }}{{ ns.n }}"
+                for _ in range(PROGRAM_COUNT)]
+    programs = [{"source": source, **render_case(source, copy.deepcopy(EXPRESSION_CONTEXT))} for source in programs]
+    assert not any(case.get("phase") == "compile" for case in programs), [c for c in programs if c.get("phase") == "compile"][:2]
+    for case in programs:
+        case.pop("phase", None)
     assert not any("error" in case for case in layouts), [case for case in layouts if "error" in case][:3]
+    rng = random.Random(14)
     expressions = []
     for _ in range(EXPRESSION_COUNT):
         source = "{{ " + random_expression(rng, 3) + " }}"
@@ -414,9 +473,10 @@ def main() -> None:
         assert outcome.pop("phase", "render") == "render", f"{source} does not compile: {outcome}"
         expressions.append({"source": source, **outcome})
     raw_random = json.dumps({"context": floats_marked(ordered(EXPRESSION_CONTEXT)), "expressions": expressions,
-                             "layouts": layouts}, ensure_ascii=False, indent=0).encode("utf-8")
+                             "layouts": layouts, "programs": programs}, ensure_ascii=False, indent=0).encode("utf-8")
     RANDOM_OUT.write_bytes(zstandard.ZstdCompressor(level=19).compress(raw_random))
-    print(f"{len(expressions)} random expressions ({sum('error' in c for c in expressions)} raise), {len(layouts)} random layouts")
+    print(f"{len(expressions)} random expressions ({sum('error' in c for c in expressions)} raise), {len(layouts)} random layouts, "
+          f"{len(programs)} random programs ({sum('error' in c for c in programs)} raise)")
     total = sum(len(t["renders"]) for t in document["templates"])
     print(f"{len(cases)} engine cases ({sum('error' in c for c in cases)} raise)")
     print(f"{len(templates)} templates, {total} renders ({errors} raise), {len(raw)} bytes -> {len(compressed)} bytes")

@@ -73,6 +73,28 @@ final class ChatTemplateEngineTests: XCTestCase {
         }
     }
 
+    func testRecursionAndNestingAreBoundedInsteadOfExhaustingTheStack() {
+        XCTAssertThrowsError(try render("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}")) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .unsupported(line: 1, construct: "macro calls nested deeper than 64"))
+        }
+        let deep = String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500)
+        XCTAssertThrowsError(try ChatTemplate(source: "{{ \(deep) }}")) { error in
+            XCTAssertEqual(error as? ChatTemplateError, .unsupported(line: 1, construct: "nesting deeper than 64 levels"))
+        }
+        let blocks = String(repeating: "{% if true %}", count: 500) + String(repeating: "{% endif %}", count: 500)
+        XCTAssertThrowsError(try ChatTemplate(source: blocks))
+        XCTAssertEqual(try render(String(repeating: "{% if true %}", count: 30) + "ok" + String(repeating: "{% endif %}", count: 30)), "ok")
+    }
+
+    func testATemplateCannotAskForGigabytes() {
+        for source in ["{{ 'ab' * 10000000000 }}", "{{ [1] * 20000000 }}", "{{ '%*d' % (1000000000, 1) }}", "{{ 'x'|indent(1000000000) }}"] {
+            XCTAssertThrowsError(try render(source), source) { error in
+                guard case .unsupported? = error as? ChatTemplateError else { return XCTFail("\(source): \(error)") }
+            }
+        }
+        XCTAssertEqual(try render("{{ 'ab' * 3 }}{{ [1] * 2 }}"), "ababab[1, 1]")
+    }
+
     func testSyntaxErrorsNameTheirLine() {
         XCTAssertThrowsError(try ChatTemplate(source: "x\n\n{{ 1 + }}")) { error in
             guard case .syntax(let line, _)? = error as? ChatTemplateError else { return XCTFail("\(error)") }
@@ -142,7 +164,8 @@ final class ChatTemplateEngineTests: XCTestCase {
         XCTAssertEqual(try ChatTemplate.load(modelFolder: folder)?.source, "D{{ bos_token }}")
         XCTAssertEqual(try ChatTemplate.specialTokens(modelFolder: folder), ["bos_token": "<s>", "eos_token": "</s>"])
 
-        try #"{"chat_template": "S"}"#.write(to: config, atomically: true, encoding: .utf8)
+        // A repeated key keeps its last value, as transformers' json.load reads it.
+        try #"{"chat_template": "first", "chat_template": "S"}"#.write(to: config, atomically: true, encoding: .utf8)
         XCTAssertEqual(try ChatTemplate.load(modelFolder: folder)?.source, "S")
 
         try "J".write(to: folder.appendingPathComponent("chat_template.jinja"), atomically: true, encoding: .utf8)

@@ -21,12 +21,12 @@ public struct ChatMessage: Sendable, Equatable {
 /// transformers' globals (`raise_exception`, `strftime_now`, `namespace`, `dict`) and `tojson`.
 public struct ChatTemplate: Sendable {
     public let source: String
-    private let nodes: [TemplateNode]
+    private let template: TemplateFrame
 
     /// Parses the template once; a syntax error or an unsupported statement names its line.
     public init(source: String) throws {
         self.source = source
-        nodes = try TemplateParser.parse(source)
+        template = try TemplateParser.parse(source)
     }
 
     /// The conversation as the model reads it. `specialTokens` are the tokenizer's named special tokens
@@ -42,7 +42,7 @@ public struct ChatTemplate: Sendable {
     }
 
     func render(context: [String: TemplateValue], clock: TemplateInterpreter.Clock) throws(ChatTemplateError) -> String {
-        try TemplateInterpreter(clock: clock).render(nodes, context: context)
+        try TemplateInterpreter(clock: clock).render(template, context: context)
     }
 
     /// The variables transformers' `render_jinja_template` passes: the messages, `tools` and `documents`

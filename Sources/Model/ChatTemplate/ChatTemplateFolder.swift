@@ -26,15 +26,15 @@ extension ChatTemplate {
         }
         if !named.isEmpty { return try pickDefault(named, file: main.path) }
         let configURL = modelFolder.appendingPathComponent(tokenizerConfigFile)
-        guard case .object(let config)? = try tokenizerConfig(configURL) else { return nil }
+        guard let config = try tokenizerConfig(configURL) else { return nil }
         switch config["chat_template"] {
-        case nil, .null?:
+        case nil, is NSNull:
             return nil
-        case .string(let source)?:
+        case let source as String:
             return source
-        case .array(let entries)?:
+        case let entries as [Any]:
             for entry in entries {
-                guard case .object(let fields) = entry, case .string(let name)? = fields["name"], case .string(let source)? = fields["template"] else {
+                guard let fields = entry as? [String: Any], let name = fields["name"] as? String, let source = fields["template"] as? String else {
                     throw ChatTemplateError.unreadable(file: configURL.path, reason: "each entry of 'chat_template' must be an object with string fields 'name' and 'template'")
                 }
                 named[name] = source
@@ -47,12 +47,12 @@ extension ChatTemplate {
 
     /// The special tokens of tokenizer_config.json (strings, or added-token objects with a `content`).
     public static func specialTokens(modelFolder: URL) throws -> [String: String] {
-        guard case .object(let config)? = try tokenizerConfig(modelFolder.appendingPathComponent(tokenizerConfigFile)) else { return [:] }
+        guard let config = try tokenizerConfig(modelFolder.appendingPathComponent(tokenizerConfigFile)) else { return [:] }
         var tokens: [String: String] = [:]
         for name in specialTokenNames {
             switch config[name] {
-            case .string(let token)?: tokens[name] = token
-            case .object(let token)?: if case .string(let content)? = token["content"] { tokens[name] = content }
+            case let token as String: tokens[name] = token
+            case let token as [String: Any]: if let content = token["content"] as? String { tokens[name] = content }
             default: break
             }
         }
@@ -72,11 +72,17 @@ extension ChatTemplate {
         return text
     }
 
-    private static func tokenizerConfig(_ url: URL) throws -> JSONValue? {
+    /// tokenizer_config.json as Python's json reads it: a repeated key keeps its last value (real files
+    /// repeat keys, and Foundation's JSONDecoder would keep the first).
+    private static func tokenizerConfig(_ url: URL) throws -> [String: Any]? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: url.path), let value = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+        guard let data = FileManager.default.contents(atPath: url.path),
+              let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
             throw ChatTemplateError.unreadable(file: url.path, reason: "is not valid JSON")
         }
-        return value
+        guard let object = value as? [String: Any] else {
+            throw ChatTemplateError.unreadable(file: url.path, reason: "must be a JSON object")
+        }
+        return object
     }
 }

@@ -24,7 +24,7 @@ enum PythonArithmetic {
             }
             return .int(op == .floorDivide ? quotient : remainder)
         case .power:
-            if b < 0 { return .float(pow(Double(a), Double(b))) }
+            if b < 0 { return try float(.power, Double(a), Double(b)) }
             var result = 1
             for _ in 0..<b {
                 let (value, overflow) = result.multipliedReportingOverflow(by: a)
@@ -49,8 +49,15 @@ enum PythonArithmetic {
         case .modulo:
             guard b != 0 else { throw TemplateFailure(.type, "float modulo") }
             let remainder = a.truncatingRemainder(dividingBy: b)
-            return .float(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
-        case .power: return .float(pow(a, b))
+            // Python's result takes the divisor's sign, a zero one included (3 % -1.5 is -0.0).
+            if remainder == 0 { return .float(Double(signOf: b, magnitudeOf: 0)) }
+            return .float((remainder < 0) != (b < 0) ? remainder + b : remainder)
+        case .power:
+            if a == 0 && b < 0 { throw TemplateFailure(.type, "0.0 cannot be raised to a negative power") }
+            if a < 0 && b.rounded() != b { throw TemplateFailure.unsupported("a negative number to a fractional power (a complex number)") }
+            let result = pow(a, b)
+            if result.isInfinite && a.isFinite && b.isFinite { throw TemplateFailure(.type, "(34, 'Numerical result out of range')") }
+            return .float(result)
         }
     }
 }

@@ -59,7 +59,7 @@ enum PythonPercentFormat {
         // Python takes any mapping-like argument (not a tuple or str) as the source of %(key)s, and then
         // does not complain about arguments left over.
         let mapping: TemplateValue? = switch arguments {
-        case .dict, .list, .dictView: arguments
+        case .dict, .list, .undefined: arguments
         default: nil
         }
         var next = 0
@@ -175,6 +175,9 @@ enum PythonPercentFormat {
     private static func pad(_ text: String, width: Int, flags: Set<Unicode.Scalar>, numeric: Bool) throws -> String {
         let count = text.unicodeScalars.count
         guard count < width else { return text }
+        guard width <= TemplateInterpreter.maximumRepeatedSize else {
+            throw TemplateFailure.unsupported("a % format width beyond \(TemplateInterpreter.maximumRepeatedSize)")
+        }
         let padding = width - count
         if flags.contains("-") { return text + String(repeating: " ", count: padding) }
         if flags.contains("0"), numeric {

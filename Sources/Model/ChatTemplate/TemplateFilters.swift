@@ -33,7 +33,7 @@ extension TemplateInterpreter {
             case .string(let text)?: indent = text
             case let width?:
                 guard let spaces = width.integer else { throw TemplateFailure(.type, "tojson indent must be an int or str") }
-                indent = String(repeating: " ", count: max(0, spaces))
+                indent = String(repeating: " ", count: try Self.repetitions(spaces, of: 1))
             }
             var separators: (String, String)?
             if let given = bound[2], !(given.pythonEquals(.none)) {
@@ -169,7 +169,7 @@ extension TemplateInterpreter {
             let indentation: String
             switch bound[0] {
             case .string(let text)?: indentation = text
-            case let width?: indentation = String(repeating: " ", count: max(0, width.integer ?? 4))
+            case let width?: indentation = String(repeating: " ", count: try Self.repetitions(width.integer ?? 4, of: 1))
             case nil: indentation = "    "
             }
             return value.sameStringKind(Self.indent(try text() + "\n", indentation, first: bound[1]?.isTruthy ?? false, blank: bound[2]?.isTruthy ?? false))
@@ -193,6 +193,7 @@ extension TemplateInterpreter {
                 var seen: [TemplateValue] = [], result: [TemplateValue] = []
                 for item in try value.pythonIterate() {
                     let key = Self.sortKey(try bound[1].map { try self.lookup($0, in: item) } ?? item, caseSensitive: bound[0]?.isTruthy ?? false)
+                    try key.requireHashable()
                     if !seen.contains(where: { $0.pythonEquals(key) }) {
                         seen.append(key)
                         result.append(item)

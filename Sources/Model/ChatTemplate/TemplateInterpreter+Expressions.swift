@@ -1,5 +1,3 @@
-import Foundation
-
 /// Expression evaluation with Python's operators and jinja2's attribute and item lookup.
 extension TemplateInterpreter {
     func evaluate(_ expression: TemplateExpression, in scope: TemplateScope) throws -> TemplateValue {
@@ -14,7 +12,11 @@ extension TemplateInterpreter {
             return .tuple(try items.map { try evaluate($0, in: scope) })
         case .dict(let entries):
             var dictionary = TemplateDictionary()
-            for entry in entries { dictionary[try evaluate(entry.key, in: scope)] = try evaluate(entry.value, in: scope) }
+            for entry in entries {
+                let key = try evaluate(entry.key, in: scope)
+                try key.requireHashable()
+                dictionary[key] = try evaluate(entry.value, in: scope)
+            }
             return .dict(dictionary)
         case .attribute(let base, let name):
             return try attribute(name, of: try evaluate(base, in: scope))
@@ -193,13 +195,13 @@ extension TemplateInterpreter {
         case (.add, .list(let a), .list(let b)): return .list(a + b)
         case (.add, .tuple(let a), .tuple(let b)): return .tuple(a + b)
         case (.multiply, .string(let text), _) where right.integer != nil, (.multiply, .markup(let text), _) where right.integer != nil:
-            return left.sameStringKind(String(repeating: text, count: max(0, right.integer!)))
+            return left.sameStringKind(String(repeating: text, count: try Self.repetitions(right.integer!, of: text.utf8.count)))
         case (.multiply, _, .string(let text)) where left.integer != nil, (.multiply, _, .markup(let text)) where left.integer != nil:
-            return right.sameStringKind(String(repeating: text, count: max(0, left.integer!)))
+            return right.sameStringKind(String(repeating: text, count: try Self.repetitions(left.integer!, of: text.utf8.count)))
         case (.multiply, .list(let items), _) where right.integer != nil:
-            return .list(Array(repeating: items, count: max(0, right.integer!)).flatMap { $0 })
+            return .list(Array(repeating: items, count: try Self.repetitions(right.integer!, of: items.count)).flatMap { $0 })
         case (.multiply, _, .list(let items)) where left.integer != nil:
-            return .list(Array(repeating: items, count: max(0, left.integer!)).flatMap { $0 })
+            return .list(Array(repeating: items, count: try Self.repetitions(left.integer!, of: items.count)).flatMap { $0 })
         case (.modulo, .string(let text), _):
             return .string(try PythonPercentFormat.format(text, right))
         case (.modulo, .markup, _):
@@ -208,6 +210,17 @@ extension TemplateInterpreter {
             throw try operandFailure(op.rawValue, left, right)
         }
     }
+
+    /// A sequence repeated `count` times, bounded so that a template cannot ask for gigabytes.
+    static func repetitions(_ count: Int, of size: Int) throws(TemplateFailure) -> Int {
+        let count = max(0, count)
+        guard size == 0 || count <= maximumRepeatedSize / size else {
+            throw .unsupported("a repeated string or list beyond \(maximumRepeatedSize) elements")
+        }
+        return count
+    }
+
+    static let maximumRepeatedSize = 10_000_000
 
     func compare(_ op: TemplateComparison, _ left: TemplateValue, _ right: TemplateValue) throws -> Bool {
         switch op {

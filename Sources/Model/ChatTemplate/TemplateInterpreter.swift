@@ -15,6 +15,10 @@ final class TemplateInterpreter {
     /// The line of the statement running now; errors carry it.
     var line = 1
     private var output = ""
+    /// Macro calls in progress. A macro may call itself; the chain is bounded so that a template cannot
+    /// exhaust the stack (jinja2 stops at Python's recursion limit).
+    private var macroDepth = 0
+    static let maximumMacroDepth = 64
 
     private enum Flow {
         case normal, breakLoop, continueLoop
@@ -24,12 +28,12 @@ final class TemplateInterpreter {
         self.clock = clock
     }
 
-    func render(_ nodes: [TemplateNode], context: [String: TemplateValue]) throws(ChatTemplateError) -> String {
+    func render(_ template: TemplateFrame, context: [String: TemplateValue]) throws(ChatTemplateError) -> String {
         let globals = TemplateScope(parent: nil, variables: TemplateGlobals.functions(clock: clock))
-        let root = TemplateScope(parent: globals, variables: context)
+        let variables = TemplateScope(parent: globals, variables: context)
         do {
             output = ""
-            _ = try execute(nodes, in: root)
+            _ = try execute(template.nodes, in: enter(template, under: variables))
             return output
         } catch let error as ChatTemplateError {
             throw error
@@ -43,14 +47,21 @@ final class TemplateInterpreter {
     /// Runs `nodes` with their output going to a fresh buffer, and returns that buffer. (jinja2 lets a
     /// `break` inside a `set` or `filter` block leave the enclosing loop half-way through the block;
     /// that is refused here rather than imitated.)
-    func capture(_ nodes: [TemplateNode], in scope: TemplateScope) throws -> String {
+    func capture(_ frame: TemplateFrame, in scope: TemplateScope) throws -> String {
         let saved = output
         output = ""
         defer { output = saved }
-        guard try execute(nodes, in: scope) == .normal else {
+        guard try execute(frame.nodes, in: scope) == .normal else {
             throw TemplateFailure.unsupported("break or continue inside a set or filter block")
         }
         return output
+    }
+
+    /// A fresh scope for one run of a frame, with the names jinja2 starts undefined there.
+    private func enter(_ frame: TemplateFrame, under parent: TemplateScope) -> TemplateScope {
+        let scope = TemplateScope(parent: parent)
+        for name in frame.undefinedAtEntry { scope.set(name, .undefined("'\(name)' is undefined")) }
+        return scope
     }
 
     private func execute(_ nodes: [TemplateNode], in scope: TemplateScope) throws -> Flow {
@@ -78,19 +89,19 @@ final class TemplateInterpreter {
             case .assign(let target, let expression):
                 try assign(try evaluate(expression, in: scope), to: target, in: scope)
             case .assignBlock(let target, let filters, let body):
-                var value = TemplateValue.string(try capture(body, in: scope))
+                var value = TemplateValue.string(try capture(body, in: enter(body, under: scope)))
                 line = node.line
                 for filter in filters { value = try applyFilter(filter, to: value, in: scope) }
                 try assign(value, to: target, in: scope)
             case .macro(let macro):
                 scope.set(macro.name, .callable(makeMacro(macro, definedIn: scope)))
             case .filterBlock(let filters, let body):
-                var value = TemplateValue.string(try capture(body, in: scope))
+                var value = TemplateValue.string(try capture(body, in: enter(body, under: scope)))
                 line = node.line
                 for filter in filters { value = try applyFilter(filter, to: value, in: scope) }
                 output += try value.pythonString()
             case .generation(let body):
-                let flow = try execute(body, in: scope)
+                let flow = try execute(body.nodes, in: enter(body, under: scope))
                 if flow != .normal { return flow }
             case .breakLoop:
                 return .breakLoop
@@ -102,7 +113,7 @@ final class TemplateInterpreter {
     }
 
     private func loop(_ target: TemplateTarget, over iterable: TemplateExpression, if condition: TemplateExpression?,
-                      body: [TemplateNode], otherwise: [TemplateNode], in scope: TemplateScope) throws -> Flow {
+                      body: TemplateFrame, otherwise: TemplateFrame, in scope: TemplateScope) throws -> Flow {
         let loopLine = line
         var items = try evaluate(iterable, in: scope).pythonIterate()
         if let condition {
@@ -112,15 +123,20 @@ final class TemplateInterpreter {
                 return try evaluate(condition, in: iteration).isTruthy
             }
         }
-        // The else block runs outside this loop: a break there leaves the enclosing one.
-        if items.isEmpty { return try execute(otherwise, in: scope) }
+        // jinja2 runs the else block unless some iteration reached the end of the body: an empty loop,
+        // or one whose every iteration ended in break or continue. It runs outside the loop, so a
+        // break there leaves the enclosing one.
+        var completedAnIteration = false
         for (index, item) in items.enumerated() {
-            let iteration = TemplateScope(parent: scope)
+            let iteration = enter(body, under: scope)
             iteration.set("loop", loopVariable(index: index, items: items))
             line = loopLine
             try assign(item, to: target, in: iteration)
-            if try execute(body, in: iteration) == .breakLoop { break }
+            let flow = try execute(body.nodes, in: iteration)
+            if flow == .normal { completedAnIteration = true }
+            if flow == .breakLoop { break }
         }
+        if !completedAnIteration { return try execute(otherwise.nodes, in: enter(otherwise, under: scope)) }
         return .normal
     }
 
@@ -167,8 +183,13 @@ final class TemplateInterpreter {
     private func makeMacro(_ macro: TemplateMacroSyntax, definedIn scope: TemplateScope) -> TemplateCallable {
         TemplateCallable(macro.name) { [unowned self, weak scope] arguments in
             guard let scope else { throw TemplateFailure.unsupported("calling macro '\(macro.name)' outside the scope it was defined in") }
+            guard self.macroDepth < Self.maximumMacroDepth else {
+                throw TemplateFailure.unsupported("macro calls nested deeper than \(Self.maximumMacroDepth)")
+            }
+            self.macroDepth += 1
+            defer { self.macroDepth -= 1 }
             let callerLine = self.line
-            let call = TemplateScope(parent: scope)
+            let call = self.enter(macro.body, under: scope)
             var keywords = arguments.keyword
             for (position, parameter) in macro.parameters.enumerated() {
                 if position < arguments.positional.count {
@@ -180,6 +201,12 @@ final class TemplateInterpreter {
                 } else {
                     call.set(parameter, .undefined("parameter '\(parameter)' was not provided"))
                 }
+            }
+            if !macro.takesExtraKeywords, let extra = keywords.first {
+                throw TemplateFailure(.type, "macro '\(macro.name)' takes no keyword argument '\(extra.name)'")
+            }
+            if !macro.takesExtraPositional, arguments.positional.count > macro.parameters.count {
+                throw TemplateFailure(.type, "macro '\(macro.name)' takes not more than \(macro.parameters.count) argument(s)")
             }
             call.set("varargs", .tuple(Array(arguments.positional.dropFirst(macro.parameters.count))))
             call.set("kwargs", .dict(TemplateDictionary(strings: keywords.map { ($0.name, $0.value) })))

@@ -291,7 +291,7 @@ struct TemplateLexer {
             }
             return ([decoded], end)
         }
-        if let octal = scalar.properties.numericType, octal == .decimal, scalar.value >= 0x30, scalar.value <= 0x37 {
+        if (0x30...0x37).contains(scalar.value) {
             var end = i, code: UInt32 = 0
             while end < source.count, end < i + 3, source[end].value >= 0x30, source[end].value <= 0x37 {
                 code = code * 8 + source[end].value - 0x30

@@ -6,11 +6,23 @@ struct TemplateParser {
     /// How many `for` bodies enclose the current statement (a macro body starts again at 0):
     /// `break` and `continue` outside a loop are a syntax error, as Python's compiler makes them in jinja2.
     private var loopDepth = 0
+    /// How deeply the statement or expression being read is nested. A template is untrusted input and
+    /// the parser and interpreter recurse, so nesting is bounded well before the stack is (jinja2's own
+    /// recursive parser stops at Python's recursion limit, about as deep).
+    private var nesting = 0
+    static let maximumNesting = 64
 
-    static func parse(_ template: String) throws(ChatTemplateError) -> [TemplateNode] {
+    private mutating func enterNesting() throws(ChatTemplateError) {
+        nesting += 1
+        guard nesting <= Self.maximumNesting else {
+            throw .unsupported(line: line, construct: "nesting deeper than \(Self.maximumNesting) levels")
+        }
+    }
+
+    static func parse(_ template: String) throws(ChatTemplateError) -> TemplateFrame {
         var parser = TemplateParser(tokens: try TemplateLexer.tokenize(template))
         let (body, _) = try parser.statements(until: [])
-        return body
+        return TemplateScopeAnalysis.analyze(TemplateFrame(nodes: body))
     }
 
     private init(tokens: [TemplateToken]) {
@@ -118,6 +130,8 @@ struct TemplateParser {
     }
 
     private mutating func statement(_ keyword: String) throws(ChatTemplateError) -> TemplateNode {
+        try enterNesting()
+        defer { nesting -= 1 }
         let statementLine = line
         index += 1
         let statement: TemplateNode.Statement
@@ -129,10 +143,10 @@ struct TemplateParser {
         case "filter":
             let filters = try filterChain(startsInline: true)
             try expectBlockEnd()
-            statement = .filterBlock(filters, body: try closedBody("endfilter"))
+            statement = .filterBlock(filters, body: TemplateFrame(nodes: try closedBody("endfilter")))
         case "generation":
             try expectBlockEnd()
-            statement = .generation(try closedBody("endgeneration"))
+            statement = .generation(TemplateFrame(nodes: try closedBody("endgeneration")))
         case "break", "continue":
             guard loopDepth > 0 else { throw .syntax(line: statementLine, message: "'\(keyword)' outside a for loop") }
             try expectBlockEnd()
@@ -165,7 +179,8 @@ struct TemplateParser {
         var otherwise: [TemplateNode] = []
         try expectBlockEnd()
         if ending == "else" { otherwise = try closedBody("endfor") }
-        return .forLoop(target: target, iterable: iterable, condition: condition, body: body, otherwise: otherwise)
+        return .forLoop(target: target, iterable: iterable, condition: condition, body: TemplateFrame(nodes: body),
+                        otherwise: TemplateFrame(nodes: otherwise))
     }
 
     private mutating func conditional() throws(ChatTemplateError) -> TemplateNode.Statement {
@@ -199,7 +214,7 @@ struct TemplateParser {
         }
         let filters = isOperator("|") ? try filterChain() : []
         try expectBlockEnd()
-        return .assignBlock(target, filters: filters, body: try closedBody("endset"))
+        return .assignBlock(target, filters: filters, body: TemplateFrame(nodes: try closedBody("endset")))
     }
 
     private mutating func macro() throws(ChatTemplateError) -> TemplateNode.Statement {
@@ -222,7 +237,8 @@ struct TemplateParser {
         let enclosingLoops = loopDepth
         loopDepth = 0
         defer { loopDepth = enclosingLoops }
-        return .macro(TemplateMacroSyntax(name: name, parameters: parameters, defaults: defaults, body: try closedBody("endmacro")))
+        return .macro(TemplateMacroSyntax(name: name, parameters: parameters, defaults: defaults,
+                                          body: TemplateFrame(nodes: try closedBody("endmacro"))))
     }
 
     /// `name`, `ns.attr`, or a tuple of them (`a, b` or `(a, b)`), as jinja2's `parse_assign_target`.
@@ -277,6 +293,8 @@ struct TemplateParser {
     }
 
     private mutating func expression() throws(ChatTemplateError) -> TemplateExpression {
+        try enterNesting()
+        defer { nesting -= 1 }
         var value = try or()
         while skip(name: "if") {
             let test = try or()
@@ -299,6 +317,8 @@ struct TemplateParser {
     }
 
     private mutating func not() throws(ChatTemplateError) -> TemplateExpression {
+        try enterNesting()
+        defer { nesting -= 1 }
         if skip(name: "not") { return .not(try not()) }
         return try compare()
     }
@@ -353,6 +373,8 @@ struct TemplateParser {
     }
 
     private mutating func unary(withFilters: Bool = true) throws(ChatTemplateError) -> TemplateExpression {
+        try enterNesting()
+        defer { nesting -= 1 }
         var node: TemplateExpression
         if skip(operator: "-") {
             node = .negate(try unary(withFilters: false))

@@ -58,7 +58,20 @@ struct TemplateMacroSyntax: Sendable {
     let parameters: [String]
     /// Defaults of the last parameters, evaluated at each call as jinja2 does.
     let defaults: [String: TemplateExpression]
-    let body: [TemplateNode]
+    let body: TemplateFrame
+    /// Whether the body reads `varargs` / `kwargs`; jinja2 refuses extra arguments to a macro that does not.
+    var takesExtraPositional = false
+    var takesExtraKeywords = false
+}
+
+/// The statements of a jinja2 frame (the template, a loop body or else block, a macro, a block
+/// `set`, a `filter` or `generation` block): a scope of its own, whose names jinja2 decides when it
+/// compiles the template (see TemplateScopeAnalysis).
+struct TemplateFrame: Sendable {
+    var nodes: [TemplateNode]
+    /// Names this frame assigns before any read, and that no enclosing frame uses: jinja2 starts them
+    /// undefined, hiding a render variable of the same name for the whole frame.
+    var undefinedAtEntry: [String] = []
 }
 
 struct TemplateNode: Sendable {
@@ -66,15 +79,15 @@ struct TemplateNode: Sendable {
         case text(String)
         case output(TemplateExpression)
         case forLoop(target: TemplateTarget, iterable: TemplateExpression, condition: TemplateExpression?,
-                     body: [TemplateNode], otherwise: [TemplateNode])
+                     body: TemplateFrame, otherwise: TemplateFrame)
         /// `if`/`elif`; each branch keeps the line of its own tag, for errors in its condition.
         case conditional(branches: [(condition: TemplateExpression, line: Int, body: [TemplateNode])], otherwise: [TemplateNode])
         case assign(TemplateTarget, TemplateExpression)
-        case assignBlock(TemplateTarget, filters: [TemplateFilterSyntax], body: [TemplateNode])
+        case assignBlock(TemplateTarget, filters: [TemplateFilterSyntax], body: TemplateFrame)
         case macro(TemplateMacroSyntax)
-        case filterBlock([TemplateFilterSyntax], body: [TemplateNode])
+        case filterBlock([TemplateFilterSyntax], body: TemplateFrame)
         /// transformers' `{% generation %}` marks the assistant's tokens; its body renders as it is.
-        case generation([TemplateNode])
+        case generation(TemplateFrame)
         case breakLoop
         case continueLoop
     }

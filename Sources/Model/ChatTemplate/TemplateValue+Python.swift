@@ -29,7 +29,7 @@ extension TemplateValue {
     /// `repr(value)`, how a value looks inside a printed list or dict.
     func pythonRepr() throws(TemplateFailure) -> String {
         switch self {
-        case .undefined: return ""
+        case .undefined: return "Undefined"
         case .none: return "None"
         case .bool(let value): return value ? "True" : "False"
         case .int(let value): return String(value)
@@ -121,6 +121,15 @@ extension TemplateValue {
         }
     }
 
+    /// Lists, dicts and dict views cannot be dict keys (nor tuples holding them): Python raises.
+    func requireHashable() throws(TemplateFailure) {
+        switch self {
+        case .list, .dict, .dictView: throw TemplateFailure(.type, "unhashable type: '\(typeName)'")
+        case .tuple(let items): for item in items { try item.requireHashable() }
+        default: break
+        }
+    }
+
     /// `len(value)`; Undefined has length 0, as in jinja2.
     func pythonLength() throws(TemplateFailure) -> Int {
         switch self {
@@ -141,7 +150,9 @@ extension TemplateValue {
                 throw TemplateFailure(.type, "'in <string>' requires string as left operand, not \(element.typeName)")
             }
             return PythonString.contains(haystack, needle)
-        case .dict(let dictionary): return dictionary[element] != nil
+        case .dict(let dictionary):
+            try element.requireHashable()
+            return dictionary[element] != nil
         case .iterator(let iterator):
             // Python's `in` takes items from a generator up to the first match only.
             while let item = try iterator.next() {
