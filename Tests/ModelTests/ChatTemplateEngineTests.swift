@@ -95,6 +95,14 @@ final class ChatTemplateEngineTests: XCTestCase {
         XCTAssertEqual(try render("{{ 'ab' * 3 }}{{ [1] * 2 }}"), "ababab[1, 1]")
     }
 
+    func testAHugeRangeIsRefusedBeforeItIsBuilt() {
+        // Building range(10**15) first would ask for 8 PB and end the process.
+        XCTAssertThrowsError(try render("{% for i in range(1000000000000000) %}{% endfor %}")) { error in
+            XCTAssertTrue("\(error)".contains("range too big"), "\(error)")
+        }
+        XCTAssertEqual(try render("{{ range(99998, 100000, 1)|list }}"), "[99998, 99999]")
+    }
+
     func testSyntaxErrorsNameTheirLine() {
         XCTAssertThrowsError(try ChatTemplate(source: "x\n\n{{ 1 + }}")) { error in
             guard case .syntax(let line, _)? = error as? ChatTemplateError else { return XCTFail("\(error)") }

@@ -39,7 +39,9 @@ enum TemplateGlobals {
             let start = bounds.count == 1 ? 0 : bounds[0], stop = bounds.count == 1 ? bounds[0] : bounds[1]
             let step = bounds.count == 3 ? bounds[2] : 1
             guard step != 0 else { throw TemplateFailure(.type, "range() arg 3 must not be zero") }
-            let values = Array(stride(from: start, to: stop, by: step))
+            // jinja2's sandbox refuses ranges over MAX_RANGE; taking one more than that (lazily)
+            // tells without building a huge range first.
+            let values = Array(stride(from: start, to: stop, by: step).prefix(100_001))
             guard values.count <= 100_000 else { throw TemplateFailure(.security, "range too big, refused by the sandbox") }
             return .list(values.map(TemplateValue.int))
         }
