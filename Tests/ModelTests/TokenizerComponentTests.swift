@@ -101,7 +101,9 @@ final class TokenizerComponentTests: XCTestCase {
     }
 
     func testPatternsTheEngineLacksAreRefusedNamingTheConstruct() {
-        for (pattern, construct) in [("(?<=a)b", "lookbehind"), ("\\p{Han}+", "\\p{Han}"), ("(a)\\1", "backreference"), ("[a&&b]", "&&")] {
+        for (pattern, construct) in [("(?<=a)b", "lookbehind"), ("\\p{Han}+", "\\p{Han}"), ("(a)\\1", "backreference"), ("[a&&b]", "&&"),
+                                      ("(?:\\p{L}\\p{M}*)+", "variable width"), ("(?:a|bc){2,5000}", "variable width"),
+                                      (String(repeating: "(", count: 100_000), "nested")] {
             XCTAssertThrowsError(try RegexMatcher(pattern: pattern), pattern) { error in
                 XCTAssertTrue((error as? RegexSyntaxError)?.reason.contains(construct) == true, "\(pattern): \(error)")
             }

@@ -28,14 +28,16 @@ enum HeaderJSONError: Error {
 
 /// Parses RFC 8259 JSON from bytes that are already known to be valid UTF-8.
 struct HeaderJSONParser {
-    /// What an object that repeats a key means. Keys are compared by their UTF-8 bytes,
-    /// not by Swift's canonical equivalence: `"ά"` (U+03AC) and `"ά"` (U+03B1 U+0301) are
-    /// two keys, as they are to every other JSON reader.
+    /// What an object that repeats a key means.
     enum RepeatedKeys {
-        /// `HeaderJSONError.duplicateKey`: a safetensors header is untrusted input.
+        /// `HeaderJSONError.duplicateKey`, also for keys that are only canonically
+        /// equivalent (Swift's `==`): a safetensors header is untrusted input, and its names
+        /// end up as dictionary keys.
         case rejected
         /// The later member replaces the earlier, in the earlier's place: serde_json's
-        /// reading of a map, which tokenizer.json files rely on.
+        /// reading of a map, which tokenizer.json files rely on. Keys are compared by their
+        /// UTF-8 bytes, as every other JSON reader compares them: `"ά"` (U+03AC) and `"ά"`
+        /// (U+03B1 U+0301) are two keys (Llama 2's vocabulary has both).
         case laterWins
     }
 
@@ -104,6 +106,7 @@ struct HeaderJSONParser {
     private mutating func parseMembers(depth: Int) throws(HeaderJSONError) -> [HeaderJSONMember] {
         try expect(UInt8(ascii: "{"))
         var members: [HeaderJSONMember] = []
+        var keys: Set<String> = []
         var indicesByKey: [[UInt8]: Int] = [:]
         skipWhitespace()
         if current == UInt8(ascii: "}") {
@@ -113,14 +116,14 @@ struct HeaderJSONParser {
         while true {
             skipWhitespace()
             let key = try parseString()
+            if repeatedKeys == .rejected, !keys.insert(key).inserted { throw .duplicateKey(key) }
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             let member = HeaderJSONMember(key: key, value: try parseValue(depth: depth + 1))
-            if let earlier = indicesByKey[Array(key.utf8)] {
-                guard repeatedKeys == .laterWins else { throw .duplicateKey(key) }
+            if repeatedKeys == .laterWins, let earlier = indicesByKey[Array(key.utf8)] {
                 members[earlier] = member
             } else {
-                indicesByKey[Array(key.utf8)] = members.count
+                if repeatedKeys == .laterWins { indicesByKey[Array(key.utf8)] = members.count }
                 members.append(member)
             }
             skipWhitespace()

@@ -95,11 +95,6 @@ struct JSONField {
         try member(key)?.bool() ?? defaultValue
     }
 
-    /// The member `key` as a string, or `defaultValue` when it is absent or null.
-    func string(_ key: String, default defaultValue: String) throws -> String {
-        try member(key)?.string() ?? defaultValue
-    }
-
     /// The member `key` as an integer, or `defaultValue` when it is absent or null.
     func integer(_ key: String, default defaultValue: Int) throws -> Int {
         try member(key)?.integer() ?? defaultValue

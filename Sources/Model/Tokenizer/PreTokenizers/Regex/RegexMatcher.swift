@@ -3,7 +3,8 @@
 /// order, greedy quantifiers longest first, lazy shortest first, possessive and atomic
 /// parts never given back). A quantifier over a single-scalar part (`\p{L}+`, `[^\s]*`,
 /// `((?=\p{L})[^a-z])*`) or a fixed-width one (`(?:\d{3})*`) is a loop, not a recursion,
-/// so long runs cost no stack; other quantified groups recurse once per repetition.
+/// so long runs cost no stack; other quantified groups recurse once per repetition, which is
+/// why a pattern repeating such a group without a small bound is refused.
 struct RegexMatcher: Equatable, Sendable {
     let pattern: String
     private let root: RegexNode
@@ -11,6 +12,34 @@ struct RegexMatcher: Equatable, Sendable {
     init(pattern: String) throws(RegexSyntaxError) {
         self.pattern = pattern
         root = Self.compiled(try RegexParser.parse(pattern))
+        try Self.checkRecursionIsBounded(root)
+    }
+
+    /// The most repetitions of a variable-width group the engine recurses through.
+    static let maximumRecursiveRepetitions = 1_000
+
+    /// Refuses a variable-width group under an unbounded (or large) quantifier, such as
+    /// `(?:\p{L}\p{M}*)+`: matching recurses once per repetition, so a long text could
+    /// exhaust the stack. Tokenizer patterns quantify single scalars, fixed-width groups or
+    /// small counts, which loop or stay shallow.
+    private static func checkRecursionIsBounded(_ node: RegexNode) throws(RegexSyntaxError) {
+        switch node {
+        case .repetition(let body, _, let maximum, _):
+            switch body {
+            case .scalarTest, .fixedRun: break
+            default:
+                guard let maximum, maximum <= maximumRecursiveRepetitions else {
+                    throw RegexSyntaxError(reason: "a repeated group of variable width without a bound of at most \(maximumRecursiveRepetitions) repetitions")
+                }
+            }
+            try checkRecursionIsBounded(body)
+        case .sequence(let nodes), .alternation(let nodes):
+            for node in nodes { try checkRecursionIsBounded(node) }
+        case .lookahead(let body, _), .atomic(let body):
+            try checkRecursionIsBounded(body)
+        case .scalar, .anchor, .scalarTest, .fixedRun:
+            break
+        }
     }
 
     /// `node` with each single-scalar part (a class, or lookaheads then a class) turned into

@@ -1,8 +1,12 @@
 /// Parses a split pattern into a `RegexNode` (the syntax `RegexSyntax.swift` lists), or
 /// throws a `RegexSyntaxError` naming the construct Lethe does not implement.
 struct RegexParser {
+    /// Deeper nesting is refused: parsing and matching recurse per level.
+    static let maximumGroupDepth = 64
+
     private let scalars: [Unicode.Scalar]
     private var position = 0
+    private var groupDepth = 0
 
     static func parse(_ pattern: String) throws(RegexSyntaxError) -> RegexNode {
         var parser = RegexParser(scalars: Array(pattern.unicodeScalars))
@@ -130,6 +134,11 @@ struct RegexParser {
 
     /// After `(`.
     private mutating func group(ignoresCase: Bool) throws(RegexSyntaxError) -> RegexNode {
+        groupDepth += 1
+        defer { groupDepth -= 1 }
+        guard groupDepth <= Self.maximumGroupDepth else {
+            throw RegexSyntaxError(reason: "groups nested more than \(Self.maximumGroupDepth) deep")
+        }
         var ignoresCase = ignoresCase
         var wrap: (RegexNode) -> RegexNode = { $0 }
         if take("?") {

@@ -139,13 +139,21 @@ enum RegexCaseFolding {
 /// tables have them: a scalar assigned later is unassigned (`Cn`) to them
 /// (`ScalarClass.patternUnicodeVersion`).
 struct GeneralCategoryGroup: Equatable, Sendable {
-    let categories: Set<Unicode.GeneralCategory>
+    /// One bit per category, in `Self.order`: a test is one table lookup and one AND.
+    private let mask: UInt32
 
-    static let letter = GeneralCategoryGroup(categories: [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter])
-    static let mark = GeneralCategoryGroup(categories: [.nonspacingMark, .spacingMark, .enclosingMark])
-    static let decimalNumber = GeneralCategoryGroup(categories: [.decimalNumber])
-    static let number = GeneralCategoryGroup(categories: [.decimalNumber, .letterNumber, .otherNumber])
-    static let connectorPunctuation = GeneralCategoryGroup(categories: [.connectorPunctuation])
+    private static let order: [Unicode.GeneralCategory] = [
+        .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+        .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber,
+        .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation,
+        .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol, .spaceSeparator, .lineSeparator,
+        .paragraphSeparator, .control, .format, .surrogate, .privateUse, .unassigned,
+    ]
+
+    static let letter = GeneralCategoryGroup([.uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter])
+    static let mark = GeneralCategoryGroup([.nonspacingMark, .spacingMark, .enclosingMark])
+    static let decimalNumber = GeneralCategoryGroup([.decimalNumber])
+    static let connectorPunctuation = GeneralCategoryGroup([.connectorPunctuation])
 
     private static let byName: [String: [Unicode.GeneralCategory]] = [
         "Lu": [.uppercaseLetter], "Ll": [.lowercaseLetter], "Lt": [.titlecaseLetter], "Lm": [.modifierLetter], "Lo": [.otherLetter],
@@ -163,24 +171,35 @@ struct GeneralCategoryGroup: Equatable, Sendable {
         let longNames = ["Letter": "L", "Mark": "M", "Number": "N", "Punctuation": "P", "Symbol": "S", "Separator": "Z", "Other": "C"]
         let name = longNames[name] ?? name
         if let categories = Self.byName[name] {
-            self.categories = Set(categories)
+            self.init(categories)
         } else if name.count == 1 {
             let members = Self.byName.filter { $0.key.hasPrefix(name) }.flatMap(\.value)
             guard !members.isEmpty else { return nil }
-            categories = Set(members)
+            self.init(members)
         } else {
             return nil
         }
     }
 
-    private init(categories: Set<Unicode.GeneralCategory>) {
-        self.categories = categories
+    private init(_ categories: [Unicode.GeneralCategory]) {
+        mask = categories.reduce(0) { $0 | Self.bit($1) }
     }
 
     func contains(_ scalar: Unicode.Scalar) -> Bool {
+        mask & Self.categoryBit(of: scalar) != 0
+    }
+
+    private static func bit(_ category: Unicode.GeneralCategory) -> UInt32 {
+        1 << UInt32(order.firstIndex(of: category)!)
+    }
+
+    /// Latin-1 from a table: most text is, and looking up properties is slow.
+    private static let latin1Bits: [UInt32] = (0..<256).map { bit(Unicode.Scalar(UInt8($0)).properties.generalCategory) }
+
+    private static func categoryBit(of scalar: Unicode.Scalar) -> UInt32 {
+        if scalar.value < 256 { return latin1Bits[Int(scalar.value)] }
         let properties = scalar.properties
-        var category = properties.generalCategory
-        if let age = properties.age, (age.major, age.minor) > ScalarClass.patternUnicodeVersion { category = .unassigned }
-        return categories.contains(category)
+        if let age = properties.age, (age.major, age.minor) > ScalarClass.patternUnicodeVersion { return bit(.unassigned) }
+        return bit(properties.generalCategory)
     }
 }
