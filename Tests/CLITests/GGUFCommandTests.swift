@@ -2,7 +2,7 @@ import Foundation
 import Model
 import XCTest
 
-/// `lethe convert` and `lethe init` given a GGUF file, through the real executable.
+/// `lethe convert`, `lethe init` and `--model` given a GGUF file, through the real executable.
 final class GGUFCommandTests: XCTestCase {
     private let gguf = Fixture.llama.appendingPathComponent("../gguf/tiny_spm/model.gguf").standardized
 
@@ -35,6 +35,20 @@ final class GGUFCommandTests: XCTestCase {
         // Version 0 records the GGUF file it came from, not the temporary folder.
         let history = try LetheProcess.run(["history", "--store", store.path])
         XCTAssertTrue(history.standardOutput.contains(gguf.path), history.standardOutput)
+    }
+
+    func testAGGUFFileServesAsAModelAndItsConversionIsRemovedAfterwards() throws {
+        let out = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        XCTAssertEqual(try LetheProcess.run(["convert", "--model", gguf.path, "--out", out.path]).status, 0)
+        let leftovers = { try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("lethe-gguf-") } }
+        let before = Set(try leftovers())
+        let arguments = ["generate", "--prompt", "hello", "--max-new-tokens", "6", "--json"]
+        let fromFile = try LetheProcess.json(arguments + ["--model", gguf.path])
+        let fromFolder = try LetheProcess.json(arguments + ["--model", out.path])
+        XCTAssertEqual(fromFile["tokens"] as? [Int], fromFolder["tokens"] as? [Int])
+        XCTAssertEqual(fromFile["prompt_tokens"] as? Int, fromFolder["prompt_tokens"] as? Int)
+        XCTAssertEqual(Set(try leftovers()).subtracting(before), [])
     }
 
     func testAMalformedGGUFIsRefusedWithItsError() throws {
