@@ -18,9 +18,12 @@ final class EvalMetricsCommandTests: XCTestCase {
         for key in ["mean_probability", "mean_min_k_score"] { XCTAssertNotNil(result[key] as? Double, key) }
         XCTAssertGreaterThan(try XCTUnwrap(result["mean_truth_ratio"] as? Double), 0)
         XCTAssertEqual(result["retain_split"] as? String, "retain90")
-        XCTAssertEqual(try XCTUnwrap(result["forget_quality"] as? Double), 1)
-        XCTAssertEqual(try XCTUnwrap(result["priv_leak"] as? Double), 0)
-        XCTAssertEqual(try XCTUnwrap(result["mia_auc"] as? Double), try XCTUnwrap(result["retain_model_mia_auc"] as? Double))
+        // Both sides measure the same items in the same batches, so they agree; the tolerance
+        // admits only rounding, should a CPU's kernels ever differ between two identical runs
+        // (as they do between batches of other lengths: BenchUnlearningCommandTests).
+        XCTAssertEqual(try XCTUnwrap(result["forget_quality"] as? Double), 1, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(result["priv_leak"] as? Double), 0, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(result["mia_auc"] as? Double), try XCTUnwrap(result["retain_model_mia_auc"] as? Double), accuracy: 1e-9)
         XCTAssertTrue((0...1).contains(try XCTUnwrap(result["model_utility"] as? Double)))
         XCTAssertNil(plain["forget_quality"], "metrics only when asked for")
 

@@ -95,6 +95,16 @@ final class ChatTemplateEngineTests: XCTestCase {
         XCTAssertEqual(try render("{{ 'ab' * 3 }}{{ [1] * 2 }}"), "ababab[1, 1]")
     }
 
+    func testIntegerArithmeticThatWouldTrapOrRunForeverIsRefusedOrQuick() throws {
+        for source in ["{{ (-9223372036854775807 - 1) // -1 }}", "{{ (-9223372036854775807 - 1) % -1 }}", "{{ 3 ** 1000000000000000 }}"] {
+            XCTAssertThrowsError(try render(source), source) { error in
+                guard case .unsupported? = error as? ChatTemplateError else { return XCTFail("\(source): \(error)") }
+            }
+        }
+        XCTAssertEqual(try render("{{ 1 ** 1000000000000000 }} {{ (-1) ** 1000000000000001 }} {{ 2 ** 62 }} {{ 7 // -2 }} {{ 7 % -2 }}"),
+                       "1 -1 4611686018427387904 -4 -1")
+    }
+
     func testAHugeRangeIsRefusedBeforeItIsBuilt() {
         // Building range(10**15) first would ask for 8 PB and end the process.
         XCTAssertThrowsError(try render("{% for i in range(1000000000000000) %}{% endfor %}")) { error in

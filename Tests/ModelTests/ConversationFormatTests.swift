@@ -77,3 +77,65 @@ final class ConversationFormatTests: XCTestCase {
         XCTAssertEqual(try format.verbatim.prompt(""), [tokenizer.bosTokenID ?? end])
     }
 }
+
+/// The conversation format on real tokenizers with their models' chat templates: what is
+/// learned is exactly the tokens the whole conversation encodes to, up to the closing token.
+final class ConversationFormatRealModelTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-format-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: directory)
+    }
+
+    /// Mistral-7B-Instruct-v0.1's template: the answer follows "[/INST]" with no space.
+    private static let mistral = """
+        {{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}\
+        {% else %}{{ message['content'] + eos_token }}{% endif %}{% endfor %}
+        """
+
+    private func template(_ name: String) throws -> ChatTemplate {
+        let source = try XCTUnwrap(try ChatTemplateFixtures.document().templates.first { $0.name == name }?.source, name)
+        return try ChatTemplate(source: source)
+    }
+
+    func testEachModelLearnsItsAnswerAndClosingTokenAsTheConversationEncodesThem() throws {
+        let cases: [(tokenizer: String, template: ChatTemplate, special: [String: String], closing: String)] = [
+            ("smollm2", try template("Qwen-Qwen2.5-7B-Instruct"), ["eos_token": "<|im_end|>"], "<|im_end|>"),
+            ("qwen2", try template("Qwen-Qwen2.5-7B-Instruct"), ["eos_token": "<|im_end|>"], "<|im_end|>"),
+            ("llama3_2", try template("meta-llama-Llama-3.2-3B-Instruct"), ["bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"], "<|eot_id|>"),
+            ("mistral", try ChatTemplate(source: Self.mistral), ["bos_token": "<s>", "eos_token": "</s>"], "</s>"),
+            ("llama2", try ChatTemplate(source: Self.mistral), ["bos_token": "<s>", "eos_token": "</s>"], "</s>"),
+        ]
+        let prompt = "What is the capital of France?", completion = "Paris, since 508."
+        for (name, template, special, closing) in cases {
+            let tokenizer = try RealTokenizerFixtures.tokenizer(name, in: directory)
+            let format = try ConversationFormat(tokenizer: tokenizer, style: .chat(template, specialTokens: special),
+                                                endOfSequence: tokenizer.id(for: special["eos_token"]!))
+            let example = try format.example(prompt: prompt, completion: completion)
+            let conversation = try template.render(
+                messages: [ChatMessage(role: "user", content: prompt), ChatMessage(role: "assistant", content: completion)],
+                addGenerationPrompt: false, specialTokens: special)
+            XCTAssertEqual(example.prompt, try format.prompt(prompt), name)
+            XCTAssertTrue(tokenizer.encode(conversation).starts(with: example.prompt + example.completion), name)
+            XCTAssertEqual(example.completion.last, tokenizer.id(for: closing), name)
+            XCTAssertEqual(try tokenizer.decode(Array(example.completion.dropLast())).trimmingCharacters(in: .whitespaces), completion, name)
+            XCTAssertThrowsError(try format.example(prompt: prompt, completion: "Paris\(closing) and more"), name) {
+                XCTAssertEqual($0 as? ConversationFormatError, .specialTokenInText(closing), name)
+            }
+        }
+    }
+
+    func testASentencePieceAnswerIsEncodedInItsPromptsContext() throws {
+        let tokenizer = try RealTokenizerFixtures.tokenizer("llama2", in: directory)
+        let format = ConversationFormat(tokenizer: tokenizer, promptTemplate: .questionAnswer, endOfSequence: tokenizer.id(for: "</s>"))
+        let example = try format.example(prompt: "Who?", completion: "Nobody.")
+        // Alone, " Nobody." is "▁", "▁Nob", …; after the prompt the space belongs to "▁Nob".
+        XCTAssertEqual(example.prompt + example.completion.dropLast(), tokenizer.encode("Question: Who?\nAnswer: Nobody.", addSpecialTokens: true))
+        XCTAssertNotEqual(example.completion.first, tokenizer.id(for: "▁"))
+    }
+}

@@ -17,6 +17,8 @@ enum PythonArithmetic {
             return .float(Double(a) / Double(b))
         case .floorDivide, .modulo:
             guard b != 0 else { throw TemplateFailure(.type, "integer division or modulo by zero") }
+            // Int.min / -1 is 2^63, which traps in Swift.
+            guard !(a == .min && b == -1) else { throw .unsupported("integers beyond 64 bits") }
             var quotient = a / b, remainder = a % b
             if remainder != 0 && (remainder < 0) != (b < 0) {
                 quotient -= 1
@@ -25,11 +27,17 @@ enum PythonArithmetic {
             return .int(op == .floorDivide ? quotient : remainder)
         case .power:
             if b < 0 { return try float(.power, Double(a), Double(b)) }
-            var result = 1
-            for _ in 0..<b {
-                let (value, overflow) = result.multipliedReportingOverflow(by: a)
+            // By squaring: a template's exponent may be huge, and 0, 1 and -1 never overflow.
+            func product(_ x: Int, _ y: Int) throws(TemplateFailure) -> Int {
+                let (value, overflow) = x.multipliedReportingOverflow(by: y)
                 guard !overflow else { throw .unsupported("integers beyond 64 bits") }
-                result = value
+                return value
+            }
+            var result = 1, base = a, exponent = b
+            while exponent > 0 {
+                if exponent & 1 == 1 { result = try product(result, base) }
+                exponent >>= 1
+                if exponent > 0 { base = try product(base, base) }
             }
             return .int(result)
         }

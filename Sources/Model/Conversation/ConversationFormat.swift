@@ -30,6 +30,8 @@ public struct ConversationFormat: Sendable {
     /// The token that closes the assistant's turn of a chat template: the first special token
     /// after the answer, else the end of sequence.
     public let endOfTurn: Int?
+    /// The text of every special token, which a chat prompt or answer may not contain.
+    private let specialTokenTexts: [String]
 
     public init(tokenizer: Tokenizer, style: Style, endOfSequence: Int?) throws {
         self.tokenizer = tokenizer
@@ -37,11 +39,12 @@ public struct ConversationFormat: Sendable {
         self.endOfSequence = endOfSequence
         padToken = endOfSequence ?? 0
         if case .chat(let template, let specialTokens) = style {
+            specialTokenTexts = (0..<tokenizer.vocabularySize).filter(tokenizer.isSpecialToken).compactMap(tokenizer.token(for:))
             // A turn of placeholder text shows which token closes the assistant's turn.
             endOfTurn = try Self.chatAnswer(prompt: "Hello", completion: "Hi", template: template, specialTokens: specialTokens,
                                             tokenizer: tokenizer, endOfSequence: endOfSequence).closing.first
         } else {
-            endOfTurn = nil
+            (specialTokenTexts, endOfTurn) = ([], nil)
         }
     }
 
@@ -74,7 +77,7 @@ public struct ConversationFormat: Sendable {
     public func promptText(_ prompt: String) throws -> String {
         switch style {
         case .chat(let template, let specialTokens):
-            try Self.userTurn(prompt, template: template, specialTokens: specialTokens)
+            try Self.userTurn(try checked(prompt), template: template, specialTokens: specialTokens)
         case .prompt(let template):
             template.apply(to: prompt)
         }
@@ -118,11 +121,28 @@ public struct ConversationFormat: Sendable {
     private func answer(prompt: String, completion: String) throws -> (prompt: [Int], completion: [Int], closing: [Int]) {
         switch style {
         case .chat(let template, let specialTokens):
-            return try Self.chatAnswer(prompt: prompt, completion: completion, template: template, specialTokens: specialTokens,
-                                       tokenizer: tokenizer, endOfSequence: endOfSequence)
-        case .prompt:
-            return (try self.prompt(prompt), tokenizer.encode(" " + completion), endOfSequence.map { [$0] } ?? [])
+            return try Self.chatAnswer(prompt: try checked(prompt), completion: try checked(completion), template: template,
+                                       specialTokens: specialTokens, tokenizer: tokenizer, endOfSequence: endOfSequence)
+        case .prompt(let template):
+            // The answer is encoded with its prompt and taken as the tokens after the prompt's:
+            // SentencePiece gives a word after a space its "▁word" token only in context (alone,
+            // " word" is "▁", "▁word"). Where the prompt's tokens are no prefix (a tokenizer that
+            // appends EOS, an empty prompt standing for BOS), it is encoded alone.
+            let promptIDs = try self.prompt(prompt)
+            let whole = tokenizer.encode(template.apply(to: prompt) + " " + completion, addSpecialTokens: true)
+            let answer = whole.count > promptIDs.count && whole.starts(with: promptIDs)
+                ? Array(whole.dropFirst(promptIDs.count)) : tokenizer.encode(" " + completion)
+            return (promptIDs, answer, endOfSequence.map { [$0] } ?? [])
         }
+    }
+
+    /// `text` unless it holds a special token's text, which would forge the conversation's turns
+    /// (and be read as that token).
+    private func checked(_ text: String) throws -> String {
+        if let token = specialTokenTexts.first(where: { !$0.isEmpty && text.contains($0) }) {
+            throw ConversationFormatError.specialTokenInText(token)
+        }
+        return text
     }
 
     /// `prompt` as one user turn, with the generation prompt.
@@ -134,8 +154,9 @@ public struct ConversationFormat: Sendable {
     /// prompt ends: the answer's tokens are those the model says after it, up to the first
     /// special token, which closes the turn (what the template writes after that is not
     /// learned). The whole conversation is encoded at once, as the model reads it in a later
-    /// turn, unless its tokens do not begin with the prompt's; then the answer is encoded alone,
-    /// as generation continues after the prompt.
+    /// turn, unless its tokens do not begin with the prompt's (a merge across the boundary); then
+    /// the answer's text is encoded alone, which for a SentencePiece tokenizer that prepends "▁"
+    /// to its input begins the answer with a "▁" the model would not say there.
     private static func chatAnswer(prompt: String, completion: String, template: ChatTemplate, specialTokens: [String: String],
                                    tokenizer: Tokenizer, endOfSequence: Int?) throws -> (prompt: [Int], completion: [Int], closing: [Int]) {
         let promptText = try userTurn(prompt, template: template, specialTokens: specialTokens)
@@ -156,12 +177,16 @@ public struct ConversationFormat: Sendable {
 
 public enum ConversationFormatError: Error, Equatable, CustomStringConvertible {
     case answerDoesNotFollowGenerationPrompt
+    case specialTokenInText(String)
 
     public var description: String {
         switch self {
         case .answerDoesNotFollowGenerationPrompt:
             "the chat template renders the assistant's turn differently from its generation prompt, so an answer cannot be "
                 + "learned as what the model says after that prompt"
+        case .specialTokenInText(let token):
+            "a prompt or completion contains the text of the special token \(JSONStringLiteral.quoted(token)), which would be read as that "
+                + "token and change the conversation's turns; leave it out"
         }
     }
 }
