@@ -92,6 +92,20 @@ final class GGUFMalformedFileTests: XCTestCase {
                       naming: ["'general.architecture'"])
     }
 
+    func testMetadataOfMoreValuesThanAnyVocabularyNeedsIsRefused() throws {
+        // Two uint8 arrays of 2²² + 1 elements: each is within the file, together over the budget,
+        // which keeps a file from asking for ~24 bytes of memory per byte.
+        let half = (GGUFFile.maximumMetadataValues / 2) + 1
+        var file = GGUFTestFile.valid()
+        for key in ["test.bytes.a", "test.bytes.b"] {
+            file.metadata.append((key, 9, GGUFTestFile.le(UInt32(0)) + GGUFTestFile.le(half) + [UInt8](repeating: 7, count: Int(half))))
+        }
+        assertRefused(file.build().bytes, .tooManyMetadataValues(file: fileName, key: "test.bytes.b", limit: GGUFFile.maximumMetadataValues),
+                      naming: ["'test.bytes.b'"])
+        file.metadata.removeLast()
+        XCTAssertNoThrow(try read(file.build().bytes))
+    }
+
     func testUnknownMetadataAndTensorTypesAreRefusedByName() throws {
         var file = GGUFTestFile.valid()
         file.metadata[1].type = 13

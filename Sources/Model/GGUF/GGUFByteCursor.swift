@@ -4,6 +4,8 @@ struct GGUFByteCursor {
     let bytes: UnsafeRawBufferPointer
     let file: String
     private(set) var offset = 0
+    /// Metadata values read so far, array elements included (see `GGUFFile.maximumMetadataValues`).
+    var metadataValueCount: UInt64 = 0
 
     init(bytes: UnsafeRawBufferPointer, file: String) {
         self.bytes = bytes

@@ -9,6 +9,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case truncated(file: String, region: String)
     /// A count or length read from the file (`what`) cannot fit in the file at all.
     case countTooLarge(file: String, what: String, count: UInt64)
+    case tooManyMetadataValues(file: String, key: String, limit: UInt64)
     case invalidUTF8(file: String, what: String)
     case unknownValueType(file: String, key: String, type: UInt32)
     case nestingTooDeep(file: String, key: String, limit: Int)
@@ -43,6 +44,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
             "\(file) is truncated: it ends inside \(region)"
         case .countTooLarge(let file, let what, let count):
             "\(file) is corrupt: \(what) is \(count), more than the whole file can hold"
+        case .tooManyMetadataValues(let file, let key, let limit):
+            "\(file): at key '\(key)' the metadata holds more than \(limit) values, more than any model's vocabulary needs; Lethe refuses to read it"
         case .invalidUTF8(let file, let what):
             "\(file) is corrupt: \(what) is not valid UTF-8"
         case .unknownValueType(let file, let key, let type):

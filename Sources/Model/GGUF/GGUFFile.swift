@@ -26,6 +26,10 @@ public final class GGUFFile: @unchecked Sendable {  // immutable after init
     public static let defaultAlignment = 32
     /// Deepest nesting of arrays accepted in metadata (real files use one level).
     public static let maximumArrayNesting = 4
+    /// Metadata values (array elements counted one by one) a file may hold: each costs a boxed
+    /// value in memory, so a small element type could otherwise ask for ~24× the file's size.
+    /// Real files hold about a million (a 256k vocabulary's tokens, scores, types and merges).
+    public static let maximumMetadataValues: UInt64 = 1 << 23
     static let maximumDimensions: UInt32 = 4
 
     public let path: String
@@ -165,6 +169,10 @@ public final class GGUFFile: @unchecked Sendable {  // immutable after init
             }
             let count = try cursor.read(UInt64.self, region)
             try cursor.checkCount(count, minimumByteCount: elementType.minimumByteCount, "the array length of key '\(key)'")
+            cursor.metadataValueCount += count
+            guard cursor.metadataValueCount <= maximumMetadataValues else {
+                throw .tooManyMetadataValues(file: cursor.file, key: key, limit: maximumMetadataValues)
+            }
             var elements: [GGUFValue] = []
             elements.reserveCapacity(Int(count))
             for _ in 0..<Int(count) {
