@@ -104,13 +104,20 @@ struct BenchTokenize: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", peerScript, tokenizer, textURL.path, String(repetitions)]
-        let output = Pipe(), errors = Pipe()
+        // Its errors go to a file: two pipes read one after the other deadlock once the unread
+        // one fills (64 KiB).
+        let output = Pipe(), errorsURL = textURL.appendingPathExtension("peer-errors")
+        guard FileManager.default.createFile(atPath: errorsURL.path, contents: nil), let errors = try? FileHandle(forWritingTo: errorsURL) else {
+            return (nil, "not run: cannot create \(errorsURL.path)")
+        }
+        defer { try? FileManager.default.removeItem(at: errorsURL) }
         process.standardOutput = output
         process.standardError = errors
         do { try process.run() } catch { return (nil, "not run: python3 cannot be started (\(error.localizedDescription))") }
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try? errors.close()
+        let message = (try? String(contentsOf: errorsURL, encoding: .utf8)) ?? ""
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         guard process.terminationStatus == 0, let peer = try? decoder.decode(PeerResult.self, from: data) else {
