@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Hugging Face tokenizers' side of `lethe bench tokenize`, measured as Lethe measures itself
-(Sources/Model/Tokenizer/TokenizerBenchmark.swift): the tokenizer.json loaded once, the whole
+(Sources/Model/Text/Tokenizer/TokenizerBenchmark.swift): the tokenizer.json loaded once, the whole
 text encoded REPETITIONS times (add_special_tokens=False), the median taken: as one string,
 and line by line (each line with its "\n", through encode_batch on one thread). Prints one
 JSON object with the same fields. Run by hand or by `lethe bench tokenize`:
