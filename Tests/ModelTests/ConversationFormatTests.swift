@@ -65,6 +65,24 @@ final class ConversationFormatTests: XCTestCase {
         XCTAssertThrowsError(try chatFormat(strict)) { XCTAssertTrue("\($0)".contains("a system turn comes first"), "\($0)") }
     }
 
+    func testAPromptTemplateIsReadAsTheTokenizerReadsItsConfig() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-prompt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("tokenizer_config.json")
+        func template(_ json: String) throws -> PromptTemplate {
+            try json.write(to: config, atomically: true, encoding: .utf8)
+            return try PromptTemplate(modelFolder: folder)
+        }
+        XCTAssertEqual(try PromptTemplate(modelFolder: folder), .verbatim, "no tokenizer_config.json")
+        XCTAssertEqual(try template(#"{"lethe_prompt_template": "A {prompt}", "lethe_prompt_template": "B {prompt}"}"#).template, "B {prompt}",
+                       "a repeated key: the later value, as serde_json and Python read it")
+        XCTAssertEqual(try template(#"{"lethe_prompt_template": null}"#), .verbatim)
+        XCTAssertThrowsError(try template(#"{"lethe_prompt_template": 3}"#)) { XCTAssertTrue("\($0)".contains("lethe_prompt_template"), "\($0)") }
+        XCTAssertThrowsError(try template(#"{"lethe_prompt_template": "no placeholder"}"#))
+        XCTAssertThrowsError(try template("{not json")) { XCTAssertTrue("\($0)".contains(config.path), "\($0)") }
+    }
+
     func testAPromptTemplateKeepsTheEmbeddedDefaultsLayout() throws {
         let tokenizer = try tokenizer(), end = try XCTUnwrap(tokenizer.id(for: "<|endoftext|>"))
         let format = ConversationFormat(tokenizer: tokenizer, promptTemplate: .questionAnswer, endOfSequence: end)

@@ -1,12 +1,10 @@
 import Foundation
 
 public enum PromptTemplateError: Error, Equatable, CustomStringConvertible {
-    case unreadable(path: String, reason: String)
     case invalid(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
         case .invalid(let path, let reason): "\(path): '\(PromptTemplate.configKey)' \(reason)"
         }
     }
@@ -27,27 +25,15 @@ public struct PromptTemplate: Sendable, Equatable {
 
     public init(template: String) { self.template = template }
 
-    /// The template of a model folder's tokenizer_config.json; `verbatim` when it has none.
+    /// The template of a model folder's tokenizer_config.json; `verbatim` when it has none. The
+    /// file is read as the tokenizer reads it (a repeated key: the later value wins).
     public init(modelFolder: URL) throws {
-        let url = modelFolder.appendingPathComponent("tokenizer_config.json")
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        let url = modelFolder.appendingPathComponent(Tokenizer.configFileName)
+        guard FileManager.default.fileExists(atPath: url.path), let value = try JSONField.document(contentsOf: url).member(Self.configKey) else {
             self = .verbatim
             return
         }
-        let document: JSONValue
-        do {
-            document = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: url))
-        } catch {
-            throw PromptTemplateError.unreadable(path: url.path, reason: "\(error)")
-        }
-        guard case .object(let fields) = document else {
-            throw PromptTemplateError.unreadable(path: url.path, reason: "the file is not a JSON object")
-        }
-        guard let value = fields[Self.configKey], !value.isNull else {
-            self = .verbatim
-            return
-        }
-        guard let template = value.stringValue, template.contains(Self.placeholder) else {
+        guard case .string(let template) = value.value, template.contains(Self.placeholder) else {
             throw PromptTemplateError.invalid(path: url.path, reason: "must be a string containing \(Self.placeholder)")
         }
         self.init(template: template)
