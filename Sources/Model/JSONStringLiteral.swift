@@ -3,7 +3,9 @@
 /// which is what Hugging Face `tokenizers` writes: quote, backslash and control characters,
 /// nothing else.
 public enum JSONStringLiteral {
-    public static func append(_ string: String, to text: inout String) {
+    /// With `escapingNonASCII`, every scalar outside space…tilde is written as `\uXXXX` (UTF-16
+    /// units), as Python's `json.dumps` does by default.
+    public static func append(_ string: String, to text: inout String, escapingNonASCII: Bool = false) {
         text += "\""
         for scalar in string.unicodeScalars {
             switch scalar {
@@ -14,16 +16,23 @@ public enum JSONStringLiteral {
             case "\t": text += "\\t"
             case "\u{08}": text += "\\b"
             case "\u{0C}": text += "\\f"
-            case "\u{00}"..."\u{1F}": text += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: text.unicodeScalars.append(scalar)
+            default:
+                if scalar.value < 0x20 || (escapingNonASCII && scalar.value > 0x7E) {
+                    for unit in String(scalar).utf16 {
+                        let digits = String(unit, radix: 16)
+                        text += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+                    }
+                } else {
+                    text.unicodeScalars.append(scalar)
+                }
             }
         }
         text += "\""
     }
 
-    public static func quoted(_ string: String) -> String {
+    public static func quoted(_ string: String, escapingNonASCII: Bool = false) -> String {
         var text = ""
-        append(string, to: &text)
+        append(string, to: &text, escapingNonASCII: escapingNonASCII)
         return text
     }
 }

@@ -24,25 +24,7 @@ struct PythonJSON {
     }
 
     func quoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            default:
-                if scalar.value < 0x20 || (asciiOnly && scalar.value > 0x7E) {
-                    for unit in String(scalar).utf16 { output += "\\u" + PythonString.hex(UInt32(unit), width: 4) }
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output + "\""
+        JSONStringLiteral.quoted(text, escapingNonASCII: asciiOnly)
     }
 
     private func number(_ value: Double) -> String {
