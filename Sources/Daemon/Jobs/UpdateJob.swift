@@ -33,15 +33,13 @@ public struct JobResult {
     }
 }
 
-/// A job that cannot train: one of its items does not fit the model's context.
-public struct ItemTooLong: Error, CustomStringConvertible {
+/// A job that cannot train: one of its items cannot be read by the model, because it does not
+/// fit the model's context or its conversation format refuses it (a special token's text).
+public struct UnreadableItem: Error, CustomStringConvertible {
     public let item: ForgetItemRecord
-    public let tokenCount: Int
-    public let contextLength: Int
+    public let reason: String
 
-    public var description: String {
-        "item \(item.id) is \(tokenCount) tokens with its prompt, more than the model's context of \(contextLength)"
-    }
+    public var description: String { "item \(item.id) \(reason)" }
 }
 
 /// Runs a planned job: the update from the parent version (HEAD when planned) on the job's
@@ -67,9 +65,12 @@ final class UpdateJob {
     func run() throws -> JobResult {
         try progress(JobProgress(phase: .preparing, attempt: 1))
         let forget = try (plan.targets + plan.replay).map { item -> SupervisedExample in
-            let example = try texts.example(ItemText(item))
+            let example: SupervisedExample
+            do { example = try texts.example(ItemText(item)) } catch {
+                throw UnreadableItem(item: item, reason: "cannot be asked in the model's conversation format: \(error)")
+            }
             guard texts.fits(example) else {
-                throw ItemTooLong(item: item, tokenCount: example.tokenCount, contextLength: texts.contextLength)
+                throw UnreadableItem(item: item, reason: "is \(example.tokenCount) tokens with its prompt, more than the model's context of \(texts.contextLength)")
             }
             return example
         }
@@ -77,8 +78,8 @@ final class UpdateJob {
         let requestRetain = plan.members.flatMap(\.request.retain).map { ItemText($0.content) }
         let corpusRetain = corpus.items(in: .retain90).filter { !forgetPrompts.contains($0.question) }
             .evenlySpaced(configuration.retainItems).map(ItemText.init)
-        // Retain texts that do not fit the context are left out: they only steady the update.
-        let retain = try (requestRetain + corpusRetain).map(texts.example).filter(texts.fits)
+        // Retain texts that do not fit the context or the format are left out: they only steady the update.
+        let retain = (requestRetain + corpusRetain).compactMap { try? texts.example($0) }.filter(texts.fits)
 
         let scored = plan.targets + plan.gateSample
         var baseProbabilities: [String: Double] = [:]

@@ -205,7 +205,7 @@ public final class LetheDaemon: @unchecked Sendable {
         } catch let withdrawn as JobWithdrawn {
             status.job = nil
             return logger.notice("\(withdrawn); nothing published", metadata: metadata)
-        } catch let error as ItemTooLong {
+        } catch let error as UnreadableItem {
             try requeue(ids, store: store)
             let owners = plan.members.filter { $0.items.contains { $0.id == error.item.id } }.map(\.record)
             if owners.isEmpty { postpone([error.item.id], head: plan.head) }
