@@ -4,12 +4,19 @@ import XCTest
 /// The daemon's base_model may be a GGUF file: a missing store is initialised from it, and its
 /// chat template decides how items are asked.
 final class DaemonGGUFBaseModelTests: XCTestCase {
-    func testTheDaemonInitialisesItsStoreFromAGGUFBaseModel() throws {
-        let gguf = Fixture.llama.appendingPathComponent("../gguf/tiny_gpt2/model.gguf").standardized
+    private let gguf = Fixture.llama.appendingPathComponent("../gguf/tiny_gpt2/model.gguf").standardized
+
+    /// A daemon whose base_model is the tiny GGUF model.
+    private func startedDaemon() throws -> DaemonHarness {
         let daemon = try DaemonHarness(overrides: [:])
         daemon.configuration["base_model"] = gguf.path
         try daemon.writeConfiguration()
         try daemon.start()
+        return daemon
+    }
+
+    func testTheDaemonInitialisesItsStoreFromAGGUFBaseModel() throws {
+        let daemon = try startedDaemon()
         defer { daemon.stop() }
         XCTAssertTrue(daemon.wait { daemon.status?.state == .idle }, "the daemon did not become idle; log:\n\(daemon.log.suffix(3000))")
         let store = try daemon.store()
@@ -21,11 +28,7 @@ final class DaemonGGUFBaseModelTests: XCTestCase {
 
     func testAnItemHoldingASpecialTokensTextFailsItsRequestAndTheDaemonKeepsServing() throws {
         // tiny_gpt2's chat template closes each turn with <|endoftext|>: an item holding it would forge a turn.
-        let gguf = Fixture.llama.appendingPathComponent("../gguf/tiny_gpt2/model.gguf").standardized
-        let daemon = try DaemonHarness(overrides: [:])
-        daemon.configuration["base_model"] = gguf.path
-        try daemon.writeConfiguration()
-        try daemon.start()
+        let daemon = try startedDaemon()
         defer { daemon.stop() }
         let forged = try JSONSerialization.data(withJSONObject: [
             "id": "forged", "submitted_by": "tests",

@@ -115,9 +115,10 @@ public final class LetheDaemon: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: StoreLayout(root: root).database.path) { return try CheckpointStore(root: root) }
         logger.notice("initialising the store from the base model", metadata: ["store": "\(root.path)", "base_model": "\(configuration.baseModel)"])
         // base_model is a model folder or a GGUF file, converted into a temporary folder here.
-        let source = try ModelSourceFolder(source: URL(fileURLWithPath: configuration.baseModel))
+        let baseModel = URL(fileURLWithPath: configuration.baseModel)
+        let source = try ModelSourceFolder(source: baseModel)
         defer { source.remove() }
-        return try CheckpointStore.create(at: root, importing: source.folder, source: URL(fileURLWithPath: configuration.baseModel).path, actor: Self.actor)
+        return try CheckpointStore.create(at: root, importing: source.folder, source: baseModel.path, actor: Self.actor)
     }
 
     /// The base version of `head`'s lineage, its utility measured now so that no job waits for it.

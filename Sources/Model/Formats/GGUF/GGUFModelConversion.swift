@@ -142,8 +142,8 @@ public struct GGUFModelConversion {
             parameterCount = llama.layout.count
             try ModelFolder.write(llama, to: folder)
         }
-        try Data(tokenizer.tokenizerFileText.utf8).write(to: folder.appendingPathComponent("tokenizer.json"), options: .atomic)
-        try Self.writeJSON(tokenizer.tokenizerConfig, to: folder.appendingPathComponent("tokenizer_config.json"))
+        try Data(tokenizer.tokenizerFileText.utf8).write(to: folder.appendingPathComponent(Tokenizer.fileName), options: .atomic)
+        try Self.writeJSON(tokenizer.tokenizerConfig, to: folder.appendingPathComponent(Tokenizer.configFileName))
         return Summary(architecture: architecture, parameterCount: parameterCount, storedTypes: storedTypes, notes: notes)
     }
 

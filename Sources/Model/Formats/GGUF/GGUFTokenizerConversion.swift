@@ -135,50 +135,28 @@ public struct GGUFTokenizerConversion {
         tokenizerConfig = .object(config)
     }
 
-    /// tokenizer.json's text: `tokenizer` with keys sorted and the vocabulary in id order.
+    /// tokenizer.json's text: `tokenizer` with keys sorted and the vocabulary in id order, laid
+    /// out by the tokenizer's own writer.
     public var tokenizerFileText: String {
-        var text = ""
-        Self.append(tokenizer, vocabulary: vocabulary, indent: "", to: &text)
-        return text + "\n"
+        String(decoding: TokenizerWriter.json(value: Self.written(tokenizer, vocabulary: vocabulary)), as: UTF8.self) + "\n"
     }
 
-    private static func append(_ value: JSONValue, vocabulary: [(token: String, id: Int)]?, indent: String, to text: inout String) {
-        let inner = indent + "  "
+    /// `value` as the writer's ordered JSON: keys sorted, and `vocabulary` (kept as a list, its
+    /// tokens keyed by bytes) as the BPE model's `vocab`.
+    private static func written(_ value: JSONValue, vocabulary: [(token: String, id: Int)]?) -> HeaderJSONValue {
         switch value {
-        case .null: text += "null"
-        case .bool(let flag): text += flag ? "true" : "false"
-        case .number(let number): text += number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
-        case .string(let string): JSONStringLiteral.append(string, to: &text)
-        case .array(let items):
-            guard !items.isEmpty else { text += "[]"; return }
-            text += "["
-            for (index, item) in items.enumerated() {
-                text += (index == 0 ? "\n" : ",\n") + inner
-                append(item, vocabulary: nil, indent: inner, to: &text)
-            }
-            text += "\n" + indent + "]"
+        case .null: return .null
+        case .bool(let flag): return .bool(flag)
+        case .number(let number): return .number(number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : "\(number)")
+        case .string(let string): return .string(string)
+        case .array(let items): return .array(items.map { written($0, vocabulary: nil) })
         case .object(let fields):
             let isModel = fields["type"] == .string("BPE") && vocabulary != nil
-            text += "{"
-            var first = true
-            for key in (fields.keys + (isModel ? ["vocab"] : [])).sorted() {
-                text += (first ? "\n" : ",\n") + inner
-                first = false
-                JSONStringLiteral.append(key, to: &text)
-                text += ": "
-                if isModel && key == "vocab" {
-                    text += "{"
-                    for (index, entry) in vocabulary!.enumerated() {
-                        text += (index == 0 ? "\n" : ",\n") + inner + "  "
-                        JSONStringLiteral.append(entry.token, to: &text)
-                        text += ": " + String(entry.id)
-                    }
-                    text += "\n" + inner + "}"
-                } else {
-                    append(fields[key]!, vocabulary: key == "model" ? vocabulary : nil, indent: inner, to: &text)
-                }
+            var members = fields.map { HeaderJSONMember(key: $0.key, value: written($0.value, vocabulary: $0.key == "model" ? vocabulary : nil)) }
+            if isModel, let vocabulary {
+                members.append(HeaderJSONMember(key: "vocab", value: .object(vocabulary.map { HeaderJSONMember(key: $0.token, value: .number(String($0.id))) })))
             }
-            text += first ? "}" : "\n" + indent + "}"
+            return .object(members.sorted { $0.key < $1.key })
         }
     }
 

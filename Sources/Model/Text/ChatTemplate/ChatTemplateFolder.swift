@@ -6,7 +6,6 @@ import Foundation
 extension ChatTemplate {
     public static let templateFile = "chat_template.jinja"
     public static let additionalTemplatesFolder = "additional_chat_templates"
-    public static let tokenizerConfigFile = "tokenizer_config.json"
     /// The tokenizer attributes transformers hands a template (its `SPECIAL_TOKENS_ATTRIBUTES`).
     public static let specialTokenNames = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"]
 
@@ -25,7 +24,7 @@ extension ChatTemplate {
             named[String(file.dropLast(".jinja".count))] = try read(extra.appendingPathComponent(file))
         }
         if !named.isEmpty { return try pickDefault(named, file: main.path) }
-        let configURL = modelFolder.appendingPathComponent(tokenizerConfigFile)
+        let configURL = modelFolder.appendingPathComponent(Tokenizer.configFileName)
         guard let config = try tokenizerConfig(configURL) else { return nil }
         switch config["chat_template"] {
         case nil, is NSNull:
@@ -47,7 +46,7 @@ extension ChatTemplate {
 
     /// The special tokens of tokenizer_config.json (strings, or added-token objects with a `content`).
     public static func specialTokens(modelFolder: URL) throws -> [String: String] {
-        guard let config = try tokenizerConfig(modelFolder.appendingPathComponent(tokenizerConfigFile)) else { return [:] }
+        guard let config = try tokenizerConfig(modelFolder.appendingPathComponent(Tokenizer.configFileName)) else { return [:] }
         var tokens: [String: String] = [:]
         for name in specialTokenNames {
             switch config[name] {

@@ -12,7 +12,7 @@ import Foundation
 ///
 /// A model without one reads the prompt in its `PromptTemplate` (the embedded default's
 /// "Question: …\nAnswer:", or the prompt as it is) after the tokenizer's special tokens, and
-/// its answer as " " + completion, then the end of sequence.
+/// its answer as " " + completion (encoded in the prompt's context), then the end of sequence.
 public struct ConversationFormat: Sendable {
     public enum Style: Sendable {
         case chat(ChatTemplate, specialTokens: [String: String])
