@@ -10,11 +10,14 @@ public struct FileSystemError: Error, Equatable, CustomStringConvertible {
     public let path: String
     public let operation: String
     public let reason: String
+    /// The `errno` of the failed call: whether the fault is transient (a full disk) or not.
+    public let code: Int32
 
-    public init(path: String, operation: String) {
+    public init(path: String, operation: String, code: Int32 = errno) {
         self.path = path
         self.operation = operation
-        reason = String(cString: strerror(errno))
+        self.code = code
+        reason = String(cString: strerror(code))
     }
 
     public var description: String { "cannot \(operation) \(path): \(reason)" }

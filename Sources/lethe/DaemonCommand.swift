@@ -26,7 +26,7 @@ struct DaemonCommand: ParsableCommand {
         let configuration = try daemonConfiguration(config)
         let level = logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = EscapingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }

@@ -51,7 +51,10 @@ struct Submit: ParsableCommand {
         let name = file == "-" ? (isLines ? "stdin.jsonl" : "stdin.json") : (file as NSString).lastPathComponent
         let request = try parser.parse(bytes, fileName: name)
         let target = Spool(root: URL(fileURLWithPath: spool))
-        try target.create()
+        // The daemon makes its spool (owned by it, with its modes); a submitter only hands files in.
+        guard FileManager.default.fileExists(atPath: target.url(.incoming).path) else {
+            throw ValidationError("\(spool) is not a spool (no incoming/): the daemon creates it when it starts")
+        }
         let handedIn = try target.submit(bytes, extension: isLines ? "jsonl" : "json")
         let (kind, items): (String, Int)
         switch request {

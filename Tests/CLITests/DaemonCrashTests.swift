@@ -79,7 +79,7 @@ final class DaemonCrashTests: XCTestCase {
         try checkInvariants(daemon, submitted: Array(submitted.keys), trial: 20)
         let answered = daemon.answered(.done) + daemon.answered(.failed)
         XCTAssertEqual(answered.sorted(), submitted.keys.sorted(), "every request answered once, none twice")
-        XCTAssertEqual(try daemon.spool.active(), [])
+        XCTAssertEqual(try SpoolFolders(daemon.spool).active(), [])
         let registry = try daemon.store().registry
         XCTAssertEqual(try registry.requests().count, requestCount, "each distinct request recorded once (the duplicates are answered, not recorded)")
         XCTAssertTrue(try registry.requests().allSatisfy { !$0.status.isOpen })

@@ -137,7 +137,7 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertEqual(daemon.stop(), 0)
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
         XCTAssertEqual(try daemon.store().registry.request(id: "long")?.status, .queued, "back in the queue")
-        XCTAssertEqual(try daemon.spool.active(), [name])
+        XCTAssertEqual(try SpoolFolders(daemon.spool).active(), [name])
         XCTAssertTrue(daemon.log.contains("job interrupted by the shutdown"), daemon.log)
 
         daemon.configuration["update"] = ["epochs": 15, "learning_rate": 3e-3]

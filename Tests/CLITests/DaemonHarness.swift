@@ -35,8 +35,8 @@ final class DaemonHarness {
         ]
         for (key, value) in overrides { configuration[key] = value }
         try writeConfiguration()
-        try FileManager.default.createDirectory(at: spoolURL, withIntermediateDirectories: true)
-        try spool.create()
+        // The daemon's own spool, as it makes it at start, so that requests can be handed in before.
+        _ = try SpoolFolders(spool)
     }
 
     func writeConfiguration() throws {

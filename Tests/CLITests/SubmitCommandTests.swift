@@ -1,3 +1,4 @@
+import Daemon
 import Foundation
 import Store
 import XCTest
@@ -9,6 +10,11 @@ final class SubmitCommandTests: StoreCommandTestCase {
     func testSubmitValidatesAndHandsInAndPrintsTheRequestID() throws {
         let file = directory.appendingPathComponent("request.json")
         try #"{"id": "ticket-1", "forget": [{"prompt": "Q?", "completion": "A."}]}"#.write(to: file, atomically: true, encoding: .utf8)
+        let noSpool = try LetheProcess.run(["submit", file.path, "--spool", spoolPath])
+        XCTAssertNotEqual(noSpool.status, 0, "a submitter never makes the daemon's spool")
+        XCTAssertTrue(noSpool.standardError.contains("the daemon creates it when it starts"), noSpool.standardError)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: spoolPath))
+        _ = try SpoolFolders(Spool(root: URL(fileURLWithPath: spoolPath)))
         let result = try LetheProcess.run(["submit", file.path, "--spool", spoolPath])
         XCTAssertEqual(result.status, 0, result.standardError)
         XCTAssertEqual(result.standardOutput, "ticket-1\n")

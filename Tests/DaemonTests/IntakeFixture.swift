@@ -9,8 +9,8 @@ struct IntakeFixture {
 
     init(_ name: String) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-\(name)-\(UUID().uuidString)")
-        let spool = Spool(root: root.appendingPathComponent("spool"))
-        try spool.create()
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let spool = try SpoolFolders(Spool(root: root.appendingPathComponent("spool")))
         intake = RequestIntake(spool: spool, registry: try Registry(path: root.appendingPathComponent("lethe.sqlite").path),
                                parser: RequestParser())
     }

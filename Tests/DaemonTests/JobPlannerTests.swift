@@ -20,7 +20,7 @@ final class JobPlannerTests: XCTestCase {
     }
 
     private func queue(_ requests: [String]) throws {
-        for json in requests { _ = try intake.spool.submit(Array(json.utf8)) }
+        for json in requests { _ = try intake.spool.spool.submit(Array(json.utf8)) }
         _ = try intake.ingestWaiting()
     }
 
@@ -90,7 +90,7 @@ final class JobPlannerTests: XCTestCase {
     func testARequestWhoseFileNoLongerReadsIsEndedNotPlanned() throws {
         try queue([#"{"id": "gone", "forget": [{"text": "g"}]}"#, #"{"id": "ok", "forget": [{"text": "o"}]}"#])
         let gone = try XCTUnwrap(intake.registry.request(id: "gone")).fileName
-        try FileManager.default.removeItem(at: intake.spool.url(.active).appendingPathComponent(gone))
+        try FileManager.default.removeItem(at: intake.spool.spool.url(.active).appendingPathComponent(gone))
         let (plan, unplannable) = try plan()
         XCTAssertEqual(plan?.requestIDs, ["ok"])
         guard case .unreadable(let record, let error)? = unplannable.first else { return XCTFail("\(unplannable)") }

@@ -8,7 +8,7 @@ import Store
 final class RequestIntakeTests: XCTestCase {
     private var fixture: IntakeFixture!
     private var intake: RequestIntake!
-    private var spool: Spool { intake.spool }
+    private var spool: SpoolFolders { intake.spool }
     private var registry: Registry { intake.registry }
 
     override func setUpWithError() throws {
@@ -20,10 +20,10 @@ final class RequestIntakeTests: XCTestCase {
         fixture.remove()
     }
 
-    private func submit(_ json: String) throws -> String { try spool.submit(Array(json.utf8)) }
+    private func submit(_ json: String) throws -> String { try spool.spool.submit(Array(json.utf8)) }
 
     private func report(_ folder: Spool.Folder, _ name: String, _ suffix: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: spool.url(folder).appendingPathComponent(name + suffix))
+        let data = try Data(contentsOf: spool.spool.url(folder).appendingPathComponent(name + suffix))
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
@@ -87,7 +87,7 @@ final class RequestIntakeTests: XCTestCase {
         let error = try report(.failed, bad, ".error.json")
         XCTAssertEqual(error["field"] as? String, "forget[0].completion")
         XCTAssertEqual(error["reason"] as? String, "is required with \"prompt\"")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(bad).path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.spool.url(.failed).appendingPathComponent(bad).path))
     }
 
     func testWithdrawMarksItemsAndARequestWithNothingLeft() throws {
@@ -105,7 +105,7 @@ final class RequestIntakeTests: XCTestCase {
         let unknown = try submit(#"{"withdraw": ["r1/a", "nobody"]}"#)
         guard case .refused(_, let error)? = try intake.ingestWaiting().first else { return XCTFail() }
         XCTAssertEqual(error.field, "withdraw[1]")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(unknown).path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.spool.url(.failed).appendingPathComponent(unknown).path))
     }
 
     func testRecoveryFinishesWhatACrashInterrupted() throws {
@@ -130,12 +130,12 @@ final class RequestIntakeTests: XCTestCase {
     }
 
     func testAFileNameAnEarlierRequestHadIsClaimedUnderAnotherSoItsAnswerIsItsOwn() throws {
-        try Data(#"{"id": "first", "forget": [{"text": "a"}]}"#.utf8).write(to: spool.url(.incoming).appendingPathComponent("r.json"))
+        try Data(#"{"id": "first", "forget": [{"text": "a"}]}"#.utf8).write(to: spool.spool.url(.incoming).appendingPathComponent("r.json"))
         _ = try intake.ingestWaiting()
         try registry.updateRequestStatus(id: "first", to: .failed, error: ["message": .string("gate")])
         _ = try intake.settleActive()
         XCTAssertEqual(try spool.active(), [], "first answered")
-        try Data(#"{"id": "second", "forget": [{"text": "b"}]}"#.utf8).write(to: spool.url(.incoming).appendingPathComponent("r.json"))
+        try Data(#"{"id": "second", "forget": [{"text": "b"}]}"#.utf8).write(to: spool.spool.url(.incoming).appendingPathComponent("r.json"))
         XCTAssertEqual(try intake.ingestWaiting(), [.queued(file: "r.json.2", request: "second", newItems: 1, knownItems: 0)])
         XCTAssertEqual(try intake.settleActive(), [], "second is not mistaken for the answered first")
         XCTAssertEqual(try spool.active(), ["r.json.2"])

@@ -5,39 +5,38 @@ import XCTest
 /// The spool's hand-over protocol on a real directory: what is claimed, what is never read,
 /// and how answers are filed.
 final class SpoolTests: XCTestCase {
-    private var spool: Spool!
+    private var spool: SpoolFolders!
 
     override func setUpWithError() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-spool-\(UUID().uuidString)")
-        spool = Spool(root: root)
-        try spool.create()
+        spool = try SpoolFolders(Spool(root: root))
     }
 
     override func tearDown() {
-        try? FileManager.default.removeItem(at: spool.root)
+        try? FileManager.default.removeItem(at: spool.spool.root)
     }
 
     private func drop(_ text: String, as name: String) throws {
-        try Data(text.utf8).write(to: spool.url(.incoming).appendingPathComponent(name))
+        try Data(text.utf8).write(to: spool.spool.url(.incoming).appendingPathComponent(name))
     }
 
     func testSubmitHandsACompleteFileInAndClaimReadsItBack() throws {
         let bytes = Array(#"{"forget": [{"text": "a"}]}"#.utf8)
-        let name = try spool.submit(bytes)
+        let name = try spool.spool.submit(bytes)
         XCTAssertEqual(try spool.waiting(), [name])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool.url(.tmp).path), [], "nothing left in tmp/")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool.spool.url(.tmp).path), [], "nothing left in tmp/")
         let claim = try XCTUnwrap(try spool.claim(name))
         XCTAssertEqual(try spool.waiting(), [])
         XCTAssertEqual(try spool.active(), [name])
         XCTAssertEqual(try spool.read(claim, limit: 1000), bytes)
         XCTAssertNil(try spool.claim(name), "a claimed name cannot be claimed twice")
-        let mode = try FileManager.default.attributesOfItem(atPath: spool.url(.active).appendingPathComponent(name).path)[.posixPermissions] as? Int
+        let mode = try FileManager.default.attributesOfItem(atPath: spool.spool.url(.active).appendingPathComponent(name).path)[.posixPermissions] as? Int
         XCTAssertEqual(mode, 0o640, "requests are not world-readable")
     }
 
     func testHiddenFilesAndFilesInTmpAreNeverClaimed() throws {
         try drop("{}", as: ".partial.json")
-        try Data("{}".utf8).write(to: spool.url(.tmp).appendingPathComponent("writing.json"))
+        try Data("{}".utf8).write(to: spool.spool.url(.tmp).appendingPathComponent("writing.json"))
         XCTAssertEqual(try spool.waiting(), [])
     }
 
@@ -45,15 +44,15 @@ final class SpoolTests: XCTestCase {
         for (name, age) in [("b.json", 30.0), ("a.json", 10.0), ("c.json", 20.0)] {
             try drop("{}", as: name)
             try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -age)],
-                                                  ofItemAtPath: spool.url(.incoming).appendingPathComponent(name).path)
+                                                  ofItemAtPath: spool.spool.url(.incoming).appendingPathComponent(name).path)
         }
         XCTAssertEqual(try spool.waiting(), ["b.json", "c.json", "a.json"])
     }
 
     func testASymlinkIsClaimedWithoutBeingFollowedAndRefused() throws {
-        let secret = spool.root.appendingPathComponent("secret")
+        let secret = spool.spool.root.appendingPathComponent("secret")
         try Data("not yours".utf8).write(to: secret)
-        try FileManager.default.createSymbolicLink(atPath: spool.url(.incoming).appendingPathComponent("link.json").path,
+        try FileManager.default.createSymbolicLink(atPath: spool.spool.url(.incoming).appendingPathComponent("link.json").path,
                                                    withDestinationPath: secret.path)
         let claim = try XCTUnwrap(try spool.claim("link.json"))
         XCTAssertThrowsError(try spool.read(claim, limit: 1000)) { error in
@@ -63,8 +62,8 @@ final class SpoolTests: XCTestCase {
     }
 
     func testAFIFOAndADirectoryAreRefusedWithoutBlocking() throws {
-        XCTAssertEqual(mkfifo(spool.url(.incoming).appendingPathComponent("pipe.json").path, 0o600), 0)
-        try FileManager.default.createDirectory(at: spool.url(.incoming).appendingPathComponent("folder.json"), withIntermediateDirectories: false)
+        XCTAssertEqual(mkfifo(spool.spool.url(.incoming).appendingPathComponent("pipe.json").path, 0o600), 0)
+        try FileManager.default.createDirectory(at: spool.spool.url(.incoming).appendingPathComponent("folder.json"), withIntermediateDirectories: false)
         for name in ["pipe.json", "folder.json"] {
             let claim = try XCTUnwrap(try spool.claim(name))
             XCTAssertThrowsError(try spool.read(claim, limit: 1000)) { error in
@@ -78,7 +77,7 @@ final class SpoolTests: XCTestCase {
     func testAFileThatGrowsAfterBeingHandedInIsRefused() throws {
         try drop(#"{"forget": [{"text": "a"}]}"#, as: "growing.json")
         let claim = try XCTUnwrap(try spool.claim("growing.json"))
-        let handle = try FileHandle(forWritingTo: spool.url(.active).appendingPathComponent("growing.json"))
+        let handle = try FileHandle(forWritingTo: spool.spool.url(.active).appendingPathComponent("growing.json"))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("   ".utf8))
         try handle.close()
@@ -102,9 +101,9 @@ final class SpoolTests: XCTestCase {
             let name = try spool.answer("same.json", into: .done, report: Array("{\"round\": \(round)}".utf8))
             XCTAssertEqual(name, round == 1 ? "same.json" : "same.json.\(round)")
         }
-        let done = try FileManager.default.contentsOfDirectory(atPath: spool.url(.done).path).sorted()
+        let done = try FileManager.default.contentsOfDirectory(atPath: spool.spool.url(.done).path).sorted()
         XCTAssertEqual(done, ["same.json", "same.json.2", "same.json.2.result.json", "same.json.3", "same.json.3.result.json", "same.json.result.json"])
-        XCTAssertEqual(try String(contentsOf: spool.url(.done).appendingPathComponent("same.json.3.result.json"), encoding: .utf8), "{\"round\": 3}")
+        XCTAssertEqual(try String(contentsOf: spool.spool.url(.done).appendingPathComponent("same.json.3.result.json"), encoding: .utf8), "{\"round\": 3}")
     }
 
     func testAClaimNeverReplacesAFileInActiveOrReusesAnEarlierRequestsName() throws {
@@ -123,14 +122,14 @@ final class SpoolTests: XCTestCase {
         let claim = try XCTUnwrap(try spool.claim(long))
         XCTAssertTrue(claim.name.hasPrefix("long-") && claim.name.utf8.count < 40, claim.name)
         XCTAssertEqual(try spool.answer(claim.name, into: .failed, report: Array("{}".utf8)), claim.name)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent(claim.name + ".error.json").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.spool.url(.failed).appendingPathComponent(claim.name + ".error.json").path))
     }
 
     func testAnAnswerStillGetsItsReportWhenTheFileWasRemovedFromActive() throws {
         try drop("{}", as: "gone.json")
         _ = try XCTUnwrap(try spool.claim("gone.json"))
-        try FileManager.default.removeItem(at: spool.url(.active).appendingPathComponent("gone.json"))
+        try FileManager.default.removeItem(at: spool.spool.url(.active).appendingPathComponent("gone.json"))
         XCTAssertEqual(try spool.answer("gone.json", into: .failed, report: Array("{}".utf8)), "gone.json")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.url(.failed).appendingPathComponent("gone.json.error.json").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.spool.url(.failed).appendingPathComponent("gone.json.error.json").path))
     }
 }

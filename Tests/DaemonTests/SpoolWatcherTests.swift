@@ -7,7 +7,7 @@ final class SpoolWatcherTests: XCTestCase {
     func testARenameIntoIncomingWakesTheWatcherAndQuietReturnsFalse() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-watch-\(UUID().uuidString)")
         let spool = Spool(root: root)
-        try spool.create()
+        _ = try SpoolFolders(spool)
         defer { try? FileManager.default.removeItem(at: root) }
         let watcher = try SpoolWatcher(directory: spool.url(.incoming))
         XCTAssertFalse(watcher.wait(timeout: .milliseconds(50)), "nothing arrived")

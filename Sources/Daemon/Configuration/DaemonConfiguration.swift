@@ -24,6 +24,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maxItemsPerJob = 1000
     /// Seconds between rescans of `incoming/` (inotify wakes the daemon sooner).
     public var rescanSeconds = 5.0
+    /// Members of this group may withdraw any submitter's request; others only their own
+    /// (the uid that owned the handed-in file). None by default: root and the daemon's own uid.
+    public var adminGroup: String?
     /// The update: method and settings (`UnlearningOptions.recommended` by default).
     public var update = UpdateSettings()
     /// The gate a new version must pass to be published.
@@ -91,6 +94,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         replayItems = try reader.int(root, "replay_items", default: replayItems, in: 0...100_000)
         maxItemsPerJob = try reader.int(root, "max_items_per_job", default: maxItemsPerJob, in: 1...1_000_000)
         rescanSeconds = try reader.double(root, "rescan_seconds", default: rescanSeconds, in: 0.1...3600)
+        if root["admin_group"] != nil { adminGroup = try reader.string(root, "admin_group", default: "") }
         if let value = root["update"] {
             let object = try reader.object(value, at: "update")
             update.method = try reader.string(object, "method", default: update.method, prefix: "update")

@@ -10,14 +10,17 @@ import Store
 /// only after the registry recorded it; `recoverActive` after a restart finishes whatever a
 /// crash interrupted between those steps, so no request is lost or recorded twice.
 public struct RequestIntake: Sendable {
-    public let spool: Spool
+    public let spool: SpoolFolders
     public let registry: Registry
     public let parser: RequestParser
+    /// Members of this group may withdraw anyone's request (`admin_group`).
+    public let adminGroup: String?
 
-    public init(spool: Spool, registry: Registry, parser: RequestParser) {
+    public init(spool: SpoolFolders, registry: Registry, parser: RequestParser, adminGroup: String? = nil) {
         self.spool = spool
         self.registry = registry
         self.parser = parser
+        self.adminGroup = adminGroup
     }
 
     /// Claims and records every file waiting in `incoming/`, oldest first. A file that cannot
@@ -41,7 +44,10 @@ public struct RequestIntake: Sendable {
         return try spool.active().compactMap { name in
             do {
                 guard let known = byFile[name] else { return try ingest(spool.inspect(.active, name)) }
-                if known.status.isOpen { return reportingOpen ? .resumed(file: name, request: known.id) : nil }
+                if known.status.isOpen {
+                    try adoptIfStillTheSame(known)
+                    return reportingOpen ? .resumed(file: name, request: known.id) : nil
+                }
                 try answer(known)
                 return .duplicate(file: name, request: known.id, existing: known.id, status: known.status)
             } catch {
@@ -50,10 +56,11 @@ public struct RequestIntake: Sendable {
         }
     }
 
-    func ingest(_ claim: Spool.Claim) throws -> IntakeOutcome {
-        let request: SpoolRequest
+    func ingest(_ claim: SpoolFolders.Claim) throws -> IntakeOutcome {
+        let request: SpoolRequest, bytes: [UInt8]
         do {
-            request = try parser.parse(try spool.read(claim, limit: parser.limits.maxFileBytes), fileName: claim.name)
+            bytes = try spool.read(claim, limit: parser.limits.maxFileBytes)
+            request = try parser.parse(bytes, fileName: claim.name)
         } catch {
             return try refuse(claim.name, error)
         }
@@ -61,7 +68,7 @@ public struct RequestIntake: Sendable {
         if let existing, existing.contentHash != request.contentHash {
             // Treating it as the earlier request would silently drop what this one asks.
             return try refuse(claim.name, RequestError(file: claim.name, field: "id", reason:
-                "\(RequestParser.quoted(request.id)) is already the id of a different request (received \(RequestReport.timestamp(existing.receivedAt))); give this one another id"))
+                "is already the id of a different request (received \(RequestReport.timestamp(existing.receivedAt))); give this one another id"))
         }
         if let existing {
             // The same request again: answered with what became of the first, never applied twice.
@@ -71,13 +78,28 @@ public struct RequestIntake: Sendable {
             ]))
             return .duplicate(file: claim.name, request: request.id, existing: existing.id, status: existing.status)
         }
+        let submitter = Submitter(uid: claim.owner)
         switch request {
-        case .forget(let forget): return try queue(forget, file: claim.name)
-        case .withdraw(let withdraw): return try apply(withdraw, file: claim.name)
+        case .forget(let forget):
+            let outcome = try queue(forget, file: claim.name, submitter: submitter)
+            // Recorded first, so a crash in between keeps who handed it in; settleActive adopts it then.
+            try spool.adopt(claim.name, bytes: bytes)
+            return outcome
+        case .withdraw(let withdraw): return try apply(withdraw, file: claim.name, submitter: submitter)
         }
     }
 
-    private func queue(_ request: ForgetRequest, file: String) throws -> IntakeOutcome {
+    /// Adopts a recorded open request's file that is still the submitter's (a crash came between
+    /// record and adoption), if it still holds the bytes recorded; a changed one is left for
+    /// the planner, which refuses it.
+    private func adoptIfStillTheSame(_ request: RequestRecord) throws {
+        guard try !spool.isAdopted(request.fileName),
+              let bytes = try? spool.read(spool.inspect(.active, request.fileName), limit: RequestParser.accepted.limits.maxFileBytes),
+              sha256Hex(bytes) == request.contentHash else { return }
+        try spool.adopt(request.fileName, bytes: bytes)
+    }
+
+    private func queue(_ request: ForgetRequest, file: String, submitter: Submitter) throws -> IntakeOutcome {
         let items = request.forget.map { item in
             switch item.content {
             case .completion(let prompt, let completion):
@@ -89,7 +111,8 @@ public struct RequestIntake: Sendable {
             }
         }
         let record = RequestRecord(id: request.id, kind: .forget, contentHash: request.contentHash, submittedBy: request.submittedBy,
-                                   reason: request.reason, status: .queued, fileName: file)
+                                   submitterUID: Int(submitter.uid), submitterName: submitter.name, reason: request.reason,
+                                   status: .queued, fileName: file)
         let inserted = try registry.transaction { transaction in
             let inserted = try transaction.insertRequest(record, forgetItems: items, skippingDuplicateItems: true)
             // Someone withdrew an item this request asks again: it is the new request's to forget.
@@ -104,9 +127,10 @@ public struct RequestIntake: Sendable {
     }
 
     /// Marks the named items withdrawn, and a request whose every item is withdrawn as
-    /// withdrawn too (if it had not run yet, it never will). An id that names nothing refuses
-    /// the whole request.
-    private func apply(_ request: WithdrawRequest, file: String) throws -> IntakeOutcome {
+    /// withdrawn too (if it had not run yet, it never will). An id that names nothing, or
+    /// names a request of another submitter's (unless the withdrawer is an admin), refuses the
+    /// whole request.
+    private func apply(_ request: WithdrawRequest, file: String, submitter: Submitter) throws -> IntakeOutcome {
         let outcome = try registry.transaction { transaction -> Result<[String], RequestError> in
             var targets: [ForgetItemRecord] = []
             for (index, reference) in request.withdraw.enumerated() {
@@ -114,13 +138,20 @@ public struct RequestIntake: Sendable {
                     ? try transaction.forgetItem(id: reference).map { [$0] } ?? []
                     : try transaction.forgetItems(request: reference)
                 guard !named.isEmpty else {
-                    return .failure(RequestError(file: file, field: "withdraw[\(index)]",
-                                                 reason: "names no request or item of the forget set: \(RequestParser.quoted(reference))"))
+                    return .failure(RequestError(file: file, field: "withdraw[\(index)]", reason: "names no request or item of the forget set"))
+                }
+                for owner in Set(named.map(\.requestID)) {
+                    let handedInBy = try transaction.request(id: owner)?.submitterUID
+                    guard submitter.mayWithdraw(requestOf: handedInBy, adminGroup: adminGroup) else {
+                        return .failure(RequestError(file: file, field: "withdraw[\(index)]", reason:
+                            "names a request handed in by another user; only its submitter (the uid that owned its file) or a member of the admin group\(adminGroup.map { " '\(SafeText.escaped($0))'" } ?? " (none is configured: admin_group)") may withdraw it"))
+                    }
                 }
                 targets += named
             }
             try transaction.insertRequest(RequestRecord(id: request.id, kind: .withdraw, contentHash: request.contentHash,
-                                                        submittedBy: request.submittedBy, reason: request.reason, status: .applied,
+                                                        submittedBy: request.submittedBy, submitterUID: Int(submitter.uid),
+                                                        submitterName: submitter.name, reason: request.reason, status: .applied,
                                                         fileName: file))
             var withdrawn: [String] = []
             for var item in targets where item.state != .withdrawn {

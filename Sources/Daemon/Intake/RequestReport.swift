@@ -15,6 +15,8 @@ enum RequestReport {
             "version": request.version.map { .number(Double($0)) } ?? .null,
         ]
         if let submitter = request.submittedBy { fields["submitted_by"] = .string(submitter) }
+        if let uid = request.submitterUID { fields["submitter_uid"] = .number(Double(uid)) }
+        if let name = request.submitterName { fields["submitter_name"] = .string(name) }
         if let reason = request.reason { fields["reason"] = .string(reason) }
         if let error = request.error { fields["error"] = .object(error) }
         if let id = request.version, let version = try registry.version(id) {

@@ -47,11 +47,11 @@ public enum UnplannableRequest: Sendable {
 
 /// Plans the next job from the registry and the request files waiting in `active/`.
 public struct JobPlanner: Sendable {
-    public let spool: Spool
+    public let spool: SpoolFolders
     public let registry: Registry
     public let configuration: DaemonConfiguration
 
-    public init(spool: Spool, registry: Registry, configuration: DaemonConfiguration) {
+    public init(spool: SpoolFolders, registry: Registry, configuration: DaemonConfiguration) {
         self.spool = spool
         self.registry = registry
         self.configuration = configuration
@@ -104,7 +104,7 @@ public struct JobPlanner: Sendable {
             let claim = try spool.inspect(.active, record.fileName)
             let parser = RequestParser.accepted
             let parsed = try parser.parse(try spool.read(claim, limit: parser.limits.maxFileBytes), fileName: record.fileName)
-            guard case .forget(let request) = parsed, request.id == record.id else {
+            guard case .forget(let request) = parsed, request.id == record.id, request.contentHash == record.contentHash else {
                 return .failure(RequestError(file: record.fileName, reason: "no longer holds request \(record.id) as it was queued"))
             }
             return .success(request)

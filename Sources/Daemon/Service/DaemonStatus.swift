@@ -23,6 +23,17 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var head: Int?
     public var queued: Int
     public var job: Job?
+    /// Jobs wait for a transient fault to pass (a full disk, an I/O error, a busy registry).
+    public var postponement: Postponement?
+
+    public struct Postponement: Codable, Sendable, Equatable {
+        /// The fault, in words (the operation and the system's reason).
+        public var reason: String
+        public var since: Date
+        public var retryAt: Date
+        /// Tries that met the fault in a row.
+        public var attempts: Int
+    }
 
     public static let fileName = "status.json"
 
@@ -32,6 +43,11 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 
     /// One line: systemd's STATUS=, the log, `lethe status`.
     public var line: String {
+        if let postponement, state != .working {
+            let wait = max(0, postponement.retryAt.timeIntervalSinceNow)
+            return "\(state.rawValue); HEAD \(head.map(String.init) ?? "-"); \(queued) queued; jobs postponed "
+                + String(format: "(retry in %.0f s, try %d): ", wait, postponement.attempts) + postponement.reason
+        }
         guard let job, state == .working else {
             return "\(state.rawValue); HEAD \(head.map(String.init) ?? "-"); \(queued) queued"
         }
@@ -48,12 +64,13 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         }
     }
 
-    public func write(spool: URL) throws {
+    /// The bytes of `status.json` (the daemon writes them through `SpoolFolders.writeStatus`).
+    public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(self).write(to: spool.appendingPathComponent(Self.fileName), options: .atomic)
+        return Array(try encoder.encode(self))
     }
 
     /// The status the daemon last wrote, nil when there is none.

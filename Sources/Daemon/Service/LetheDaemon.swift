@@ -23,6 +23,10 @@ public final class LetheDaemon: @unchecked Sendable {
     private let reloadRequested = SignalFlag()
     private var status: DaemonStatus
     private var lastStatusWrite = Date.distantPast
+    /// The spool as the daemon holds it, once `run` opened it.
+    private var folders: SpoolFolders?
+    /// The last reason `status.json` could not be written, so a full disk is logged once, not twice a second.
+    private var statusWriteFault: String?
     /// Re-opened items whose job failed its gate on this HEAD: not retried until HEAD moves or
     /// a request comes, so a failing job does not loop.
     private var deferredReopened: (head: Int, items: Set<String>)?
@@ -54,44 +58,55 @@ public final class LetheDaemon: @unchecked Sendable {
         defer { withExtendedLifetime(lock) {} }
         let store = try openStore(storeRoot)
         configureStore(store)
-        let spool = self.spool
-        try spool.create()
+        let spool = try SpoolFolders(self.spool)
+        for change in spool.tightened { logger.notice("spool folder mode tightened", metadata: ["change": "\(change)"]) }
+        folders = spool
         try recover(store: store, spool: spool)
         let texts = try ModelTexts(modelFolder: store.layout.modelFiles, config: try store.config())
         let corpus: Corpus
         do { corpus = try Corpus.load(from: URL(fileURLWithPath: configuration.corpus)) } catch {
             throw DaemonError.corpusUnreadable(path: configuration.corpus, reason: "\(error)")
         }
-        let watcher = try SpoolWatcher(directory: spool.url(.incoming))
+        let watcher = try SpoolWatcher(directory: self.spool.url(.incoming))
         var base = try loadBase(store: store, head: try store.head(), texts: texts, corpus: corpus)
         let watchdog = startWatchdog()
         defer { watchdog?.cancel() }
 
-        try publishStatus(.idle, store: store, force: true)
+        publishStatus(.idle, store: store, force: true)
         notifier.ready(status: status.line)
-        logger.info("serving", metadata: ["spool": "\(spool.root.path)", "store": "\(storeRoot.path)", "head": "\(status.head ?? -1)"])
+        logger.info("serving", metadata: ["spool": "\(self.spool.root.path)", "store": "\(storeRoot.path)", "head": "\(status.head ?? -1)"])
 
         while !cancellation.isCancelled {
             do {
                 try serveOnce(store: store, spool: spool, texts: texts, corpus: corpus, base: &base, watcher: watcher)
+            } catch let error as SpoolIntegrityError {
+                // Serving on would read or write where a submitter points: stop, say why.
+                logger.critical("stopped serving: \(error)")
+                notifier.stopping(status: "stopped: \(error)")
+                throw error
             } catch {
                 // Whatever failed (the registry busy, the disk full) is tried again; the daemon keeps serving.
+                if let fault = TransientFault(error) { postponeJobs(fault) }
                 logger.error("serving failed; trying again in a second: \(error)")
                 Thread.sleep(forTimeInterval: 1)
             }
         }
-        try publishStatus(.stopped, store: store, force: true)
+        publishStatus(.stopped, store: store, force: true)
         notifier.stopping(status: "stopped")
         logger.info("stopped")
     }
 
     /// One turn of the loop: ingest, answer what ended, plan, then run the job or wait.
-    private func serveOnce(store: CheckpointStore, spool: Spool, texts: ModelTexts, corpus: Corpus, base: inout BaseReference,
+    private func serveOnce(store: CheckpointStore, spool: SpoolFolders, texts: ModelTexts, corpus: Corpus, base: inout BaseReference,
                            watcher: SpoolWatcher) throws {
         if reloadRequested.take() { reloadConfiguration() }
-        let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser)
+        let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser, adminGroup: configuration.adminGroup)
         for outcome in try intake.ingestWaiting() { log(outcome) }
         for outcome in try intake.settleActive() { log(outcome) }
+        if let postponement = status.postponement, postponement.retryAt > Date() {
+            publishStatus(.idle, store: store, force: status.state != .idle)
+            return waitForWork(watcher, atMost: postponement.retryAt.timeIntervalSinceNow)
+        }
         let head = try store.head()
         if try store.registry.read({ try $0.lineage(of: head) }).last != base.version {
             base = try loadBase(store: store, head: head, texts: texts, corpus: corpus)
@@ -104,7 +119,8 @@ public final class LetheDaemon: @unchecked Sendable {
         if let plan {
             return try runJob(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
         }
-        try publishStatus(.idle, store: store, force: status.state != .idle)
+        status.postponement = nil
+        publishStatus(.idle, store: store, force: status.state != .idle)
         waitForWork(watcher)
     }
 
@@ -130,13 +146,13 @@ public final class LetheDaemon: @unchecked Sendable {
 
     /// What a crash or kill left: orphan objects, requests marked running, files claimed but
     /// not recorded or recorded but not answered.
-    private func recover(store: CheckpointStore, spool: Spool) throws {
+    private func recover(store: CheckpointStore, spool: SpoolFolders) throws {
         for removed in try store.recover() { logger.notice("recovery removed a leftover", metadata: ["path": "\(removed)"]) }
         let interrupted = try store.registry.transaction { transaction in
             try transaction.requests(status: .running).map { try transaction.updateRequestStatus(id: $0.id, to: .queued) }
         }
         for request in interrupted { logger.notice("interrupted job's request queued again", metadata: ["request": "\(request.id)"]) }
-        let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser)
+        let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser, adminGroup: configuration.adminGroup)
         for outcome in try intake.settleActive(reportingOpen: true) { log(outcome) }
     }
 
@@ -168,6 +184,14 @@ public final class LetheDaemon: @unchecked Sendable {
         }
         do {
             try perform(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
+            status.postponement = nil
+        } catch let error as SpoolIntegrityError {
+            try requeue(plan.requestIDs, store: store)
+            throw error
+        } catch let error where TransientFault(error) != nil {
+            // A valid request is never failed for the disk's sake: back to the queue, tried again later.
+            try requeue(plan.requestIDs, store: store)
+            postponeJobs(TransientFault(error)!)
         } catch {
             postpone(plan.reopened.map(\.id), head: plan.head)
             logger.error("job failed", metadata: ["request": "\(plan.requestIDs.joined(separator: ","))", "reason": "\(error)"])
@@ -187,7 +211,7 @@ public final class LetheDaemon: @unchecked Sendable {
         let job = UpdateJob(plan: plan, store: store, configuration: configuration, texts: texts, corpus: corpus, base: base,
                             cancellation: cancellation) { [self] progress in
             status.job = DaemonStatus.Job(requests: ids, items: plan.targets.count, parent: plan.head, startedAt: jobStarted, progress: progress)
-            try? publishStatus(.working, store: store, force: progress.phase != .training)
+            publishStatus(.working, store: store, force: progress.phase != .training)
             // Requests that arrive meanwhile are recorded (and refusals, duplicates and
             // withdrawals answered) at once; they wait for the next job.
             guard Date().timeIntervalSince(lastIntake) >= 0.5 else { return }
@@ -241,7 +265,7 @@ public final class LetheDaemon: @unchecked Sendable {
         }
         let appliedIDs = applied.map(\.record.id)
         status.job?.progress = JobProgress(phase: .publishing, attempt: result.attempts)
-        try publishStatus(.working, store: store, force: true)
+        publishStatus(.working, store: store, force: true)
         let version: VersionRecord
         do {
             version = try store.commit(result.model, CommitDetails(
@@ -350,9 +374,10 @@ public final class LetheDaemon: @unchecked Sendable {
 
     // MARK: Waiting, status, watchdog
 
-    /// Sleeps until the spool changes, the rescan interval passes, or a signal asks for attention.
-    private func waitForWork(_ watcher: SpoolWatcher) {
-        var remaining = configuration.rescanSeconds
+    /// Sleeps until the spool changes, the rescan interval (or `atMost` seconds) passes, or a
+    /// signal asks for attention.
+    private func waitForWork(_ watcher: SpoolWatcher, atMost limit: Double = .infinity) {
+        var remaining = min(configuration.rescanSeconds, max(0.1, limit))
         while remaining > 0 && !cancellation.isCancelled && !reloadRequested.isRaised {
             let slice = min(0.25, remaining)
             if watcher.wait(timeout: .milliseconds(Int64(slice * 1000))) { return }
@@ -361,18 +386,40 @@ public final class LetheDaemon: @unchecked Sendable {
         }
     }
 
-    private func publishStatus(_ state: DaemonStatus.State, store: CheckpointStore, force: Bool) throws {
+    /// Writes `status.json` and systemd's STATUS=. The status is advisory: when it cannot be
+    /// written (a full spool, a busy registry) the job goes on and the fault is logged once.
+    private func publishStatus(_ state: DaemonStatus.State, store: CheckpointStore, force: Bool) {
         let now = Date()
         cancellation.beat()
         guard force || state != status.state || now.timeIntervalSince(lastStatusWrite) >= 0.5 else { return }
         status.state = state
         if state != .working { status.job = nil }
-        status.head = try store.registry.head()
-        status.queued = try store.registry.requests(status: .queued).count
         status.updatedAt = now
-        try status.write(spool: spool.root)
         lastStatusWrite = now
+        do {
+            status.head = try store.registry.head()
+            status.queued = try store.registry.requests(status: .queued).count
+            try folders?.writeStatus(status.encoded())
+            if statusWriteFault != nil { logger.notice("status.json is written again") }
+            statusWriteFault = nil
+        } catch {
+            if statusWriteFault != "\(error)" { logger.warning("status not written; the daemon goes on: \(error)") }
+            statusWriteFault = "\(error)"
+        }
         notifier.status(status.line)
+    }
+
+    /// Jobs wait for the fault to pass: the next try after a back-off that doubles with each
+    /// try that meets it; requests keep being taken in meanwhile.
+    private func postponeJobs(_ fault: TransientFault) {
+        let attempts = (status.postponement?.attempts ?? 0) + 1
+        let retry = Date().addingTimeInterval(TransientFault.backoff(attempt: attempts))
+        status.postponement = DaemonStatus.Postponement(reason: fault.reason, since: status.postponement?.since ?? Date(),
+                                                        retryAt: retry, attempts: attempts)
+        status.job = nil
+        logger.warning("jobs postponed by a transient fault; their requests stay queued",
+                       metadata: ["reason": "\(fault.reason)", "try": "\(attempts)",
+                                  "retry_in_seconds": "\(String(format: "%.0f", retry.timeIntervalSinceNow))"])
     }
 
     /// Pings systemd's watchdog while the loop or the job shows signs of life.

@@ -195,6 +195,8 @@ public final class Registry: Sendable {
             switch error.resultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 throw RegistryError.busy(path: path, timeout: busyTimeout)
+            case .SQLITE_FULL, .SQLITE_IOERR:
+                throw RegistryError.storage(path: path, message: error.message ?? error.description)
             default:
                 throw RegistryError.database(message: error.message ?? error.description)
             }

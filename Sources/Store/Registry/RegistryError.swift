@@ -9,7 +9,10 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible, 
     case schemaTooNew(path: String, unknownMigrations: [String])
     /// Another connection held the database locked for longer than the busy timeout.
     case busy(path: String, timeout: TimeInterval)
-    /// SQLite refused an operation (a constraint, an I/O error, …); `message` is SQLite's.
+    /// The disk under the database is full or failing (SQLITE_FULL, SQLITE_IOERR): a fault
+    /// that passes when space returns.
+    case storage(path: String, message: String)
+    /// SQLite refused an operation (a constraint, …); `message` is SQLite's.
     case database(message: String)
 
     case unknownObject(String)
@@ -57,6 +60,8 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible, 
         switch self {
         case .cannotOpen(let path, let reason):
             return "Cannot open the registry \(path): \(reason)."
+        case .storage(let path, let message):
+            return "The registry \(path) cannot be written (the disk is full or failing): \(message)."
         case .schemaTooNew(let path, let unknown):
             return "The registry \(path) was migrated by a newer Lethe (migrations "
                 + "\(unknown.joined(separator: ", ")) are unknown to this one); use that version or newer."

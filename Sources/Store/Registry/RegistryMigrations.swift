@@ -19,6 +19,7 @@ enum RegistryMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createRegistry)
+        migrator.registerMigration("v3-request-submitter-uid", migrate: addRequestSubmitterUID)
         return migrator
     }
 
@@ -191,6 +192,16 @@ enum RegistryMigrations {
                 PRIMARY KEY (version_id, request_id)
             );
             CREATE INDEX version_requests_request_id ON version_requests(request_id);
+            """)
+    }
+
+    /// v3: the uid (and its name) that owned the handed-in file, the submitter's identity as the
+    /// file system tells it; `submitted_by` stays the request's free-text label. Null for
+    /// requests recorded before, which only the admin group may withdraw.
+    private static func addRequestSubmitterUID(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE requests ADD COLUMN submitter_uid INTEGER CHECK (submitter_uid IS NULL OR submitter_uid >= 0);
+            ALTER TABLE requests ADD COLUMN submitter_name TEXT;
             """)
     }
 }

@@ -47,6 +47,9 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     /// Hash of the request's content: a second file with the same content is the same request.
     public var contentHash: String
     public var submittedBy: String?
+    /// The uid that owned the handed-in file (who handed it in), and that user's name then.
+    public var submitterUID: Int?
+    public var submitterName: String?
     public var reason: String?
     public var status: Status
     public var receivedAt: Date
@@ -61,7 +64,7 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
 
     public init(
         id: String, kind: Kind = .forget, contentHash: String, submittedBy: String? = nil,
-        reason: String? = nil, status: Status = .queued, receivedAt: Date = Date(),
+        submitterUID: Int? = nil, submitterName: String? = nil, reason: String? = nil, status: Status = .queued, receivedAt: Date = Date(),
         updatedAt: Date? = nil, version: Int? = nil, error: [String: JSONValue]? = nil,
         fileName: String
     ) {
@@ -69,6 +72,8 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         self.kind = kind
         self.contentHash = contentHash
         self.submittedBy = submittedBy
+        self.submitterUID = submitterUID
+        self.submitterName = submitterName
         self.reason = reason
         self.status = status
         self.receivedAt = receivedAt
@@ -85,6 +90,8 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         case id, kind
         case contentHash = "content_hash"
         case submittedBy = "submitted_by"
+        case submitterUID = "submitter_uid"
+        case submitterName = "submitter_name"
         case reason, status
         case receivedAt = "received_at"
         case updatedAt = "updated_at"
