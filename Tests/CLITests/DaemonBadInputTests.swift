@@ -53,6 +53,16 @@ final class DaemonBadInputTests: XCTestCase {
             try FileManager.default.createDirectory(at: $0, withIntermediateDirectories: true)
             try Data(#"{"forget": [{"text": "inside"}]}"#.utf8).write(to: $0.appendingPathComponent("request.json"))
         }
+        // Finding 5: a file hard-linked from a 0600 file elsewhere is refused unread.
+        let secret = daemon.directory.appendingPathComponent("secret")
+        try Data(#"{"SECRET_TOKEN_hunter2": "hunter2"}"#.utf8).write(to: secret)
+        XCTAssertEqual(chmod(secret.path, 0o600), 0)
+        try handIn("hardlink.json", reasons: ["hard links"]) { XCTAssertEqual(link(secret.path, $0.path), 0) }
+        // Finding 3: names and keys that would forge log lines or colour the terminal.
+        try handIn("h36\nFAKE3 injected.json", reasons: ["is not a request field"]) {
+            try Data(#"{"x\nFAKE-LOG-LINE injected": 1, "forget": [{"text": "a"}]}"#.utf8).write(to: $0)
+        }
+        try handIn("\u{1b}[31mred\u{1b}[0m.json", reasons: ["is required"]) { try Data("{}".utf8).write(to: $0) }
         // An id already given to a different request.
         good.append(try daemon.submit(DaemonHarness.request(id: "taken", author: "author-005")))
         daemon.waitForAnswers(good)
@@ -99,7 +109,15 @@ final class DaemonBadInputTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: "/etc/passwd")), target, "the symlink's target untouched")
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: daemon.spool.url(.failed).appendingPathComponent("symlink.json").path),
                        "/etc/passwd", "moved as a link, never replaced by what it points to")
+        for name in daemon.answered(.failed) {
+            let report = try Data(contentsOf: daemon.spool.reportURL(name, in: .failed))
+            XCTAssertFalse(String(decoding: report, as: UTF8.self).contains("hunter2"), "\(name): an error file quotes a refused file")
+        }
         XCTAssertEqual(daemon.stop(), 0)
+        let log = daemon.log
+        XCTAssertFalse(log.split(separator: "\n").contains { $0.hasPrefix("FAKE") }, "a forged log line:\n\(log)")
+        XCTAssertFalse(log.utf8.contains(0x1b), "a raw escape sequence in the log")
+        XCTAssertFalse(log.contains("hunter2"), "the log quotes a refused file")
         print("bad input: \(bad.count) hostile files refused, \(good.count) valid requests applied between them")
     }
 }

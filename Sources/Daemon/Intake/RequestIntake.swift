@@ -29,6 +29,8 @@ public struct RequestIntake: Sendable {
         try spool.waiting().compactMap { name in
             do {
                 return try spool.claim(name, isTaken: { try registry.request(fileName: $0) != nil }).map(ingest)
+            } catch let error as SpoolIntegrityError {
+                throw error
             } catch {
                 return .deferred(file: name, reason: "\(error)")
             }
@@ -50,6 +52,8 @@ public struct RequestIntake: Sendable {
                 }
                 try answer(known)
                 return .duplicate(file: name, request: known.id, existing: known.id, status: known.status)
+            } catch let error as SpoolIntegrityError {
+                throw error
             } catch {
                 return .deferred(file: name, reason: "\(error)")
             }

@@ -85,10 +85,16 @@ public final class LetheDaemon: @unchecked Sendable {
                 notifier.stopping(status: "stopped: \(error)")
                 throw error
             } catch {
-                // Whatever failed (the registry busy, the disk full) is tried again; the daemon keeps serving.
-                if let fault = TransientFault(error) { postponeJobs(fault) }
-                logger.error("serving failed; trying again in a second: \(error)")
-                Thread.sleep(forTimeInterval: 1)
+                // Whatever failed is tried again and the daemon keeps serving: a transient fault (the
+                // registry busy, the disk full) after the back-off, anything else after a second.
+                if let fault = TransientFault(error) {
+                    postponeJobs(fault)
+                    publishStatus(.idle, store: store, force: true)
+                    waitForWork(watcher, atMost: status.postponement.map { $0.retryAt.timeIntervalSinceNow } ?? 1)
+                } else {
+                    logger.error("serving failed; trying again in a second: \(error)")
+                    Thread.sleep(forTimeInterval: 1)
+                }
             }
         }
         publishStatus(.stopped, store: store, force: true)
@@ -103,6 +109,9 @@ public final class LetheDaemon: @unchecked Sendable {
         let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser, adminGroup: configuration.adminGroup)
         for outcome in try intake.ingestWaiting() { log(outcome) }
         for outcome in try intake.settleActive() { log(outcome) }
+        // No job runs between turns: a request still marked running is one whose requeue a
+        // fault (a full disk) interrupted, and it goes back to the queue now.
+        if try !store.registry.requests(status: .running).isEmpty { try requeue(store.registry.requests(status: .running).map(\.id), store: store) }
         if let postponement = status.postponement, postponement.retryAt > Date() {
             publishStatus(.idle, store: store, force: status.state != .idle)
             return waitForWork(watcher, atMost: postponement.retryAt.timeIntervalSinceNow)
