@@ -113,11 +113,6 @@ final class RequestParserTests: XCTestCase {
         XCTAssertFalse(RequestParser.isValidReference("req-1/"))
     }
 
-    func testNestingIsMeasuredOutsideStrings() {
-        XCTAssertEqual(JSONNesting.depth(of: Array(#"{"a": "[[[[{{{{", "b": [{"c": "\"]]]"}]}"#.utf8), limit: 8), 3)
-        XCTAssertEqual(JSONNesting.depth(of: Array(String(repeating: "[", count: 50).utf8), limit: 8), 9, "stops past the limit")
-    }
-
     func testTheFirstInvalidUTF8ByteIsLocated() {
         XCTAssertNil(RequestParser.firstInvalidUTF8(Array("née 诗人 🖋".utf8)))
         XCTAssertEqual(RequestParser.firstInvalidUTF8([0x61, 0x62, 0xFF, 0x63]), 2)

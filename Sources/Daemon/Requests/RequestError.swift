@@ -12,7 +12,9 @@ public struct RequestError: Error, Sendable, Hashable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// One log line: the file name is the submitter's, so it is escaped like the field.
     public var description: String {
-        field.map { "\(file): \($0): \(reason)" } ?? "\(file): \(reason)"
+        let file = SafeText.escaped(file)
+        return field.map { "\(file): \(SafeText.escaped($0)): \(reason)" } ?? "\(file): \(reason)"
     }
 }

@@ -4,9 +4,14 @@ import Store
 import Unlearning
 
 /// Turns the bytes of a spool file into a validated `SpoolRequest`, or a `RequestError` that
-/// names the file, the field and the fault. The file is untrusted: its size, encoding and
-/// nesting are checked before it is parsed, every field after, and nothing in it is ever used
-/// as a path. A name ending in `.jsonl` is the bulk format: one forget item per line.
+/// names the file, the field and the fault. The file is untrusted: its size and encoding are
+/// checked before it is parsed, its JSON is read strictly (`StrictJSONReader`), every field is
+/// checked after, and nothing in it is ever used as a path. A name ending in `.jsonl` is the
+/// bulk format: one forget item per line.
+///
+/// An error never carries the file's content, because the error file is readable by the spool's
+/// group and a request can be any file its submitter could link in: the reason describes the
+/// fault in words, and the field path holds only indexes and the request format's own key names.
 public struct RequestParser: Sendable {
     public var limits: RequestLimits
     public var policy: RequestPolicy
@@ -48,15 +53,12 @@ public struct RequestParser: Sendable {
         let hash = sha256Hex(bytes)
         if fileName.hasSuffix(".jsonl") { return try parseLines(bytes, hash: hash, fail: fail) }
 
-        let document = try decode(bytes, fail: { fail(nil, $0) })
+        let document = try read(bytes[...], field: nil, fail: fail)
         guard case .object(let fields) = document else { throw fail(nil, "must hold one JSON object") }
-        let known: Set<String> = ["id", "submitted_by", "reason", "forget", "retain", "options", "withdraw"]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw fail(unknown, "is not a request field (known: \(known.sorted().joined(separator: ", ")))")
-        }
+        try requireKnownKeys(fields, Self.requestFields, of: nil, kind: "a request field", fail: fail)
         let id = try fields["id"].map { value throws(RequestError) in
             guard case .string(let id) = value else { throw fail("id", "must be a string") }
-            guard Self.isValidID(id) else { throw fail("id", "\(Self.idRule); got \(Self.quoted(id))") }
+            guard Self.isValidID(id) else { throw fail("id", Self.idRule) }
             return id
         } ?? "req-" + hash.prefix(16)
         let submittedBy = try label(fields["submitted_by"], field: "submitted_by", fail: fail) ?? "unknown"
@@ -100,32 +102,89 @@ public struct RequestParser: Sendable {
     }
 
     private func parseLines(_ bytes: [UInt8], hash: String, fail: (String?, String) -> RequestError) throws(RequestError) -> SpoolRequest {
-        var forget: [RequestItem] = []
+        var forget: [RequestItem] = [], lineNames: [String] = []
         for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            let text = Array(line)
-            if text.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
             let field = "line \(index + 1)"
             guard forget.count < limits.maxItems else { throw fail(field, "is beyond the limit of \(limits.maxItems) items") }
-            let value = try decode(text, fail: { fail(field, $0) })
+            let value = try read(line, field: field, fail: fail)
             forget.append(try item(value, field: field, fail: fail))
+            lineNames.append(field)
         }
         guard !forget.isEmpty else { throw fail(nil, "has no item lines") }
-        try requireDistinctIDs(forget, field: "lines", fail: fail)
+        try requireDistinctIDs(forget, field: "lines", naming: { lineNames[$0] }, fail: fail)
         return .forget(ForgetRequest(id: "req-" + hash.prefix(16), submittedBy: "unknown", reason: "", forget: forget, retain: [],
                                      options: RequestOptions(), contentHash: hash))
     }
 
-    private func decode(_ bytes: [UInt8], fail: (String) -> RequestError) throws(RequestError) -> JSONValue {
-        let depth = JSONNesting.depth(of: bytes, limit: limits.maxDepth)
-        guard depth <= limits.maxDepth else { throw fail("nests arrays and objects deeper than the limit of \(limits.maxDepth)") }
+    /// The JSON of a file or of one line of it (`field` names the line), read strictly.
+    private func read(_ bytes: ArraySlice<UInt8>, field: String?, fail: (String?, String) -> RequestError) throws(RequestError)
+        -> StrictJSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try StrictJSONReader.read(bytes, maxDepth: limits.maxDepth)
         } catch {
-            throw fail("is not valid JSON")
+            let (path, isWhole) = Self.shownPath(error.path, under: field)
+            // When the path stops short of the value (at a key that is not ours), the reason
+            // speaks of what the named field holds.
+            let verb = isWhole ? "is" : "holds"
+            let at = "at byte offset \(error.offset)"
+            let reason = switch error.fault {
+            case .expected(let what): "is not valid JSON: expected \(what) \(at)"
+            case .endOfText(let what): "is not valid JSON: expected \(what) \(at), where the text ends"
+            case .contentAfterTheValue: "is not valid JSON: more follows the end of the value \(at)"
+            case .trailingComma: "is not valid JSON: a comma before the closing bracket \(at) (JSON has no trailing commas)"
+            case .comment: "is not valid JSON: a comment \(at) (JSON has no comments)"
+            case .leadingZero: "is not valid JSON: a number with a leading zero \(at)"
+            case .controlCharacterInString: "is not valid JSON: a control character inside a string \(at) (it must be written as an escape)"
+            case .invalidEscape: "is not valid JSON: an invalid escape sequence \(at)"
+            case .loneSurrogate: "is not valid JSON: a \\u escape of half of a surrogate pair without the other half \(at)"
+            case .repeatedKey: "\(verb) a key given twice in one object (the second \(at)); each key may appear once"
+            case .tooDeep(let limit): "nests arrays and objects deeper than the limit of \(limit) (\(at))"
+            case .numberTooLarge: "\(verb) a number too large for a 64-bit float (\(at))"
+            case .numberTooSmall: "\(verb) a number too small for a 64-bit float: it is not 0 but would read as 0 (\(at))"
+            }
+            throw fail(path, reason)
         }
     }
 
-    private func label(_ value: JSONValue?, field: String, fail: (String?, String) -> RequestError) throws(RequestError) -> String? {
+    static let requestFields = ["id", "submitted_by", "reason", "forget", "retain", "options", "withdraw"]
+    static let itemFields = ["id", "prompt", "completion", "text"]
+    static let optionFields = ["epochs", "learning_rate", "max_utility_drop", "method"]
+    /// The only keys from a file an error may repeat: the format's own names.
+    private static let ownKeys = Set(requestFields + itemFields + optionFields)
+
+    /// `path` as an error file may show it, after `prefix` (a line of a bulk file): indexes, and
+    /// keys that are the request format's own names, escaped. Any other key is the file's
+    /// content, a secret or a forged log line, so the path stops at the object holding it;
+    /// `isWhole` says whether it got to the end.
+    static func shownPath(_ path: [JSONPathComponent], under prefix: String?) -> (field: String?, isWhole: Bool) {
+        var shown = prefix ?? ""
+        for component in path {
+            switch component {
+            case .index(let index): shown += "[\(index)]"
+            case .key(let key):
+                guard ownKeys.contains(where: { $0.unicodeScalars.elementsEqual(key.unicodeScalars) }) else {
+                    return (shown.isEmpty ? nil : shown, false)
+                }
+                shown += (shown.isEmpty ? "" : ".") + SafeText.escaped(key, limit: 64)
+            }
+        }
+        return (shown.isEmpty ? nil : shown, true)
+    }
+
+    /// Refuses the first key of `object` that is not one of `known`, named by its offset: a key
+    /// that is not ours is content, and is not repeated (`shownPath`), unless it is one of the
+    /// format's names used in the wrong place.
+    private func requireKnownKeys(_ object: StrictJSONObject, _ known: [String], of field: String?, kind: String,
+                                  fail: (String?, String) -> RequestError) throws(RequestError) {
+        guard let unknown = object.firstMember(notIn: known) else { return }
+        let knownList = "known: \(known.sorted().joined(separator: ", "))"
+        let (path, isWhole) = Self.shownPath([.key(unknown.key)], under: field)
+        if isWhole { throw fail(path, "is not \(kind) (\(knownList))") }
+        throw fail(path, "has a key that is not \(kind), at byte offset \(unknown.offset) (\(knownList))")
+    }
+
+    private func label(_ value: StrictJSONValue?, field: String, fail: (String?, String) -> RequestError) throws(RequestError) -> String? {
         guard let value else { return nil }
         guard case .string(let text) = value else { throw fail(field, "must be a string") }
         guard text.utf8.count <= limits.maxLabelBytes else {
@@ -134,36 +193,40 @@ public struct RequestParser: Sendable {
         return text
     }
 
-    private func items(_ value: JSONValue, field: String, fail: (String?, String) -> RequestError) throws(RequestError) -> [RequestItem] {
+    private func items(_ value: StrictJSONValue, field: String, fail: (String?, String) -> RequestError) throws(RequestError) -> [RequestItem] {
         guard case .array(let entries) = value else { throw fail(field, "must be an array of items") }
         guard entries.count <= limits.maxItems else {
             throw fail(field, "has \(entries.count) items, more than the limit of \(limits.maxItems)")
         }
         let parsed = try entries.enumerated().map { index, entry throws(RequestError) in try item(entry, field: "\(field)[\(index)]", fail: fail) }
-        try requireDistinctIDs(parsed, field: field, fail: fail)
+        try requireDistinctIDs(parsed, field: field, naming: { "\(field)[\($0)]" }, fail: fail)
         return parsed
     }
 
-    private func requireDistinctIDs(_ items: [RequestItem], field: String, fail: (String?, String) -> RequestError) throws(RequestError) {
-        var seen = Set<String>()
-        for item in items where !seen.insert(item.id).inserted {
-            throw fail(field, "has two items with the id \(Self.quoted(item.id)) (the same content, or the same explicit id)")
+    /// Names the two items by position, not by id: an explicit id is the file's content.
+    private func requireDistinctIDs(_ items: [RequestItem], field: String, naming name: (Int) -> String,
+                                    fail: (String?, String) -> RequestError) throws(RequestError) {
+        var first: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            if let earlier = first[item.id] {
+                throw fail(field, "has two items with the same id, \(name(earlier)) and \(name(index)) (the same content, or the same explicit id)")
+            }
+            first[item.id] = index
         }
     }
 
     /// `{"prompt": ..., "completion": ...}` or `{"text": ...}`, with an optional `id`.
-    private func item(_ value: JSONValue, field: String, fail: (String?, String) -> RequestError) throws(RequestError) -> RequestItem {
+    private func item(_ value: StrictJSONValue, field: String, fail: (String?, String) -> RequestError) throws(RequestError) -> RequestItem {
         guard case .object(let fields) = value else {
             throw fail(field, "must be an object with \"prompt\" and \"completion\", or with \"text\"")
         }
-        let known: Set<String> = ["id", "prompt", "completion", "text"]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw fail("\(field).\(unknown)", "is not an item field (known: id, prompt, completion, text)")
-        }
+        try requireKnownKeys(fields, Self.itemFields, of: field, kind: "an item field", fail: fail)
         func text(_ key: String) throws(RequestError) -> String? {
             guard let value = fields[key] else { return nil }
             guard case .string(let string) = value else { throw fail("\(field).\(key)", "must be a string") }
-            guard !string.allSatisfy(\.isWhitespace) else { throw fail("\(field).\(key)", "must not be empty or blank") }
+            guard !Self.isBlank(string) else {
+                throw fail("\(field).\(key)", "must not be empty or blank (white space, control and invisible format characters only)")
+            }
             // The forget set's fingerprint joins fields with NUL, so a NUL inside one (a JSON
             // "\u0000") could make two different items one.
             guard !string.unicodeScalars.contains("\u{0}") else { throw fail("\(field).\(key)", "must not contain a NUL character") }
@@ -202,34 +265,52 @@ public struct RequestParser: Sendable {
         }
     }
 
-    private func parseOptions(_ value: JSONValue, fail: (String?, String) -> RequestError) throws(RequestError) -> RequestOptions {
+    /// Nothing a reader would see: every character is white space, a control character, or a
+    /// format or other default-ignorable one (U+200B ZERO WIDTH SPACE, U+2060 WORD JOINER,
+    /// U+FEFF, bidirectional marks). A completion of zero-width spaces is not something to forget.
+    static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            let properties = scalar.properties
+            if properties.isWhitespace || properties.isDefaultIgnorableCodePoint { return true }
+            switch properties.generalCategory {
+            case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator: return true
+            default: return false
+            }
+        }
+    }
+
+    private func parseOptions(_ value: StrictJSONValue, fail: (String?, String) -> RequestError) throws(RequestError) -> RequestOptions {
         guard case .object(let fields) = value else { throw fail("options", "must be an object") }
+        try requireKnownKeys(fields, Self.optionFields, of: "options", kind: "a request option", fail: fail)
         var options = RequestOptions()
-        for key in fields.keys.sorted() {
-            let field = "options.\(key)", value = fields[key]!
-            switch key {
+        for member in fields.members {
+            let field = "options.\(member.key)", value = member.value
+            switch member.key {
             case "method":
                 guard case .string(let method) = value, policy.allowedMethods.contains(method) else {
                     throw fail(field, "must be one of the methods this daemon allows: \(policy.allowedMethods.joined(separator: ", "))")
                 }
                 options.method = method
             case "epochs":
-                guard let epochs = value.intValue, (1...policy.maxEpochs).contains(epochs) else {
-                    throw fail(field, "must be a whole number from 1 to \(policy.maxEpochs)")
-                }
-                options.epochs = epochs
+                let range = "a whole number from 1 to \(policy.maxEpochs)"
+                guard case .number(let number) = value else { throw fail(field, "must be \(range)") }
+                // 1.0, 1e0 and 2.0000000000000001 are whole only after rounding; another reader
+                // may round them differently, so an integer is written as one.
+                guard number.isInteger else { throw fail(field, "must be \(range), written without a fraction or exponent") }
+                guard number.value >= 1, number.value <= Double(policy.maxEpochs) else { throw fail(field, "must be \(range)") }
+                options.epochs = Int(number.value)
             case "learning_rate":
-                guard let rate = value.doubleValue, rate > 0, rate <= policy.maxLearningRate else {
+                guard case .number(let number) = value, case let rate = number.value, rate > 0, rate <= policy.maxLearningRate else {
                     throw fail(field, "must be a number above 0 and at most \(policy.maxLearningRate)")
                 }
                 options.learningRate = rate
             case "max_utility_drop":
-                guard let drop = value.doubleValue, drop >= 0, drop <= policy.maxUtilityDrop else {
+                guard case .number(let number) = value, case let drop = number.value, drop >= 0, drop <= policy.maxUtilityDrop else {
                     throw fail(field, "may only tighten the daemon's budget: a number from 0 to \(policy.maxUtilityDrop)")
                 }
                 options.maxUtilityDrop = drop
             default:
-                throw fail(field, "is not a request option (known: epochs, learning_rate, max_utility_drop, method)")
+                break  // no other key gets here: requireKnownKeys refused it
             }
         }
         return options
@@ -248,6 +329,7 @@ public struct RequestParser: Sendable {
     }
 
     /// A value quoted for a message, cut short: a hostile id must not flood the error file.
+    /// The parser itself never quotes a value (its errors repeat nothing of the file).
     static func quoted(_ text: String) -> String {
         let shown = text.count > 64 ? String(text.prefix(64)) + "…" : text
         return "\"" + shown.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : String($0) }.joined() + "\""
