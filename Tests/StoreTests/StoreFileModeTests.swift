@@ -35,6 +35,8 @@ final class StoreFileModeTests: XCTestCase {
                                          parent: 0, expectedHead: 0)
         XCTAssertEqual(try t.store.registry.object(id: version.object)?.encoding, .delta)
         XCTAssertEqual(temporaryObjectModes.count, 1, "the delta object's temporary file was seen")
+        // gc re-encodes the delta, whose base it deletes, as a new full object.
+        XCTAssertEqual(try t.store.garbageCollect(keepLast: 1).reencodedObjects, [version.object])
 
         let modes = try Self.modes(under: t.root).merging(temporaryObjectModes) { $1 }
         let database = t.store.layout.database.path
