@@ -66,8 +66,9 @@ public enum DurableFile {
     }
 
     /// Writes `bytes` into `url` durably.
-    public static func write(_ bytes: [UInt8], to url: URL, afterStep: (Step) throws -> Void = { _ in }) throws {
-        try write(to: url, afterStep: afterStep) { sink in try bytes.withUnsafeBytes { try sink($0) } }
+    public static func write(_ bytes: [UInt8], to url: URL, permissions: mode_t = 0o644,
+                             afterStep: (Step) throws -> Void = { _ in }) throws {
+        try write(to: url, permissions: permissions, afterStep: afterStep) { sink in try bytes.withUnsafeBytes { try sink($0) } }
     }
 
     /// Makes a rename or unlink in `directory` durable: without it a crash could leave the

@@ -46,7 +46,7 @@ public final class CheckpointStore: @unchecked Sendable {
             throw StoreError.notAFolder(path: modelFolder.path)
         }
         let model = try ModelFolder.load(modelFolder)
-        try FileManager.default.createDirectory(at: layout.objects, withIntermediateDirectories: true)
+        try StoreFileModes.createDirectories(at: layout.objects)
         try copyModelFiles(from: modelFolder, to: layout.modelFiles)
         let store = CheckpointStore(layout: layout, registry: try Registry(path: layout.database.path), settings: settings)
         try store.commit(model, CommitDetails(kind: "init", note: "imported from \(source ?? modelFolder.path)", reason: "init", actor: actor),
@@ -57,14 +57,15 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Everything in the folder but the weights: config.json, tokenizer and generation files.
     private static func copyModelFiles(from folder: URL, to destination: URL) throws {
         let fileManager = FileManager.default
-        try fileManager.createDirectory(at: destination, withIntermediateDirectories: true)
+        try StoreFileModes.createDirectories(at: destination)
         for name in try fileManager.contentsOfDirectory(atPath: folder.path).sorted() {
             let source = folder.appendingPathComponent(name)
             let values = try source.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey])
             guard values.isRegularFile == true, values.isSymbolicLink != true,
                   !ModelFolder.isWeightsFile(name), !name.hasPrefix(".")
             else { continue }
-            try DurableFile.write(Array(try Data(contentsOf: source)), to: destination.appendingPathComponent(name))
+            try DurableFile.write(Array(try Data(contentsOf: source)), to: destination.appendingPathComponent(name),
+                                  permissions: StoreFileModes.file)
         }
     }
 

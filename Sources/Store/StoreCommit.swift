@@ -99,8 +99,8 @@ extension CheckpointStore {
         }
         let relativePath = layout.relativeObjectPath(id: id)
         let url = layout.url(relativePath: relativePath)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try DurableFile.write(stored, to: url) { step in try faultInjection(.object(step)) }
+        try StoreFileModes.createDirectories(at: url.deletingLastPathComponent())
+        try DurableFile.write(stored, to: url, permissions: StoreFileModes.file) { step in try faultInjection(.object(step)) }
         let object = ObjectRecord(id: id, encoding: encoding, baseObject: base, rawSize: bytes.count,
                                   storedSize: stored.count, path: relativePath, createdAt: Date())
         return (object, chainLength)

@@ -45,7 +45,7 @@ extension CheckpointStore {
             let stored = try ObjectCodec.encodeFull(bytes, settings: settings.compression)
             // A new path: until the registry names it, the old file still serves the old row.
             let path = layout.relativeObjectPath(id: object.id).replacingOccurrences(of: ".zst", with: "-full.zst")
-            try DurableFile.write(stored, to: layout.url(relativePath: path))
+            try DurableFile.write(stored, to: layout.url(relativePath: path), permissions: StoreFileModes.file)
             try registry.reencodeObject(id: object.id, encoding: .full, baseObject: nil, storedSize: stored.count, path: path)
             try? FileManager.default.removeItem(at: layout.url(relativePath: object.path))
             report.reencodedObjects.append(object.id)

@@ -6,6 +6,9 @@ public struct VerifyReport: Codable, Sendable {
     public var versionsChecked = 0
     public var objectsChecked = 0
     public var problems: [String] = []
+    /// Store files and folders others could read or the group could change; the store is
+    /// healthy all the same.
+    public var warnings: [LoosePermission] = []
     /// Files and rows removed by `repair` (temporary files, orphan objects).
     public var repaired: [String] = []
     public var isHealthy: Bool { problems.isEmpty }
@@ -14,7 +17,8 @@ public struct VerifyReport: Codable, Sendable {
 extension CheckpointStore {
     /// Decodes every version's object through its chain and checks its SHA-256, checks
     /// that HEAD and every parent exist, and finds orphans: object files no registry row
-    /// names, object rows no version needs, and temporary files left by a crash. With
+    /// names, object rows no version needs, and temporary files left by a crash. Store
+    /// files with looser modes than `StoreFileModes` are warnings. With
     /// `repair`, orphans are removed (under the writer lock, so no other writer's
     /// unpublished object is touched).
     public func verify(repair: Bool = false) throws -> VerifyReport {
@@ -49,6 +53,7 @@ extension CheckpointStore {
         if !repair {
             for orphan in try orphans() { report.problems.append("orphan: \(orphan)") }
         }
+        report.warnings = loosePermissions()
         return report
     }
 

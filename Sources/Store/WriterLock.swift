@@ -12,8 +12,9 @@ final class WriterLock {
     private let descriptor: Int32
 
     init(root: URL) throws {
-        let path = root.appendingPathComponent("lock").path
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let path = StoreLayout(root: root).lock.path
+        try StoreFileModes.createFileIfAbsent(path)
+        descriptor = open(path, O_RDWR | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileSystemError(path: path, operation: "open the lock file") }
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {

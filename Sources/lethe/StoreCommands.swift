@@ -153,7 +153,7 @@ struct Export: ParsableCommand {
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decode every object and check its hash, the chains, HEAD, and orphans.")
+        abstract: "Decode every object and check its hash, the chains, HEAD, and orphans; warn about store files others could read.")
     @OptionGroup var options: StoreOptions
     @Flag(help: "Remove orphans and temporary files left by a crash.")
     var repair = false
@@ -165,7 +165,9 @@ struct Verify: ParsableCommand {
         } else {
             for item in report.repaired { print("removed \(item)") }
             for problem in report.problems { print("problem: \(problem)") }
-            print("\(report.versionsChecked) versions, \(report.objectsChecked) objects checked: \(report.isHealthy ? "ok" : "\(report.problems.count) problems")")
+            for warning in report.warnings { print("warning: \(warning)") }
+            let warnings = report.warnings.isEmpty ? "" : ", \(report.warnings.count) \(report.warnings.count == 1 ? "warning" : "warnings")"
+            print("\(report.versionsChecked) versions, \(report.objectsChecked) objects checked: \(report.isHealthy ? "ok" : "\(report.problems.count) problems")\(warnings)")
         }
         if !report.isHealthy { throw ExitCode(1) }
     }

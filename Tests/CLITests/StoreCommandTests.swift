@@ -100,6 +100,25 @@ final class StoreCommandTests: StoreCommandTestCase {
         XCTAssertTrue(failed.standardOutput.contains("version "), failed.standardOutput)
     }
 
+    func testVerifyWarnsAboutAnObjectOthersCanReadAndStillPasses() throws {
+        let clean = try LetheProcess.json(["verify", "--store", storePath, "--json"])
+        XCTAssertEqual((clean["warnings"] as? [Any])?.count, 0, "a store lethe init made is private")
+        let store = try CheckpointStore(root: URL(fileURLWithPath: storePath))
+        let object = store.layout.url(relativePath: try XCTUnwrap(try store.registry.objects().first).path).path
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: object)
+
+        let verified = try LetheProcess.run(["verify", "--store", storePath])
+        XCTAssertEqual(verified.status, 0, verified.standardError)
+        XCTAssertTrue(verified.standardOutput.contains(
+            "warning: \(object) has mode 0644, readable by others (a store file should be 0640 or stricter)"), verified.standardOutput)
+        XCTAssertTrue(verified.standardOutput.contains("checked: ok, 1 warning"), verified.standardOutput)
+        let json = try LetheProcess.json(["verify", "--store", storePath, "--json"])
+        let warnings = try XCTUnwrap(json["warnings"] as? [[String: Any]])
+        XCTAssertEqual(warnings.compactMap { $0["path"] as? String }, [object])
+        XCTAssertEqual(warnings.first?["mode"] as? String, "0644")
+        XCTAssertEqual(warnings.first?["problem"] as? String, "readable by others (a store file should be 0640 or stricter)")
+    }
+
     func testGCDeletesOldVersionsButKeepsHead() throws {
         for seed in 7...9 { try commitNudgedVersion(seed: UInt64(seed)) }
         let collected = try LetheProcess.json(["gc", "--keep-last", "1", "--store", storePath, "--json"])

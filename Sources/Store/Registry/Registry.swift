@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Model
 
 /// The store's SQLite registry (`lethe.sqlite`): objects, versions, HEAD and its audit
 /// log, requests and the forget set. docs/store.md documents the tables.
@@ -24,6 +25,13 @@ public final class Registry: Sendable {
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
         self.path = path
         self.busyTimeout = busyTimeout
+        // SQLite would create the file 0644 less the umask, and gives the -wal and -shm
+        // files the database file's mode: creating it private first makes all three private.
+        do {
+            try StoreFileModes.createFileIfAbsent(path)
+        } catch let error as FileSystemError {
+            throw RegistryError.cannotOpen(path: path, reason: error.reason)
+        }
 
         var configuration = Configuration()
         configuration.label = "Lethe.Registry"
