@@ -101,7 +101,7 @@ final class RegistryTests: XCTestCase {
     func testMigrationsCreateTheSchemaOnAnEmptyFileAndAreIdempotentOnReopen() throws {
         XCTAssertFalse(FileManager.default.fileExists(atPath: databasePath))
         let registry = try openRegistry()
-        XCTAssertEqual(try registry.appliedMigrations(), ["v1"])
+        XCTAssertEqual(try registry.appliedMigrations(), RegistryMigrations.identifiers)
         XCTAssertEqual(
             Set(try registry.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")),
             ["grdb_migrations", "objects", "versions", "head", "head_log", "requests", "forget_items", "version_requests"])
@@ -122,7 +122,7 @@ final class RegistryTests: XCTestCase {
 
         for _ in 0..<2 {
             let reopened = try openRegistry()
-            XCTAssertEqual(try reopened.appliedMigrations(), ["v1"])
+            XCTAssertEqual(try reopened.appliedMigrations(), RegistryMigrations.identifiers)
             XCTAssertEqual(
                 try reopened.strings(sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"), schema)
             XCTAssertEqual(try reopened.head(), 0)
@@ -145,7 +145,7 @@ final class RegistryTests: XCTestCase {
             DispatchQueue.concurrentPerform(iterations: 4) { _ in
                 do {
                     let registry = try Registry(path: path)
-                    if try registry.appliedMigrations() != ["v1"] { failures.append("migrations missing") }
+                    if try registry.appliedMigrations() != RegistryMigrations.identifiers { failures.append("migrations missing") }
                 } catch {
                     failures.append("\(error)")
                 }

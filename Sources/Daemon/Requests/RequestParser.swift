@@ -327,11 +327,4 @@ public struct RequestParser: Sendable {
             }
         }
     }
-
-    /// A value quoted for a message, cut short: a hostile id must not flood the error file.
-    /// The parser itself never quotes a value (its errors repeat nothing of the file).
-    static func quoted(_ text: String) -> String {
-        let shown = text.count > 64 ? String(text.prefix(64)) + "…" : text
-        return "\"" + shown.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : String($0) }.joined() + "\""
-    }
 }
