@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Foundation
 import Model
 
@@ -79,23 +80,8 @@ private func quoted(_ bytes: [UInt8]) -> String {
         case .valid(let encoded):
             position += encoded.count
             let scalar = Unicode.UTF8.decode(encoded)
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                // Controls, format characters and separators other than the space are invisible.
-                switch scalar.properties.generalCategory {
-                case .control, .format, .lineSeparator, .paragraphSeparator, .unassigned, .surrogate, .privateUse:
-                    text += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-                case .spaceSeparator where scalar != " ":
-                    text += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-                default:
-                    text.unicodeScalars.append(scalar)
-                }
-            }
+            // Quotes delimit the text here; everything else invisible is escaped as in the log.
+            text += scalar == "\"" ? "\\\"" : SafeText.escaped(scalar)
         case .error(let length):
             for byte in bytes[position..<(position + length)] { text += String(format: "\\x%02X", byte) }
             position += length

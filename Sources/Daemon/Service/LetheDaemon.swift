@@ -111,7 +111,8 @@ public final class LetheDaemon: @unchecked Sendable {
         for outcome in try intake.settleActive() { log(outcome) }
         // No job runs between turns: a request still marked running is one whose requeue a
         // fault (a full disk) interrupted, and it goes back to the queue now.
-        if try !store.registry.requests(status: .running).isEmpty { try requeue(store.registry.requests(status: .running).map(\.id), store: store) }
+        let stale = try store.registry.requests(status: .running).map(\.id)
+        if !stale.isEmpty { try requeue(stale, store: store) }
         if let postponement = status.postponement, postponement.retryAt > Date() {
             publishStatus(.idle, store: store, force: status.state != .idle)
             return waitForWork(watcher, atMost: postponement.retryAt.timeIntervalSinceNow)
