@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import GRDB
 import Model
 import XCTest
 
@@ -101,7 +102,7 @@ final class RegistryTests: XCTestCase {
     func testMigrationsCreateTheSchemaOnAnEmptyFileAndAreIdempotentOnReopen() throws {
         XCTAssertFalse(FileManager.default.fileExists(atPath: databasePath))
         let registry = try openRegistry()
-        XCTAssertEqual(try registry.appliedMigrations(), ["v1"])
+        XCTAssertEqual(try registry.appliedMigrations(), ["v1", "v2-forget-item-failed"])
         XCTAssertEqual(
             Set(try registry.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")),
             ["grdb_migrations", "objects", "versions", "head", "head_log", "requests", "forget_items", "version_requests"])
@@ -122,13 +123,39 @@ final class RegistryTests: XCTestCase {
 
         for _ in 0..<2 {
             let reopened = try openRegistry()
-            XCTAssertEqual(try reopened.appliedMigrations(), ["v1"])
+            XCTAssertEqual(try reopened.appliedMigrations(), ["v1", "v2-forget-item-failed"])
             XCTAssertEqual(
                 try reopened.strings(sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"), schema)
             XCTAssertEqual(try reopened.head(), 0)
             XCTAssertEqual(try reopened.versions().map(\.id), [0])
             try reopened.close()
         }
+    }
+
+    func testARegistryOfVersion1KeepsItsForgetSetAndGainsTheFailedState() throws {
+        let old = try DatabaseQueue(path: databasePath)
+        try RegistryMigrations.migrator.migrate(old, upTo: "v1")
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO requests (id, content_hash, status, file_name) VALUES ('r', 'h', 'failed', 'r.json')")
+            try db.execute(sql: "INSERT INTO forget_items (id, request_id, kind, text, fingerprint) VALUES ('r/x', 'r', 'text', 'a fact', 'f')")
+            XCTAssertThrowsError(try db.execute(sql: "UPDATE forget_items SET state = 'failed'"), "v1 knows no failed state")
+        }
+        try old.close()
+
+        let registry = try openRegistry()
+        XCTAssertEqual(try registry.appliedMigrations(), ["v1", "v2-forget-item-failed"])
+        var item = try XCTUnwrap(try registry.forgetItem(id: "r/x"))
+        XCTAssertEqual([item.text, item.fingerprint, item.state.rawValue], ["a fact", "f", "pending"])
+        item.state = .failed
+        try registry.updateForgetItem(item)
+        XCTAssertEqual(try registry.forgetItems(state: .failed).map(\.id), ["r/x"])
+        XCTAssertThrowsError(try registry.execute(sql: "DELETE FROM forget_items"), "the forget set still never shrinks")
+        XCTAssertThrowsError(try registry.execute(sql: "UPDATE forget_items SET text = 'other'"), "content still immutable")
+        XCTAssertThrowsError(try registry.execute(sql: "UPDATE forget_items SET state = 'lost'"))
+        XCTAssertEqual(Set(try registry.strings(sql: "SELECT name FROM sqlite_master WHERE tbl_name = 'forget_items' AND type <> 'table' AND sql IS NOT NULL")),
+                       ["forget_items_request_id", "forget_items_state", "forget_items_forgotten_in_version",
+                        "forget_items_no_delete", "forget_items_content_immutable"])
+        XCTAssertEqual(try registry.foreignKeyViolations(), [])
     }
 
     func testARegistryMigratedByANewerLetheIsRefused() throws {
@@ -145,7 +172,7 @@ final class RegistryTests: XCTestCase {
             DispatchQueue.concurrentPerform(iterations: 4) { _ in
                 do {
                     let registry = try Registry(path: path)
-                    if try registry.appliedMigrations() != ["v1"] { failures.append("migrations missing") }
+                    if try registry.appliedMigrations() != ["v1", "v2-forget-item-failed"] { failures.append("migrations missing") }
                 } catch {
                     failures.append("\(error)")
                 }
