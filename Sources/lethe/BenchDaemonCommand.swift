@@ -57,6 +57,13 @@ struct BenchDaemon: ParsableCommand {
         var failed: Int
         var versions: Int
         var requestsPerVersion: [Int]
+        /// Requests whose item the job as planned did not forget, so the escalation ladder ran.
+        var escalated: Int
+        /// Of those applied: the ladder's step that forgot the item → how many.
+        var forgottenByStep: [String: Int]
+        /// The criteria the escalated items missed at the first attempt → how many
+        /// (`rouge_l_recall`, `probability_ratio` or both).
+        var firstAttemptMisses: [String: Int]
         /// The first failed requests' error messages.
         var failures: [String]
     }
@@ -149,10 +156,14 @@ struct BenchDaemon: ParsableCommand {
         let total = Date().timeIntervalSince(bulkStart)
         let small = try registry.requests().filter { $0.id.hasPrefix("small-") }
         let versions = Set(small.compactMap(\.version)).sorted()
+        let escalations = try small.flatMap { try registry.forgetItems(request: $0.id) }.map(ItemAttempts.init).filter { $0.attempts.count > 1 }
         let bulk = Bulk(requests: requests, maxItemsPerJob: maxItemsPerJob, secondsToRecordAll: recorded ?? total, secondsToAnswerAll: total,
                         answered: small.filter { !$0.status.isOpen }.count, applied: small.filter { $0.status == .applied }.count,
                         failed: small.filter { $0.status == .failed }.count, versions: versions.count,
                         requestsPerVersion: versions.map { version in small.filter { $0.version == version }.count },
+                        escalated: escalations.count,
+                        forgottenByStep: Dictionary(grouping: escalations.compactMap(\.forgottenBy), by: { $0 }).mapValues(\.count),
+                        firstAttemptMisses: Dictionary(grouping: escalations.map(\.firstMiss), by: { $0 }).mapValues(\.count),
                         failures: small.compactMap { $0.error?["message"]?.stringValue }.prefix(3).map { $0 })
         if !json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
         let result = Result(single: single, bulk: bulk, threads: ProcessInfo.processInfo.activeProcessorCount)
@@ -173,7 +184,38 @@ struct BenchDaemon: ParsableCommand {
             ("  answered", String(format: "all %d in %.1f s: %d applied by %d versions (%@ requests each), %d failed", bulk.answered,
                                   bulk.secondsToAnswerAll, bulk.applied, bulk.versions,
                                   bulk.requestsPerVersion.map(String.init).joined(separator: ", "), bulk.failed)),
+            ("  escalated", "\(bulk.escalated) requests not forgotten at the first attempt; criteria missed then: "
+                + Self.counts(bulk.firstAttemptMisses) + "; forgotten by the step " + Self.counts(bulk.forgottenByStep)),
         ] + bulk.failures.prefix(1).map { ("  a failure", $0) }
+    }
+
+    /// `key n, key n` in key order, or `none`.
+    private static func counts(_ counts: [String: Int]) -> String {
+        counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
+    /// An item's attempts as the daemon keeps them in its scores (`attempts`).
+    private struct ItemAttempts {
+        let attempts: [[String: JSONValue]]
+
+        init(_ item: ForgetItemRecord) {
+            attempts = item.latestScores?["attempts"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        }
+
+        /// The step of the attempt that forgot it (the method, for another method), if one did.
+        var forgottenBy: String? {
+            attempts.first { $0["forgotten"] == .bool(true) }.flatMap { attempt in
+                attempt["step"]?.stringValue == EscalationStep.Kind.otherMethod.rawValue ? attempt["method"]?.stringValue : attempt["step"]?.stringValue
+            }
+        }
+
+        /// Which of the gate's criteria (the daemon's defaults) the first attempt missed.
+        var firstMiss: String {
+            let criteria = ForgetCriteria(), first = attempts.first ?? [:]
+            let rouge = (first["rouge_l_recall"]?.doubleValue ?? 0) > criteria.maxRougeLRecall
+            let ratio = (first["probability_ratio"]?.doubleValue ?? 0) > criteria.maxProbabilityRatio
+            return rouge && ratio ? "both" : rouge ? "rouge_l_recall" : ratio ? "probability_ratio" : "neither"
+        }
     }
 
     private func write(_ result: Result, into docs: URL) throws {
