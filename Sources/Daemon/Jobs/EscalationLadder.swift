@@ -22,9 +22,11 @@ public struct EscalationStep: Sendable, Equatable {
 ///
 /// Coalesced requests are published as soon as one version forgets all their items, so the
 /// requests that missed never hold the others back; their unforgotten items are then trained
-/// in a job of their own, first with the same settings (a rare fact in a large job gets too
-/// small a share of the steps), then longer and faster, then with each other allowed method.
-/// A job that passes at its first attempt costs what it did before the ladder.
+/// in a job of their own, first with the same settings, then longer and faster, then with each
+/// other allowed method. A job that passes at its first attempt costs what it did before.
+/// Measured on the embedded model (docs/benchmarks.md, "lethe bench daemon"): of the requests a
+/// 250-item job does not forget, 84–92 % are forgotten alone with the same settings, most of the
+/// rest by 10 epochs at 6e-4; 1e-3 (the policy's most) failed more of them.
 struct EscalationLadder {
     let configuration: DaemonConfiguration
 
