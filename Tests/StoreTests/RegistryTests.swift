@@ -158,6 +158,26 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(try registry.foreignKeyViolations(), [])
     }
 
+    func testARollbackReopensForgottenItemsButFailedItemsStayFailed() throws {
+        let registry = try initialisedRegistry()
+        try registry.publishVersion(
+            Self.version(1, parent: 0, object: 1, chainLength: 1), object: Self.deltaObject(1, base: 0), requests: [],
+            moveHead: true, expectedHead: 0, reason: "forget", actor: "tests")
+        try registry.insertRequest(Self.request("r", status: .failed), forgetItems: [
+            .text(id: "r/forgotten", requestID: "r", text: "one fact"), .text(id: "r/failed", requestID: "r", text: "another fact"),
+        ])
+        try registry.transaction { transaction in
+            for (id, state) in [("r/forgotten", ForgetItemRecord.State.forgotten), ("r/failed", .failed)] {
+                var item = try XCTUnwrap(try transaction.forgetItem(id: id))
+                (item.state, item.forgottenInVersion) = (state, 1)
+                try transaction.updateForgetItem(item)
+            }
+        }
+        let reopened = try registry.transaction { try $0.reopenForgetItems(notForgottenBy: 0) }
+        XCTAssertEqual(reopened.map(\.id), ["r/forgotten"])
+        XCTAssertEqual(try registry.forgetItem(id: "r/failed")?.state, .failed, "its request failed: nothing re-applies it")
+    }
+
     func testARegistryMigratedByANewerLetheIsRefused() throws {
         let registry = try openRegistry()
         try registry.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')")
