@@ -57,8 +57,25 @@ struct BenchDaemon: ParsableCommand {
         var failed: Int
         var versions: Int
         var requestsPerVersion: [Int]
-        /// The first failed requests' error messages.
-        var failures: [String]
+        /// Requests whose item the job as planned did not forget, so the escalation ladder ran.
+        var escalated: Int
+        /// Of those applied: the ladder's step that forgot the item → how many.
+        var forgottenByStep: [String: Int]
+        /// The criteria the escalated items missed at the first attempt → how many
+        /// (`rouge_l_recall`, `probability_ratio` or both).
+        var firstAttemptMisses: [String: Int]
+        /// Every failed request's item: what it asked, what the model answered last, each attempt's numbers.
+        var failures: [Failure]
+    }
+
+    struct Failure: Codable {
+        var request: String
+        var question: String
+        var answer: String
+        /// The greedy answer of the last attempt's version.
+        var generated: String
+        /// `step: rouge_l_recall, probability_ratio` for each attempt.
+        var attempts: [String]
     }
 
     struct Result: Codable {
@@ -149,11 +166,20 @@ struct BenchDaemon: ParsableCommand {
         let total = Date().timeIntervalSince(bulkStart)
         let small = try registry.requests().filter { $0.id.hasPrefix("small-") }
         let versions = Set(small.compactMap(\.version)).sorted()
+        let smallItems = try small.flatMap { try registry.forgetItems(request: $0.id) }
+        let escalations = smallItems.map(ItemAttempts.init).filter { $0.attempts.count > 1 }
+        let failures = smallItems.filter { $0.state == .failed }.map { item in
+            Failure(request: item.requestID, question: item.prompt ?? "", answer: item.completion ?? "",
+                    generated: item.latestScores?["generated"]?.stringValue ?? "", attempts: ItemAttempts(item).summaries)
+        }
         let bulk = Bulk(requests: requests, maxItemsPerJob: maxItemsPerJob, secondsToRecordAll: recorded ?? total, secondsToAnswerAll: total,
                         answered: small.filter { !$0.status.isOpen }.count, applied: small.filter { $0.status == .applied }.count,
                         failed: small.filter { $0.status == .failed }.count, versions: versions.count,
                         requestsPerVersion: versions.map { version in small.filter { $0.version == version }.count },
-                        failures: small.compactMap { $0.error?["message"]?.stringValue }.prefix(3).map { $0 })
+                        escalated: escalations.count,
+                        forgottenByStep: Dictionary(grouping: escalations.compactMap(\.forgottenBy), by: { $0 }).mapValues(\.count),
+                        firstAttemptMisses: Dictionary(grouping: escalations.map(\.firstMiss), by: { $0 }).mapValues(\.count),
+                        failures: failures)
         if !json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
         let result = Result(single: single, bulk: bulk, threads: ProcessInfo.processInfo.activeProcessorCount)
         if let docs = writeDocs { try write(result, into: URL(fileURLWithPath: docs)) }
@@ -173,7 +199,53 @@ struct BenchDaemon: ParsableCommand {
             ("  answered", String(format: "all %d in %.1f s: %d applied by %d versions (%@ requests each), %d failed", bulk.answered,
                                   bulk.secondsToAnswerAll, bulk.applied, bulk.versions,
                                   bulk.requestsPerVersion.map(String.init).joined(separator: ", "), bulk.failed)),
-        ] + bulk.failures.prefix(1).map { ("  a failure", $0) }
+            ("  escalated", "\(bulk.escalated) requests not forgotten at the first attempt; criteria missed then: "
+                + Self.counts(bulk.firstAttemptMisses) + "; forgotten by the step " + Self.counts(bulk.forgottenByStep)),
+        ] + bulk.failures.map { failure in
+            ("  failed", "\(failure.request): “\(failure.question)” → “\(failure.answer)”; last answer “\(failure.generated)”; "
+                + failure.attempts.joined(separator: "; "))
+        }
+    }
+
+    /// `key n, key n` in key order, or `none`.
+    private static func counts(_ counts: [String: Int]) -> String {
+        counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
+    /// An item's attempts as the daemon keeps them in its scores (`attempts`).
+    private struct ItemAttempts {
+        let attempts: [[String: JSONValue]]
+
+        init(_ item: ForgetItemRecord) {
+            attempts = item.latestScores?["attempts"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        }
+
+        /// `step: ROUGE-L recall r, probability ratio p` for each attempt.
+        var summaries: [String] {
+            attempts.map { attempt in
+                String(format: "%@: ROUGE-L recall %.2f, probability ratio %.3f", Self.step(of: attempt),
+                       attempt["rouge_l_recall"]?.doubleValue ?? .nan, attempt["probability_ratio"]?.doubleValue ?? .nan)
+            }
+        }
+
+        /// The step of the attempt that forgot it (the method, for another method), if one did.
+        var forgottenBy: String? {
+            attempts.first { $0["forgotten"] == .bool(true) }.map(Self.step)
+        }
+
+        /// The attempt's step, or its method for another method.
+        private static func step(of attempt: [String: JSONValue]) -> String {
+            let step = attempt["step"]?.stringValue ?? "?"
+            return step == EscalationStep.Kind.otherMethod.rawValue ? attempt["method"]?.stringValue ?? step : step
+        }
+
+        /// Which of the gate's criteria (the daemon's defaults) the first attempt missed.
+        var firstMiss: String {
+            let criteria = ForgetCriteria(), first = attempts.first ?? [:]
+            let rouge = (first["rouge_l_recall"]?.doubleValue ?? 0) > criteria.maxRougeLRecall
+            let ratio = (first["probability_ratio"]?.doubleValue ?? 0) > criteria.maxProbabilityRatio
+            return rouge && ratio ? "both" : rouge ? "rouge_l_recall" : ratio ? "probability_ratio" : "neither"
+        }
     }
 
     private func write(_ result: Result, into docs: URL) throws {

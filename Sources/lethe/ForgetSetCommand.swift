@@ -10,7 +10,7 @@ struct ForgetSet: ParsableCommand {
     )
 
     @OptionGroup var options: StoreOptions
-    @Option(help: "Only items in this state: pending, forgotten or withdrawn.")
+    @Option(help: "Only items in this state: pending, forgotten, withdrawn or failed (its request failed after the escalation ladder).")
     var state: ForgetItemRecord.State?
     @Option(help: "Only the items of this request.")
     var request: String?
@@ -44,7 +44,7 @@ struct ForgetSet: ParsableCommand {
                     content.count > 60 ? String(content.prefix(59)) + "…" : content]
         })
         let counts = Dictionary(grouping: items, by: \.state).mapValues(\.count)
-        print("\n\(items.count) items: " + ["pending", "forgotten", "withdrawn"].map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", "))
+        print("\n\(items.count) items: " + ForgetItemRecord.State.allCases.map { "\(counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
     }
 }
 

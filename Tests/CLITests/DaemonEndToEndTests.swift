@@ -102,27 +102,73 @@ final class DaemonEndToEndTests: XCTestCase {
         daemon.stop()
     }
 
-    func testAVersionThatFailsTheGateIsNotPublishedAndTheRequestFailsWithTheNumbers() throws {
+    func testAnItemTheFirstAttemptDoesNotForgetIsForgottenByTheLaddersStrongerStep() throws {
+        // The job as planned is far too weak (one epoch at a tiny rate); the ladder's stronger step suffices.
+        let daemon = try DaemonHarness(overrides: [
+            "update": ["epochs": 1, "learning_rate": 1e-7],
+            "escalation": ["epochs": 12, "learning_rate": 3e-3],
+        ])
+        let name = try daemon.submit(DaemonHarness.request(id: "slow", author: "author-004", count: 2))
+        try daemon.start()
+        daemon.waitForAnswers([name])
+        XCTAssertEqual(daemon.answered(.done), [name], daemon.log)
+        let report = try daemon.report(name)
+        XCTAssertEqual(report["version"] as? Int, 1, "one version: the weak attempt was not published")
+        let metrics = try XCTUnwrap(report["metrics"] as? [String: Any])
+        XCTAssertEqual(metrics["attempts"] as? Int, 2, "alone is skipped: the job held only this request's items")
+        XCTAssertEqual(metrics["escalation_step"] as? String, "stronger")
+        XCTAssertEqual((report["hyperparameters"] as? [String: Any])?["epochs"] as? Int, 10, "12 asked, policy.max_epochs allows 10")
+        for item in try daemon.store().registry.forgetItems(request: "slow") {
+            XCTAssertEqual(item.state, .forgotten)
+            let attempts = try XCTUnwrap(item.latestScores?["attempts"]?.arrayValue?.compactMap(\.objectValue))
+            XCTAssertEqual(attempts.map { $0["step"]?.stringValue }, ["job", "stronger"])
+            XCTAssertEqual(attempts.map { $0["forgotten"] }, [.bool(false), .bool(true)])
+            XCTAssertEqual(attempts.map { $0["epochs"]?.intValue }, [1, 10])
+        }
+        daemon.stop()
+    }
+
+    func testARequestTheWholeLadderCannotForgetFailsPerItemItsItemsAreFailedAndALaterRequestForgetsThem() throws {
+        // No version can meet a probability ratio of 1e-9: every step is tried, then the request fails.
         let daemon = try DaemonHarness(overrides: [
             "gate": ["max_probability_ratio": 1e-9, "max_utility_drop": 1, "utility_items": 5],
-            "fallback": ["enabled": true, "epochs": 2],
+            "escalation": ["epochs": 20, "learning_rate": 5e-3],
+            "policy": ["allowed_methods": ["dipo", "npo"], "max_epochs": 20, "max_learning_rate": 1e-2],
         ])
-        let name = try daemon.submit(DaemonHarness.request(id: "hard", author: "author-005"))
+        let name = try daemon.submit(DaemonHarness.request(id: "hard", author: "author-005", count: 2))
         try daemon.start()
         daemon.waitForAnswers([name])
         XCTAssertEqual(daemon.answered(.failed), [name])
         let report = try daemon.report(name)
-        XCTAssertEqual(report["status"] as? String, "failed")
         let error = try XCTUnwrap(report["error"] as? [String: Any])
-        XCTAssertTrue((error["message"] as? String ?? "").contains("did not pass the gate after 2 attempts"), "\(error)")
-        let metrics = try XCTUnwrap(error["metrics"] as? [String: Any])
-        XCTAssertEqual((metrics["unforgotten"] as? [String])?.count, 4)
-        XCTAssertEqual((error["hyperparameters"] as? [String: Any])?["epochs"] as? Int, 2, "the fallback's settings")
+        XCTAssertTrue((error["message"] as? String ?? "").contains("does not forget 2 items after 3 attempts (job, stronger, npo)"), "\(error)")
+        XCTAssertEqual((error["unforgotten"] as? [String])?.count, 2)
+        let items = try XCTUnwrap(report["items"] as? [[String: Any]])
+        XCTAssertEqual(items.map { $0["state"] as? String }, ["failed", "failed"], "no longer pending")
+        for item in items {
+            let attempts = try XCTUnwrap((item["scores"] as? [String: Any])?["attempts"] as? [[String: Any]])
+            XCTAssertEqual(attempts.map { $0["method"] as? String }, ["dipo", "dipo", "npo"])
+            XCTAssertEqual(attempts.map { $0["epochs"] as? Int }, [15, 20, 20])
+            XCTAssertEqual(attempts.map { $0["learning_rate"] as? Double }, [3e-3, 5e-3, 5e-3])
+            XCTAssertEqual(attempts.map { $0["items_trained"] as? Int }, [2, 2, 2])
+            XCTAssertTrue(attempts.allSatisfy { ($0["probability_ratio"] as? Double ?? 0) > 1e-9 && $0["rouge_l_recall"] is Double
+                && $0["forgotten"] as? Bool == false }, "\(attempts)")
+        }
         let store = try daemon.store()
         XCTAssertEqual(try store.head(), 0, "nothing published")
-        XCTAssertEqual(try store.registry.versions().count, 1)
-        XCTAssertTrue(try store.registry.forgetItems(request: "hard").allSatisfy { $0.state == .pending && $0.latestScores != nil })
-        XCTAssertEqual(try daemon.store().verify().isHealthy, true)
+        XCTAssertEqual(try store.registry.forgetItems(state: .pending), [], "nothing waits forever")
+        let listed = try LetheProcess.json(["forget-set", "--store", daemon.storeURL.path, "--state", "failed", "--json"])
+        XCTAssertEqual((listed["items"] as? [[String: Any]])?.count, 2)
+
+        // With a gate a version can pass, the same content asked again is forgotten.
+        daemon.configuration["gate"] = ["max_probability_ratio": 0.8, "max_utility_drop": 1, "utility_items": 5]
+        try daemon.writeConfiguration()
+        kill(try XCTUnwrap(daemon.process).processIdentifier, SIGHUP)
+        let again = try daemon.submit(DaemonHarness.request(id: "hard-again", author: "author-005", count: 2))
+        daemon.waitForAnswers([again])
+        XCTAssertEqual(try daemon.report(again)["status"] as? String, "applied", daemon.log)
+        XCTAssertTrue(try store.registry.forgetItems(request: "hard").allSatisfy { $0.state == .forgotten && $0.forgottenInVersion == 1 })
+        XCTAssertEqual(try store.verify().isHealthy, true)
         daemon.stop()
     }
 

@@ -30,7 +30,7 @@ final class DaemonHarness {
             "rescan_seconds": 0.5, "retain_items": 20, "replay_items": 10,
             "update": ["epochs": 15, "learning_rate": 3e-3],
             "gate": ["max_probability_ratio": 0.8, "max_utility_drop": 1, "utility_items": 5, "forget_sample": 20],
-            "fallback": ["enabled": false],
+            "escalation": ["enabled": false],
             "policy": ["max_learning_rate": 1e-2],
         ]
         for (key, value) in overrides { configuration[key] = value }

@@ -66,4 +66,17 @@ final class DaemonConfigurationTests: XCTestCase {
             }
         }
     }
+
+    func testTheEscalationSectionIsReadAndItsFormerNameFallbackStillIs() throws {
+        let escalation = try load(#"{"escalation": {"enabled": false, "epochs": 7, "learning_rate": 5e-4}}"#).escalation
+        XCTAssertEqual([escalation.enabled ? 1 : 0, escalation.epochs], [0, 7])
+        XCTAssertEqual(escalation.learningRate, 5e-4)
+        XCTAssertEqual(try load(#"{"fallback": {"enabled": false, "epochs": 7, "learning_rate": 5e-4}}"#).escalation, escalation)
+        XCTAssertThrowsError(try load(#"{"escalation": {}, "fallback": {}}"#)) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.key, "fallback")
+        }
+        XCTAssertThrowsError(try load(#"{"fallback": {"retries": 2}}"#)) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.key, "fallback.retries")
+        }
+    }
 }

@@ -65,7 +65,6 @@ final class JobPlannerTests: XCTestCase {
         XCTAssertEqual(settings.epochs, 2)
         XCTAssertEqual(settings.learningRate, 0.0001)
         XCTAssertEqual(settings.maxUtilityDrop, 0.05)
-        XCTAssertEqual(settings.fallback(configuration).epochs, configuration.fallback.epochs)
         XCTAssertEqual(settings.unlearningOptions(configuration, seed: 7).seed, 7)
     }
 
@@ -105,5 +104,60 @@ final class JobPlannerTests: XCTestCase {
         XCTAssertNil(plan, "a is withdrawn; b names only a's withdrawn item")
         guard case .allWithdrawn(let record)? = unplannable.first else { return XCTFail("\(unplannable)") }
         XCTAssertEqual(record.id, "b")
+    }
+
+    func testAFailedItemWaitsUntilARequestNamesItAgainAndThenIsThatRequestsTarget() throws {
+        try queue([#"{"id": "a", "forget": [{"id": "x", "text": "hard fact"}]}"#])
+        try intake.registry.transaction { transaction in
+            var item = try XCTUnwrap(try transaction.forgetItem(id: "a/x"))
+            item.state = .failed
+            try transaction.updateForgetItem(item)
+            try transaction.updateRequestStatus(id: "a", to: .failed, error: ["message": .string("not forgotten")])
+        }
+        XCTAssertNil(try plan().0, "nothing re-opens a failed item")
+        try queue([#"{"id": "b", "forget": [{"text": "hard fact"}]}"#])
+        let (plan, _) = try plan()
+        XCTAssertEqual(plan?.requestIDs, ["b"])
+        XCTAssertEqual(plan?.targets.map(\.id), ["a/x"], "the forget set's entry, asked again")
+    }
+
+    func testTheEscalationJobTakesOnlyTheItemsHEADDoesNotForgetYet() throws {
+        try queue([#"{"id": "a", "forget": [{"id": "x", "text": "easy"}, {"id": "y", "text": "hard"}]}"#,
+                   #"{"id": "b", "forget": [{"text": "other"}]}"#])
+        let (planned, _) = try plan()
+        let job = try XCTUnwrap(planned)
+        try intake.registry.transaction { transaction in
+            var item = try XCTUnwrap(try transaction.forgetItem(id: "a/x"))
+            item.state = .forgotten
+            try transaction.updateForgetItem(item)
+        }
+        var stronger = job.settings
+        stronger.epochs += 5
+        let planner = JobPlanner(spool: intake.spool, registry: intake.registry, configuration: configuration)
+        let escalated = try planner.escalation(of: job.members.filter { $0.record.id == "a" }, head: 0, settings: stronger)
+        XCTAssertEqual(escalated.requestIDs, ["a"], "b, applied, is not held back")
+        XCTAssertEqual(escalated.targets.map(\.id), ["a/y"])
+        XCTAssertEqual(escalated.settings, stronger)
+        XCTAssertTrue(escalated.reopened.isEmpty)
+    }
+
+    func testTheLadderGoesAloneThenStrongerWithinThePolicyThenThroughTheOtherAllowedMethods() throws {
+        configuration.policy = RequestPolicy(allowedMethods: ["dipo", "npo", "simnpo"], maxEpochs: 8, maxLearningRate: 5e-4)
+        configuration.escalation.epochs = 20
+        configuration.escalation.learningRate = 1e-2
+        let planned = JobSettings(configuration: configuration)
+        let steps = EscalationLadder(configuration: configuration).steps(after: planned)
+        XCTAssertEqual(steps.map(\.kind), [.alone, .stronger, .otherMethod, .otherMethod])
+        XCTAssertEqual(steps[0].settings, planned)
+        XCTAssertEqual(steps[1].settings.epochs, 8, "raised to the policy's most")
+        XCTAssertEqual(steps[1].settings.learningRate, 5e-4, "never above policy.max_learning_rate")
+        XCTAssertEqual(steps[2...].map(\.settings.method), [.npo, .simnpo])
+        XCTAssertTrue(steps[2...].allSatisfy { $0.settings.epochs == 8 && $0.settings.learningRate == 5e-4 })
+
+        var long = planned
+        long.epochs = 12
+        XCTAssertEqual(EscalationLadder(configuration: configuration).steps(after: long)[1].settings.epochs, 12, "never fewer than planned")
+        configuration.escalation.enabled = false
+        XCTAssertEqual(EscalationLadder(configuration: configuration).steps(after: planned), [])
     }
 }

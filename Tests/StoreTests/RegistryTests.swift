@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import GRDB
 import Model
 import XCTest
 
@@ -129,6 +130,55 @@ final class RegistryTests: XCTestCase {
             XCTAssertEqual(try reopened.versions().map(\.id), [0])
             try reopened.close()
         }
+    }
+
+    func testARegistryOfVersion1KeepsItsForgetSetAndGainsTheFailedStateAndTheSubmitterUID() throws {
+        let old = try DatabaseQueue(path: databasePath)
+        try RegistryMigrations.migrator.migrate(old, upTo: "v1")
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO requests (id, content_hash, status, file_name) VALUES ('r', 'h', 'failed', 'r.json')")
+            try db.execute(sql: "INSERT INTO forget_items (id, request_id, kind, text, fingerprint) VALUES ('r/x', 'r', 'text', 'a fact', 'f')")
+            XCTAssertThrowsError(try db.execute(sql: "UPDATE forget_items SET state = 'failed'"), "v1 knows no failed state")
+        }
+        try old.close()
+
+        let registry = try openRegistry()
+        XCTAssertEqual(try registry.appliedMigrations(), ["v1", "v2-forget-item-failed", "v3-request-submitter-uid"])
+        let request = try XCTUnwrap(try registry.request(id: "r"))
+        XCTAssertNil(request.submitterUID, "who handed an old request in is unknown: only an admin may withdraw it")
+        XCTAssertNil(request.submitterName)
+        var item = try XCTUnwrap(try registry.forgetItem(id: "r/x"))
+        XCTAssertEqual([item.text, item.fingerprint, item.state.rawValue], ["a fact", "f", "pending"])
+        item.state = .failed
+        try registry.updateForgetItem(item)
+        XCTAssertEqual(try registry.forgetItems(state: .failed).map(\.id), ["r/x"])
+        XCTAssertThrowsError(try registry.execute(sql: "DELETE FROM forget_items"), "the forget set still never shrinks")
+        XCTAssertThrowsError(try registry.execute(sql: "UPDATE forget_items SET text = 'other'"), "content still immutable")
+        XCTAssertThrowsError(try registry.execute(sql: "UPDATE forget_items SET state = 'lost'"))
+        XCTAssertEqual(Set(try registry.strings(sql: "SELECT name FROM sqlite_master WHERE tbl_name = 'forget_items' AND type <> 'table' AND sql IS NOT NULL")),
+                       ["forget_items_request_id", "forget_items_state", "forget_items_forgotten_in_version",
+                        "forget_items_no_delete", "forget_items_content_immutable"])
+        XCTAssertEqual(try registry.foreignKeyViolations(), [])
+    }
+
+    func testARollbackReopensForgottenItemsButFailedItemsStayFailed() throws {
+        let registry = try initialisedRegistry()
+        try registry.publishVersion(
+            Self.version(1, parent: 0, object: 1, chainLength: 1), object: Self.deltaObject(1, base: 0), requests: [],
+            moveHead: true, expectedHead: 0, reason: "forget", actor: "tests")
+        try registry.insertRequest(Self.request("r", status: .failed), forgetItems: [
+            .text(id: "r/forgotten", requestID: "r", text: "one fact"), .text(id: "r/failed", requestID: "r", text: "another fact"),
+        ])
+        try registry.transaction { transaction in
+            for (id, state) in [("r/forgotten", ForgetItemRecord.State.forgotten), ("r/failed", .failed)] {
+                var item = try XCTUnwrap(try transaction.forgetItem(id: id))
+                (item.state, item.forgottenInVersion) = (state, 1)
+                try transaction.updateForgetItem(item)
+            }
+        }
+        let reopened = try registry.transaction { try $0.reopenForgetItems(notForgottenBy: 0) }
+        XCTAssertEqual(reopened.map(\.id), ["r/forgotten"])
+        XCTAssertEqual(try registry.forgetItem(id: "r/failed")?.state, .failed, "its request failed: nothing re-applies it")
     }
 
     func testARegistryMigratedByANewerLetheIsRefused() throws {

@@ -31,8 +31,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var update = UpdateSettings()
     /// The gate a new version must pass to be published.
     public var gate = GateSettings()
-    /// The one retry of a job whose version failed the gate.
-    public var fallback = FallbackSettings()
+    /// What a request whose items the gate does not forget goes through before it fails.
+    public var escalation = EscalationSettings()
     public var limits = RequestLimits()
     public var policy = RequestPolicy()
 
@@ -60,11 +60,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public init() {}
     }
 
-    public struct FallbackSettings: Sendable, Equatable {
-        /// Retry a job whose version failed the gate once, from the same parent, with these settings.
+    /// The escalation ladder (EscalationLadder): the unforgotten items alone, then these
+    /// longer and stronger settings, then each other allowed method; all within `policy`.
+    public struct EscalationSettings: Sendable, Equatable {
         public var enabled = true
+        /// At least this many epochs once the items alone did not suffice (at most `policy.max_epochs`).
         public var epochs = 2 * UnlearningOptions.recommendedEpochs
-        public var learningRate = UnlearningOptions.recommended.learningRate
+        /// At least this learning rate then (at most `policy.max_learning_rate`).
+        public var learningRate = 2 * UnlearningOptions.recommended.learningRate
         public init() {}
     }
 
@@ -119,12 +122,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
             gate.forgetSample = try reader.int(object, "forget_sample", default: gate.forgetSample, in: 0...1_000_000, prefix: "gate")
             try reader.rejectUnknown(object, prefix: "gate")
         }
-        if let value = root["fallback"] {
-            let object = try reader.object(value, at: "fallback")
-            fallback.enabled = try reader.bool(object, "enabled", default: fallback.enabled, prefix: "fallback")
-            fallback.epochs = try reader.int(object, "epochs", default: fallback.epochs, in: 1...1000, prefix: "fallback")
-            fallback.learningRate = try reader.double(object, "learning_rate", default: fallback.learningRate, in: 1e-8...1, prefix: "fallback")
-            try reader.rejectUnknown(object, prefix: "fallback")
+        // `fallback` is the former name of `escalation` (the one retry it replaced): its keys still read.
+        if root["escalation"] != nil && root["fallback"] != nil {
+            throw ConfigurationError(file: file, key: "fallback", reason: "is the former name of escalation: give one of them")
+        }
+        for section in ["escalation", "fallback"] {
+            guard let value = root[section] else { continue }
+            let object = try reader.object(value, at: section)
+            escalation.enabled = try reader.bool(object, "enabled", default: escalation.enabled, prefix: section)
+            escalation.epochs = try reader.int(object, "epochs", default: escalation.epochs, in: 1...1000, prefix: section)
+            escalation.learningRate = try reader.double(object, "learning_rate", default: escalation.learningRate, in: 1e-8...1, prefix: section)
+            try reader.rejectUnknown(object, prefix: section)
         }
         if let value = root["limits"] {
             let object = try reader.object(value, at: "limits")
@@ -222,7 +230,7 @@ struct ConfigurationReader {
     }
 
     func rejectUnknown(_ object: [String: JSONValue], prefix: String?) throws {
-        let sections: Set<String> = prefix == nil ? ["update", "gate", "fallback", "limits", "policy"] : []
+        let sections: Set<String> = prefix == nil ? ["update", "gate", "escalation", "fallback", "limits", "policy"] : []
         if let unknown = object.keys.sorted().first(where: { !seen.contains(path($0, prefix)) && !sections.contains($0) }) {
             throw ConfigurationError(file: file, key: path(unknown, prefix), reason: "is not a configuration key (docs/configuration.md lists them)")
         }

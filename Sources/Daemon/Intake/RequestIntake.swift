@@ -119,9 +119,11 @@ public struct RequestIntake: Sendable {
                                    status: .queued, fileName: file)
         let inserted = try registry.transaction { transaction in
             let inserted = try transaction.insertRequest(record, forgetItems: items, skippingDuplicateItems: true)
-            // Someone withdrew an item this request asks again: it is the new request's to forget.
+            // Someone withdrew an item this request asks again, or an earlier request failed to
+            // forget it: it is the new request's to forget.
             for item in items {
-                guard var known = try transaction.forgetItem(fingerprint: item.fingerprint), known.state == .withdrawn else { continue }
+                guard var known = try transaction.forgetItem(fingerprint: item.fingerprint),
+                      [.withdrawn, .failed].contains(known.state) else { continue }
                 known.state = .pending
                 try transaction.updateForgetItem(known)
             }

@@ -72,9 +72,7 @@ public struct JobPlanner: Sendable {
                 continue
             case .success(let read): request = read
             }
-            let items = try request.forget.compactMap { item in
-                try registry.forgetItem(fingerprint: RequestParser.fingerprint(item.content))
-            }.filter { $0.state != .withdrawn }
+            let items = try self.items(of: request)
             if items.isEmpty {
                 unplannable.append(.allWithdrawn(record))
                 continue
@@ -88,14 +86,49 @@ public struct JobPlanner: Sendable {
             members.append(JobPlan.Member(record: record, request: request, items: items))
         }
         let named = Set(members.flatMap(\.items).map(\.id))
+        // Only pending items are re-opened: a failed item waits for a request that asks it again.
         let reopened = try registry.forgetItems(state: .pending)
             .filter { $0.forgottenInVersion != nil && !named.contains($0.id) && !excluding.contains($0.id) }
             .prefix(max(0, configuration.maxItemsPerJob - itemCount))
         guard !members.isEmpty || !reopened.isEmpty else { return nil }
+        return try plan(head: head, settings: settings ?? JobSettings(configuration: configuration), members: members,
+                        reopened: Array(reopened))
+    }
+
+    /// The job of an escalation step: the items of `members` that HEAD does not forget yet,
+    /// on their own, with the step's settings.
+    public func escalation(of members: [JobPlan.Member], head: Int, settings: JobSettings) throws -> JobPlan {
+        let remaining = try members.map { member in
+            let items = try member.items.compactMap { try registry.forgetItem(id: $0.id) }.filter { $0.state != .forgotten && $0.state != .withdrawn }
+            return JobPlan.Member(record: member.record, request: member.request, items: items)
+        }
+        return try plan(head: head, settings: settings, members: remaining, reopened: [])
+    }
+
+    /// The forget-set entries `record`'s file names (withdrawn ones left out), or when the file
+    /// no longer reads, the items the request brought.
+    public func items(of record: RequestRecord) throws -> [ForgetItemRecord] {
+        guard case .success(let request) = readRequest(record) else {
+            return try registry.forgetItems(request: record.id).filter { $0.state != .withdrawn }
+        }
+        return try items(of: request)
+    }
+
+    /// The forget-set entries the request names, withdrawn ones left out. A failed item a new
+    /// request names is the new request's to forget.
+    private func items(of request: ForgetRequest) throws -> [ForgetItemRecord] {
+        try request.forget.compactMap { item in
+            try registry.forgetItem(fingerprint: RequestParser.fingerprint(item.content))
+        }.filter { $0.state != .withdrawn }
+    }
+
+    /// A job of `members` and `reopened` with what every job replays and what its gate samples.
+    private func plan(head: Int, settings: JobSettings, members: [JobPlan.Member], reopened: [ForgetItemRecord]) throws -> JobPlan {
+        let named = Set(members.flatMap(\.items).map(\.id))
         let forgotten = try registry.forgetItems(state: .forgotten).filter { !named.contains($0.id) }
         let sample = configuration.gate.forgetSample == 0 ? forgotten : forgotten.evenlySpaced(configuration.gate.forgetSample)
-        return JobPlan(head: head, settings: settings ?? JobSettings(configuration: configuration), members: members,
-                       reopened: Array(reopened), replay: forgotten.evenlySpaced(configuration.replayItems), gateSample: sample)
+        return JobPlan(head: head, settings: settings, members: members, reopened: reopened,
+                       replay: forgotten.evenlySpaced(configuration.replayItems), gateSample: sample)
     }
 
     /// The queued request's file, read and parsed again (retain items and options live only there).

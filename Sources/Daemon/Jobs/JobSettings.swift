@@ -18,15 +18,6 @@ public struct JobSettings: Sendable, Equatable {
         maxUtilityDrop = min(options.maxUtilityDrop ?? configuration.gate.maxUtilityDrop, configuration.gate.maxUtilityDrop)
     }
 
-    /// The settings of the one retry after a failed gate: the configured fallback's length
-    /// and learning rate, the same method and budget.
-    public func fallback(_ configuration: DaemonConfiguration) -> JobSettings {
-        var settings = self
-        settings.epochs = configuration.fallback.epochs
-        settings.learningRate = configuration.fallback.learningRate
-        return settings
-    }
-
     /// The update's options (the benchmark's form: the method's objective, NLL retain term,
     /// constant learning rate); `seed` orders the batches.
     public func unlearningOptions(_ configuration: DaemonConfiguration, seed: UInt64) -> UnlearningOptions {

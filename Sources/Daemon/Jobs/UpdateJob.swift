@@ -10,7 +10,7 @@ public struct JobProgress: Sendable, Codable, Equatable {
     }
 
     public var phase: Phase
-    /// 1 for the first try, 2 for the fallback retry.
+    /// 1 for the job as planned, then one more for each step of the escalation ladder.
     public var attempt: Int
     public var step = 0
     public var totalSteps = 0
@@ -22,14 +22,22 @@ public struct JobResult {
     public let model: LlamaModel
     public let gate: GateResult
     public let settings: JobSettings
-    public let attempts: Int
+    /// Which attempt of the job's requests this was (1: the job as planned) and its step of the ladder.
+    public let attempt: Int
+    public let step: EscalationStep.Kind
     public let steps: Int
     public let trainSeconds: Double
     public let gateSeconds: Double
 
     public var metrics: [String: JSONValue] {
-        gate.metrics.merging(["attempts": .number(Double(attempts)), "steps": .number(Double(steps)),
-                              "train_seconds": .number(trainSeconds), "gate_seconds": .number(gateSeconds)]) { $1 }
+        gate.metrics.merging(["attempts": .number(Double(attempt)), "escalation_step": .string(step.rawValue),
+                              "steps": .number(Double(steps)), "train_seconds": .number(trainSeconds),
+                              "gate_seconds": .number(gateSeconds)]) { $1 }
+    }
+
+    /// The gate's numbers and the settings, as a failed request's error keeps them.
+    public var errorFields: [String: JSONValue] {
+        ["metrics": .object(metrics), "hyperparameters": .object(settings.hyperparameters)]
     }
 }
 
@@ -42,9 +50,9 @@ public struct UnreadableItem: Error, CustomStringConvertible {
     public var description: String { "item \(item.id) \(reason)" }
 }
 
-/// Runs a planned job: the update from the parent version (HEAD when planned) on the job's
-/// items, the replayed ones and retain examples, then the gate; once more with the fallback
-/// settings when the gate refuses and the configuration allows it. Nothing is published here.
+/// Runs one attempt of a planned job: the update from the parent version (HEAD when planned)
+/// with the plan's settings on its items, the replayed ones and retain examples, then the gate.
+/// Nothing is published here; the daemon climbs the escalation ladder with new plans.
 final class UpdateJob {
     let plan: JobPlan
     let store: CheckpointStore
@@ -62,8 +70,8 @@ final class UpdateJob {
         (self.base, self.cancellation, self.progress) = (base, cancellation, progress)
     }
 
-    func run() throws -> JobResult {
-        try progress(JobProgress(phase: .preparing, attempt: 1))
+    func run(attempt: Int, step: EscalationStep.Kind) throws -> JobResult {
+        try progress(JobProgress(phase: .preparing, attempt: attempt))
         let forget = try (plan.targets + plan.replay).map { item -> SupervisedExample in
             let example: SupervisedExample
             do { example = try texts.example(ItemText(item)) } catch {
@@ -90,34 +98,23 @@ final class UpdateJob {
 
         let gate = ForgetGate(configuration: configuration, texts: texts, corpus: corpus)
         let clock = ContinuousClock()
-        var settings = plan.settings
-        var trainSeconds = 0.0, gateSeconds = 0.0, steps = 0
-        let attempts = configuration.fallback.enabled ? 2 : 1
-        for attempt in 1...attempts {
-            if attempt == 2 { settings = settings.fallback(configuration) }
-            try cancellation.check()
-            let model = try store.loadModel(version: plan.head)
-            let started = clock.now
-            let update = try UnlearningUpdate(model: model, forget: forget, retain: retain,
-                                              options: settings.unlearningOptions(configuration, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt)),
-                                              padToken: texts.padToken)
-            try update.run(progress: { step in
-                try self.cancellation.check()
-                try self.progress(JobProgress(phase: .training, attempt: attempt, step: step.step, totalSteps: step.totalSteps,
+        try cancellation.check()
+        let model = try store.loadModel(version: plan.head)
+        let started = clock.now
+        let update = try UnlearningUpdate(model: model, forget: forget, retain: retain,
+                                          options: plan.settings.unlearningOptions(configuration, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt)),
+                                          padToken: texts.padToken)
+        try update.run(progress: { step in
+            try self.cancellation.check()
+            try self.progress(JobProgress(phase: .training, attempt: attempt, step: step.step, totalSteps: step.totalSteps,
                                           secondsRemaining: step.secondsRemaining))
-            })
-            trainSeconds += (clock.now - started).seconds
-            steps += update.step
-            try progress(JobProgress(phase: .gating, attempt: attempt))
-            let gateStarted = clock.now
-            let result = try gate.measure(model, plan: plan, settings: settings, baseProbabilities: baseProbabilities, base: base,
-                                          forgetPrompts: forgetPrompts, cancellation: cancellation)
-            gateSeconds += (clock.now - gateStarted).seconds
-            if result.passed || attempt == attempts {
-                return JobResult(model: model, gate: result, settings: settings, attempts: attempt, steps: steps,
-                                 trainSeconds: trainSeconds, gateSeconds: gateSeconds)
-            }
-        }
-        preconditionFailure("the last attempt returns")
+        })
+        let trainSeconds = (clock.now - started).seconds
+        try progress(JobProgress(phase: .gating, attempt: attempt))
+        let gateStarted = clock.now
+        let result = try gate.measure(model, plan: plan, settings: plan.settings, baseProbabilities: baseProbabilities, base: base,
+                                      forgetPrompts: forgetPrompts, cancellation: cancellation)
+        return JobResult(model: model, gate: result, settings: plan.settings, attempt: attempt, step: step, steps: update.step,
+                         trainSeconds: trainSeconds, gateSeconds: (clock.now - gateStarted).seconds)
     }
 }

@@ -54,7 +54,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         let who = job.requests.isEmpty ? "re-applying \(job.items) pending items"
             : "request \(job.requests[0])\(job.requests.count > 1 ? " and \(job.requests.count - 1) more" : "")"
         let progress = job.progress
-        let attempt = progress.attempt > 1 ? " (fallback retry)" : ""
+        let attempt = progress.attempt > 1 ? " (escalation, attempt \(progress.attempt))" : ""
         switch progress.phase {
         case .training:
             let eta = progress.secondsRemaining.map { String(format: ", ETA %.0f s", $0) } ?? ""

@@ -125,7 +125,7 @@ public final class LetheDaemon: @unchecked Sendable {
         let planner = JobPlanner(spool: spool, registry: store.registry, configuration: configuration)
         let plan = try planner.plan(head: head, excluding: deferredReopened?.head == head ? deferredReopened!.items : [],
                                     unplannable: &unplannable)
-        try end(unplannable, intake: intake)
+        try end(unplannable, store: store, intake: intake)
         if let plan {
             return try runJob(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
         }
@@ -209,119 +209,54 @@ public final class LetheDaemon: @unchecked Sendable {
         }
     }
 
+    /// Runs the job, then the escalation ladder (EscalationLadder) for its requests that miss
+    /// items: every attempt publishes a version for the requests whose every item it forgets,
+    /// so they never wait for the others; a request still missing items after the last step
+    /// fails with each item's attempts and numbers, and those items are `failed`.
     private func perform(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, corpus: Corpus,
                          base: BaseReference) throws {
-        let ids = plan.requestIDs
-        let metadata: Logger.Metadata = ["request": "\(ids.joined(separator: ","))", "head": "\(plan.head)"]
-        logger.info("job started", metadata: metadata.merging([
-            "items": "\(plan.targets.count)", "reopened": "\(plan.reopened.count)", "replay": "\(plan.replay.count)",
-            "method": "\(plan.settings.method.rawValue)"]) { $1 })
-        let jobStarted = Date()
-        var lastIntake = jobStarted
-        let job = UpdateJob(plan: plan, store: store, configuration: configuration, texts: texts, corpus: corpus, base: base,
-                            cancellation: cancellation) { [self] progress in
-            status.job = DaemonStatus.Job(requests: ids, items: plan.targets.count, parent: plan.head, startedAt: jobStarted, progress: progress)
-            publishStatus(.working, store: store, force: progress.phase != .training)
-            // Requests that arrive meanwhile are recorded (and refusals, duplicates and
-            // withdrawals answered) at once; they wait for the next job.
-            guard Date().timeIntervalSince(lastIntake) >= 0.5 else { return }
-            lastIntake = Date()
-            let outcomes = (try? intake.ingestWaiting()) ?? []
-            outcomes.forEach(log)
-            let withdrew = outcomes.contains { if case .withdrew = $0 { true } else { false } }
-            if withdrew, plan.reopened.isEmpty, try store.registry.requests(status: .running).isEmpty { throw JobWithdrawn() }
-        }
-        let result: JobResult
-        do {
-            result = try job.run()
-        } catch is JobInterrupted {
-            try requeue(ids, store: store)
-            return logger.notice("job interrupted by the shutdown; its requests are queued again", metadata: metadata)
-        } catch let withdrawn as JobWithdrawn {
-            status.job = nil
-            return logger.notice("\(withdrawn); nothing published", metadata: metadata)
-        } catch let error as UnreadableItem {
-            try requeue(ids, store: store)
-            let owners = plan.members.filter { $0.items.contains { $0.id == error.item.id } }.map(\.record)
-            if owners.isEmpty { postpone([error.item.id], head: plan.head) }
-            try fail(owners, error: ["message": .string("\(error)"), "field": .string("forget")], store: store, intake: intake)
-            return
-        }
-        // The gate decides per request: a version within the utility budget is published for the
-        // requests whose every item it forgets (and the re-opened items it forgets again); the
-        // job's other requests fail with their items' numbers.
-        let unforgotten = Set(result.gate.unforgotten)
-        // A withdrawal taken in during the job may have ended some of its requests (the intake
-        // runs on this thread, so nothing changes them between here and the commit).
-        let running = Set(try store.registry.requests(status: .running).map(\.id))
-        let members = plan.members.filter { running.contains($0.record.id) }
-        if members.isEmpty && plan.reopened.isEmpty {
-            status.job = nil
-            return logger.notice("\(JobWithdrawn()); nothing published", metadata: metadata)
-        }
-        let applied = members.filter { member in !member.items.contains { unforgotten.contains($0.id) } }
-        let missed = members.filter { member in member.items.contains { unforgotten.contains($0.id) } }
-        let reapplied = plan.reopened.filter { !unforgotten.contains($0.id) }
-        let stillPending = Set(plan.reopened.map(\.id)).subtracting(reapplied.map(\.id))
-        let attempts = "after \(result.attempts) attempt\(result.attempts == 1 ? "" : "s")"
-        let jobError: [String: JSONValue] = ["metrics": .object(result.metrics), "hyperparameters": .object(result.settings.hyperparameters)]
-        guard result.gate.isWithinUtilityBudget, !applied.isEmpty || (members.isEmpty && !reapplied.isEmpty) else {
-            postpone(plan.reopened.map(\.id), head: plan.head)
-            let message = "the update did not pass the gate \(attempts): \(result.gate.failureReason ?? "")"
-            logger.warning("job failed its gate", metadata: metadata.merging(["reason": "\(message)"]) { $1 })
-            try store.registry.transaction { transaction in try recordScores(result, plan: plan, version: nil, in: transaction) }
-            try fail(members.map(\.record), error: jobError.merging(["message": .string(message)]) { $1 }, store: store, intake: intake)
-            return
-        }
-        let appliedIDs = applied.map(\.record.id)
-        status.job?.progress = JobProgress(phase: .publishing, attempt: result.attempts)
-        publishStatus(.working, store: store, force: true)
-        let version: VersionRecord
-        do {
-            version = try store.commit(result.model, CommitDetails(
-                kind: "unlearn", method: result.settings.method.rawValue, hyperparameters: result.settings.hyperparameters,
-                metrics: result.metrics, note: "forgot \(plan.targets.count) items (\(plan.reopened.count) re-opened), replayed \(plan.replay.count)",
-                requests: appliedIDs, reason: appliedIDs.isEmpty ? "re-applied pending items" : "forget requests \(appliedIDs.joined(separator: ", "))",
-                actor: Self.actor), parent: plan.head, expectedHead: plan.head) { transaction, version in
-                // A withdrawal may have ended a request while it trained: it stays as it is.
-                for id in appliedIDs where try transaction.request(id: id)?.status == .running {
-                    try transaction.updateRequestStatus(id: id, to: .applied, version: version.id)
-                }
-                for member in missed where try transaction.request(id: member.record.id)?.status == .running {
-                    let items = member.items.map(\.id).filter(unforgotten.contains)
-                    try transaction.updateRequestStatus(id: member.record.id, to: .failed, error: jobError.merging([
-                        "message": .string("version \(version.id), published for the other requests of its job, does not forget \(items.count) of this request's \(member.items.count) items \(attempts): \(items.prefix(5).joined(separator: ", "))\(items.count > 5 ? ", …" : "")"),
-                        "unforgotten": .array(items.map(JSONValue.string)),
-                    ]) { $1 })
-                }
-                try recordScores(result, plan: plan, version: version.id, in: transaction)
+        var steps = EscalationLadder(configuration: configuration).steps(after: plan.settings)[...]
+        let planner = JobPlanner(spool: intake.spool, registry: store.registry, configuration: configuration)
+        var (plan, step, attempt) = (plan, EscalationStep(kind: .job, settings: plan.settings), 1)
+        var tried = [step.kind.rawValue]
+        var attempts: [String: [JSONValue]] = [:]
+        var outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
+                                     corpus: corpus, base: base)
+        while case .missed(let members, let head, let result) = outcome {
+            // The next step that trains something else or otherwise than the attempt before.
+            var next: (plan: JobPlan, step: EscalationStep)?
+            while next == nil, let candidate = steps.popFirst() {
+                let escalated = try planner.escalation(of: members, head: head, settings: candidate.settings)
+                if escalated.settings != plan.settings || escalated.targets.map(\.id) != plan.targets.map(\.id) { next = (escalated, candidate) }
             }
-        } catch RegistryError.headMoved(_, let actual) {
-            try requeue(plan.requestIDs, store: store)
-            return logger.notice("HEAD moved while the job ran (a rollback); the job runs again on the new HEAD",
-                                 metadata: metadata.merging(["new_head": "\(actual.map(String.init) ?? "-")"]) { $1 })
+            guard let next else {
+                for member in members { try failUnforgotten(member, result: result, tried: tried, store: store, intake: intake) }
+                return
+            }
+            (plan, step, attempt) = (next.plan, next.step, attempt + 1)
+            tried.append(step.kind == .otherMethod ? step.settings.method.rawValue : step.kind.rawValue)
+            logger.notice("escalating requests whose items were not forgotten", metadata: [
+                "request": "\(plan.requestIDs.joined(separator: ","))", "items": "\(plan.targets.count)", "step": "\(step.kind.rawValue)",
+                "method": "\(step.settings.method.rawValue)", "epochs": "\(step.settings.epochs)", "learning_rate": "\(step.settings.learningRate)"])
+            outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
+                                     corpus: corpus, base: base)
         }
-        deferredReopened = stillPending.isEmpty ? nil : (version.id, stillPending)
-        logger.info("version published", metadata: metadata.merging([
-            "version": "\(version.id)", "utility": "\(String(format: "%.4f", result.gate.utility))", "applied": "\(appliedIDs.count)",
-            "failed": "\(missed.count)", "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(jobStarted)))"]) { $1 })
-        for id in plan.requestIDs {
-            guard let record = try store.registry.request(id: id) else { continue }
-            try intake.answer(record)
-            logger.log(level: record.status == .applied ? .info : .warning, "answered",
-                       metadata: ["request": "\(id)", "status": "\(record.status.rawValue)", "version": "\(version.id)"])
-        }
-        status.job = nil
     }
 
     /// Records the gate's scores: with a version, the job's items it forgets are forgotten by it
     /// (the others stay pending) and the sample's items it no longer forgets are pending again;
-    /// without one (a failed gate) only the scores change. Withdrawn items stay withdrawn.
-    private func recordScores(_ result: JobResult, plan: JobPlan, version: Int?, in transaction: RegistryTransaction) throws {
+    /// without one (a failed gate) only the scores change. Withdrawn items keep their state, and
+    /// a failed item a new request named leaves it only when forgotten. The job's items keep every attempt of this job at them (`attempts`), which a
+    /// failed request's error file shows.
+    private func recordScores(_ result: JobResult, plan: JobPlan, version: Int?, attempts: [String: [JSONValue]],
+                              in transaction: RegistryTransaction) throws {
         let forgotten = Set(plan.targets.map(\.id)).subtracting(result.gate.unforgotten), regressed = Set(result.gate.regressed)
         for (id, score) in result.gate.scores {
             guard var item = try transaction.forgetItem(id: id) else { continue }
+            // An item only sampled keeps the attempts of the job that last trained it.
+            let earlier = item.latestScores?["attempts"]
             item.latestScores = score.record(version: version)
+            item.latestScores?["attempts"] = attempts[id].map(JSONValue.array) ?? earlier
             if let version, item.state != .withdrawn {
                 if forgotten.contains(id) {
                     item.state = .forgotten
@@ -343,13 +278,23 @@ public final class LetheDaemon: @unchecked Sendable {
         status.job = nil
     }
 
-    /// Fails the requests still open (a withdrawal may have ended one meanwhile) and answers them all.
+    /// Fails the requests still open (a withdrawal may have ended one meanwhile), their items not
+    /// forgotten with them (`failed`: nothing re-applies them until a request asks them again),
+    /// and answers them all.
     private func fail(_ requests: [RequestRecord], error: [String: JSONValue], store: CheckpointStore, intake: RequestIntake) throws {
         status.job = nil
+        let planner = JobPlanner(spool: intake.spool, registry: store.registry, configuration: configuration)
         for request in requests {
+            let items = try planner.items(of: request)
             let current = try store.registry.transaction { transaction -> RequestRecord? in
                 guard let current = try transaction.request(id: request.id) else { return nil }
-                return current.status.isOpen ? try transaction.updateRequestStatus(id: request.id, to: .failed, error: error) : current
+                guard current.status.isOpen else { return current }
+                for id in items.map(\.id) {
+                    guard var item = try transaction.forgetItem(id: id), item.state == .pending else { continue }
+                    item.state = .failed
+                    try transaction.updateForgetItem(item)
+                }
+                return try transaction.updateRequestStatus(id: request.id, to: .failed, error: error)
             }
             guard let current else { continue }
             try intake.answer(current)
@@ -367,13 +312,15 @@ public final class LetheDaemon: @unchecked Sendable {
 
     /// Ends the queued requests a plan could not take: unreadable ones fail, ones whose every
     /// item was withdrawn are withdrawn.
-    private func end(_ requests: [UnplannableRequest], intake: RequestIntake) throws {
+    private func end(_ requests: [UnplannableRequest], store: CheckpointStore, intake: RequestIntake) throws {
         for entry in requests {
             let ended: RequestRecord
             switch entry {
             case .unreadable(let record, let error):
-                ended = try intake.registry.updateRequestStatus(id: record.id, to: .failed, error: [
-                    "message": .string(error.reason), "field": error.field.map(JSONValue.string) ?? .null])
+                // Its items leave the pending state with it, as any failed request's do.
+                try fail([record], error: ["message": .string(error.reason), "field": error.field.map(JSONValue.string) ?? .null],
+                         store: store, intake: intake)
+                continue
             case .allWithdrawn(let record):
                 ended = try intake.registry.updateRequestStatus(id: record.id, to: .withdrawn)
             }
@@ -465,4 +412,134 @@ public final class LetheDaemon: @unchecked Sendable {
 
     /// Who the audit log names for the daemon's versions.
     static var actor: String { "lethe-daemon (\(StoreActor.current))" }
+
+    /// One attempt at `plan` (the job, or a step of the ladder): trains, gates, publishes a
+    /// version for the requests whose every item it forgets and answers them. Returns the
+    /// requests that miss items while the utility budget holds, for the next step.
+    private func attemptJob(_ plan: JobPlan, step: EscalationStep, attempt: Int, attempts: inout [String: [JSONValue]],
+                            store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, corpus: Corpus,
+                            base: BaseReference) throws -> AttemptOutcome {
+        let ids = plan.requestIDs
+        let metadata: Logger.Metadata = ["request": "\(ids.joined(separator: ","))", "head": "\(plan.head)"]
+        logger.info("job started", metadata: metadata.merging([
+            "items": "\(plan.targets.count)", "reopened": "\(plan.reopened.count)", "replay": "\(plan.replay.count)",
+            "method": "\(plan.settings.method.rawValue)", "attempt": "\(attempt)"]) { $1 })
+        let jobStarted = Date()
+        var lastIntake = jobStarted
+        let job = UpdateJob(plan: plan, store: store, configuration: configuration, texts: texts, corpus: corpus, base: base,
+                            cancellation: cancellation) { [self] progress in
+            status.job = DaemonStatus.Job(requests: ids, items: plan.targets.count, parent: plan.head, startedAt: jobStarted, progress: progress)
+            publishStatus(.working, store: store, force: progress.phase != .training)
+            // Requests that arrive meanwhile are recorded (and refusals, duplicates and
+            // withdrawals answered) at once; they wait for the next job.
+            guard Date().timeIntervalSince(lastIntake) >= 0.5 else { return }
+            lastIntake = Date()
+            let outcomes = (try? intake.ingestWaiting()) ?? []
+            outcomes.forEach(log)
+            let withdrew = outcomes.contains { if case .withdrew = $0 { true } else { false } }
+            if withdrew, plan.reopened.isEmpty, try store.registry.requests(status: .running).isEmpty { throw JobWithdrawn() }
+        }
+        let result: JobResult
+        do {
+            result = try job.run(attempt: attempt, step: step.kind)
+        } catch is JobInterrupted {
+            try requeue(ids, store: store)
+            logger.notice("job interrupted by the shutdown; its requests are queued again", metadata: metadata)
+            return .ended
+        } catch let withdrawn as JobWithdrawn {
+            status.job = nil
+            logger.notice("\(withdrawn); nothing published", metadata: metadata)
+            return .ended
+        } catch let error as UnreadableItem {
+            try requeue(ids, store: store)
+            let owners = plan.members.filter { $0.items.contains { $0.id == error.item.id } }.map(\.record)
+            if owners.isEmpty { postpone([error.item.id], head: plan.head) }
+            try fail(owners, error: ["message": .string("\(error)"), "field": .string("forget")], store: store, intake: intake)
+            return .ended
+        }
+        let unforgotten = Set(result.gate.unforgotten)
+        for item in plan.targets {
+            guard let score = result.gate.scores[item.id] else { continue }
+            attempts[item.id, default: []].append(step.record(attempt: attempt, itemsTrained: plan.targets.count, score: score,
+                                                              forgotten: !unforgotten.contains(item.id)))
+        }
+        // The gate decides per request: a version within the utility budget is published for the
+        // requests whose every item it forgets (and the re-opened items it forgets again); the
+        // job's other requests go on to the next step of the ladder.
+        // A withdrawal taken in during the job may have ended some of its requests (the intake
+        // runs on this thread, so nothing changes them between here and the commit).
+        let running = Set(try store.registry.requests(status: .running).map(\.id))
+        let members = plan.members.filter { running.contains($0.record.id) }
+        if members.isEmpty && plan.reopened.isEmpty {
+            status.job = nil
+            logger.notice("\(JobWithdrawn()); nothing published", metadata: metadata)
+            return .ended
+        }
+        let applied = members.filter { member in !member.items.contains { unforgotten.contains($0.id) } }
+        let missed = members.filter { member in member.items.contains { unforgotten.contains($0.id) } }
+        let reapplied = plan.reopened.filter { !unforgotten.contains($0.id) }
+        let stillPending = Set(plan.reopened.map(\.id)).subtracting(reapplied.map(\.id))
+        guard result.gate.isWithinUtilityBudget, !applied.isEmpty || (members.isEmpty && !reapplied.isEmpty) else {
+            postpone(plan.reopened.map(\.id), head: plan.head)
+            try store.registry.transaction { transaction in
+                try recordScores(result, plan: plan, version: nil, attempts: attempts, in: transaction)
+            }
+            status.job = nil
+            if result.gate.isWithinUtilityBudget && !missed.isEmpty { return .missed(missed, head: plan.head, result: result) }
+            // More epochs or a higher rate would only cost more utility: the ladder stops here.
+            let message = "the update did not pass the gate after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(result.gate.failureReason ?? "")"
+            logger.warning("job failed its gate", metadata: metadata.merging(["reason": "\(message)"]) { $1 })
+            try fail(members.map(\.record), error: result.errorFields.merging(["message": .string(message)]) { $1 }, store: store, intake: intake)
+            return .ended
+        }
+        let appliedIDs = applied.map(\.record.id)
+        status.job?.progress = JobProgress(phase: .publishing, attempt: attempt)
+        publishStatus(.working, store: store, force: true)
+        let version: VersionRecord
+        do {
+            version = try store.commit(result.model, CommitDetails(
+                kind: "unlearn", method: result.settings.method.rawValue, hyperparameters: result.settings.hyperparameters,
+                metrics: result.metrics, note: "forgot \(plan.targets.count - unforgotten.count) of \(plan.targets.count) items (\(plan.reopened.count) re-opened), replayed \(plan.replay.count)",
+                requests: appliedIDs, reason: appliedIDs.isEmpty ? "re-applied pending items" : "forget requests \(appliedIDs.joined(separator: ", "))",
+                actor: Self.actor), parent: plan.head, expectedHead: plan.head) { transaction, version in
+                // A withdrawal may have ended a request while it trained: it stays as it is.
+                for id in appliedIDs where try transaction.request(id: id)?.status == .running {
+                    try transaction.updateRequestStatus(id: id, to: .applied, version: version.id)
+                }
+                try recordScores(result, plan: plan, version: version.id, attempts: attempts, in: transaction)
+            }
+        } catch RegistryError.headMoved(_, let actual) {
+            try requeue(plan.requestIDs, store: store)
+            logger.notice("HEAD moved while the job ran (a rollback); the job runs again on the new HEAD",
+                          metadata: metadata.merging(["new_head": "\(actual.map(String.init) ?? "-")"]) { $1 })
+            return .ended
+        }
+        deferredReopened = stillPending.isEmpty ? nil : (version.id, stillPending)
+        logger.info("version published", metadata: metadata.merging([
+            "version": "\(version.id)", "utility": "\(String(format: "%.4f", result.gate.utility))", "applied": "\(appliedIDs.count)",
+            "missed": "\(missed.count)", "attempt": "\(attempt)", "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(jobStarted)))"]) { $1 })
+        for id in appliedIDs {
+            guard let record = try store.registry.request(id: id) else { continue }
+            try intake.answer(record)
+            logger.log(level: record.status == .applied ? .info : .warning, "answered",
+                       metadata: ["request": "\(id)", "status": "\(record.status.rawValue)", "version": "\(version.id)"])
+        }
+        status.job = nil
+        return missed.isEmpty ? .ended : .missed(missed, head: version.id, result: result)
+    }
+
+    /// Fails a request whose items the ladder's last step did not forget, naming them and the
+    /// steps tried; each item's attempts and numbers are in its scores (`attempts`).
+    private func failUnforgotten(_ member: JobPlan.Member, result: JobResult, tried: [String], store: CheckpointStore,
+                                 intake: RequestIntake) throws {
+        let unforgotten = Set(result.gate.unforgotten)
+        let items = member.items.map(\.id).filter(unforgotten.contains)
+        let message = "does not forget \(items.count) item\(items.count == 1 ? "" : "s") after \(tried.count) attempt\(tried.count == 1 ? "" : "s") "
+            + "(\(tried.joined(separator: ", "))): \(items.prefix(5).joined(separator: ", "))\(items.count > 5 ? ", …" : ""); "
+            + "each item's attempts and numbers are in items[].scores.attempts"
+        try fail([member.record], error: result.errorFields.merging([
+            "message": .string(message), "unforgotten": .array(items.map(JSONValue.string)),
+            "steps_tried": .array(tried.map(JSONValue.string)),
+        ]) { $1 }, store: store, intake: intake)
+    }
 }

@@ -18,9 +18,10 @@ public struct ForgetItemRecord: Codable, Sendable, Equatable, FetchableRecord, P
 
     /// pending: the current HEAD is not known to satisfy it (new, or re-opened by a
     /// rollback); forgotten: a published version satisfied it; withdrawn: it is no longer
-    /// re-applied.
+    /// re-applied; failed: its request failed after the escalation ladder, so nothing
+    /// re-applies it until a request asks it again.
     public enum State: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
-        case pending, forgotten, withdrawn
+        case pending, forgotten, withdrawn, failed
     }
 
     public var id: String

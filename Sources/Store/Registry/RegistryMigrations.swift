@@ -19,6 +19,7 @@ enum RegistryMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createRegistry)
+        migrator.registerMigration("v2-forget-item-failed", migrate: addFailedForgetItemState)
         migrator.registerMigration("v3-request-submitter-uid", migrate: addRequestSubmitterUID)
         return migrator
     }
@@ -192,6 +193,54 @@ enum RegistryMigrations {
                 PRIMARY KEY (version_id, request_id)
             );
             CREATE INDEX version_requests_request_id ON version_requests(request_id);
+            """)
+    }
+
+    /// v2: forget items gain the state `failed` (their request failed after the escalation
+    /// ladder). SQLite cannot alter a CHECK, so the table is rebuilt as its documentation
+    /// prescribes (new table, copy, drop, rename; GRDB runs migrations with foreign keys off
+    /// and checks them at the end), and its indexes and triggers are created again.
+    private static func addFailedForgetItemState(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE forget_items_v2 (
+                id                   TEXT    NOT NULL PRIMARY KEY CHECK (id <> ''),
+                request_id           TEXT    NOT NULL REFERENCES requests(id) ON DELETE RESTRICT,
+                kind                 TEXT    NOT NULL CHECK (kind IN ('qa', 'text')),
+                prompt               TEXT,
+                completion           TEXT,
+                text                 TEXT,
+                fingerprint          TEXT    NOT NULL UNIQUE CHECK (fingerprint <> ''),
+                state                TEXT    NOT NULL DEFAULT 'pending'
+                                             CHECK (state IN ('pending', 'forgotten', 'withdrawn', 'failed')),
+                forgotten_in_version INTEGER REFERENCES versions(id) ON DELETE SET NULL,
+                latest_scores        TEXT    CHECK (latest_scores IS NULL OR \(jsonObject("latest_scores"))),
+                created_at           TEXT    NOT NULL DEFAULT \(now),
+                updated_at           TEXT    NOT NULL DEFAULT \(now),
+                CHECK ((kind = 'qa' AND prompt IS NOT NULL AND completion IS NOT NULL AND text IS NULL)
+                    OR (kind = 'text' AND text IS NOT NULL AND prompt IS NULL AND completion IS NULL))
+            );
+            INSERT INTO forget_items_v2 (id, request_id, kind, prompt, completion, text, fingerprint, state,
+                                         forgotten_in_version, latest_scores, created_at, updated_at)
+                SELECT id, request_id, kind, prompt, completion, text, fingerprint, state,
+                       forgotten_in_version, latest_scores, created_at, updated_at FROM forget_items;
+            DROP TABLE forget_items;
+            ALTER TABLE forget_items_v2 RENAME TO forget_items;
+            CREATE INDEX forget_items_request_id ON forget_items(request_id);
+            CREATE INDEX forget_items_state ON forget_items(state);
+            CREATE INDEX forget_items_forgotten_in_version ON forget_items(forgotten_in_version);
+
+            CREATE TRIGGER forget_items_no_delete BEFORE DELETE ON forget_items
+            BEGIN
+                SELECT RAISE(ABORT, 'the forget set never shrinks: set state to withdrawn instead of deleting');
+            END;
+            CREATE TRIGGER forget_items_content_immutable BEFORE UPDATE ON forget_items
+            WHEN NEW.id IS NOT OLD.id OR NEW.request_id IS NOT OLD.request_id
+              OR NEW.kind IS NOT OLD.kind OR NEW.prompt IS NOT OLD.prompt
+              OR NEW.completion IS NOT OLD.completion OR NEW.text IS NOT OLD.text
+              OR NEW.fingerprint IS NOT OLD.fingerprint OR NEW.created_at IS NOT OLD.created_at
+            BEGIN
+                SELECT RAISE(ABORT, 'a forget item''s content and provenance never change: only state, forgotten_in_version, latest_scores and updated_at may');
+            END;
             """)
     }
 
