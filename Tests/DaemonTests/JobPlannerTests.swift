@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import Daemon
-import Store
+@testable import Store
 
 /// How queued requests become a job: coalesced while their settings agree and their items
 /// fit, withdrawn items left out, requests whose file no longer reads ended instead.
@@ -86,12 +86,30 @@ final class JobPlannerTests: XCTestCase {
         XCTAssertEqual(try plan().0?.settings.epochs, 8)
     }
 
-    func testARequestWhoseFileNoLongerReadsIsEndedNotPlanned() throws {
-        try queue([#"{"id": "gone", "forget": [{"text": "g"}]}"#, #"{"id": "ok", "forget": [{"text": "o"}]}"#])
+    func testAJobRunsOnWhatTheRegistryRecordedNotOnTheFileInActive() throws {
+        try queue([#"{"id": "kept", "forget": [{"text": "k"}], "retain": [{"text": "r"}], "options": {"epochs": 8}}"#])
+        let file = intake.spool.spool.url(.active).appendingPathComponent(try XCTUnwrap(intake.registry.request(id: "kept")).fileName)
+        try Data(#"{"id": "kept", "forget": [{"text": "other"}], "options": {"epochs": 1}}"#.utf8).write(to: file)
+        let changed = try XCTUnwrap(try plan().0)
+        XCTAssertEqual(changed.settings.epochs, 8, "the options as queued")
+        XCTAssertEqual(changed.members.first?.request.retain, [RequestItem(id: "item-" + RequestParser.fingerprint(.text("r")).prefix(12), content: .text("r"))])
+        XCTAssertEqual(changed.targets.compactMap(\.text), ["k"])
+        try FileManager.default.removeItem(at: file)
+        XCTAssertEqual(try plan().0?.requestIDs, ["kept"], "the file is not needed once the request is recorded")
+    }
+
+    /// A request queued before the registry recorded what jobs need of it (migration v4) is read
+    /// from its file in active/, which must still hold what was queued.
+    func testARequestRecordedBeforeTheRegistryKeptItsContentIsReadFromItsFile() throws {
+        try queue([#"{"id": "old", "forget": [{"text": "g"}], "options": {"epochs": 7}}"#,
+                   #"{"id": "gone", "forget": [{"text": "h"}]}"#, #"{"id": "ok", "forget": [{"text": "o"}]}"#])
+        try intake.registry.execute(sql: "UPDATE requests SET content = NULL WHERE id IN ('old', 'gone')")
         let gone = try XCTUnwrap(intake.registry.request(id: "gone")).fileName
         try FileManager.default.removeItem(at: intake.spool.spool.url(.active).appendingPathComponent(gone))
         let (plan, unplannable) = try plan()
-        XCTAssertEqual(plan?.requestIDs, ["ok"])
+        XCTAssertEqual(plan?.requestIDs, ["old"], "its options (from its file) differ from ok's: a job of its own")
+        XCTAssertEqual(plan?.settings.epochs, 7)
+        XCTAssertEqual(plan?.targets.compactMap(\.text), ["g"])
         guard case .unreadable(let record, let error)? = unplannable.first else { return XCTFail("\(unplannable)") }
         XCTAssertEqual(record.id, "gone")
         XCTAssertTrue(error.reason.contains("cannot be read"), error.reason)

@@ -143,10 +143,11 @@ final class RegistryTests: XCTestCase {
         try old.close()
 
         let registry = try openRegistry()
-        XCTAssertEqual(try registry.appliedMigrations(), ["v1", "v2-forget-item-failed", "v3-request-submitter-uid"])
+        XCTAssertEqual(try registry.appliedMigrations(), ["v1", "v2-forget-item-failed", "v3-request-submitter-uid", "v4-request-content"])
         let request = try XCTUnwrap(try registry.request(id: "r"))
         XCTAssertNil(request.submitterUID, "who handed an old request in is unknown: only an admin may withdraw it")
         XCTAssertNil(request.submitterName)
+        XCTAssertNil(request.content, "an old request's content is read from its file")
         var item = try XCTUnwrap(try registry.forgetItem(id: "r/x"))
         XCTAssertEqual([item.text, item.fingerprint, item.state.rawValue], ["a fact", "f", "pending"])
         item.state = .failed

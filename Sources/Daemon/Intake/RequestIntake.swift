@@ -116,7 +116,7 @@ public struct RequestIntake: Sendable {
         }
         let record = RequestRecord(id: request.id, kind: .forget, contentHash: request.contentHash, submittedBy: request.submittedBy,
                                    submitterUID: Int(submitter.uid), submitterName: submitter.name, reason: request.reason,
-                                   status: .queued, fileName: file)
+                                   status: .queued, content: try QueuedRequest(request).recorded(), fileName: file)
         let inserted = try registry.transaction { transaction in
             let inserted = try transaction.insertRequest(record, forgetItems: items, skippingDuplicateItems: true)
             // Someone withdrew an item this request asks again, or an earlier request failed to
@@ -205,12 +205,10 @@ public struct RequestIntake: Sendable {
         try spool.answer(request.fileName, into: request.status.isFailure ? .failed : .done, report: Self.report(fields))
     }
 
-    /// The fingerprints of the items the request's file names, when it still reads.
+    /// The fingerprints of the items the request names, when what was queued still reads.
     private func namedFingerprints(_ request: RequestRecord) -> [String]? {
-        guard request.kind == .forget, let claim = try? spool.inspect(.active, request.fileName),
-              let bytes = try? spool.read(claim, limit: RequestParser.accepted.limits.maxFileBytes),
-              case .forget(let parsed)? = try? RequestParser.accepted.parse(bytes, fileName: request.fileName) else { return nil }
-        return parsed.forget.map { RequestParser.fingerprint($0.content) }
+        guard request.kind == .forget, case .success(let queued) = QueuedRequest.of(request, in: spool) else { return nil }
+        return queued.fingerprints
     }
 
     static func report(_ fields: [String: JSONValue]) throws -> [UInt8] {

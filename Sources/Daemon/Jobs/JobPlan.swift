@@ -9,7 +9,7 @@ import Unlearning
 public struct JobPlan: Sendable {
     public struct Member: Sendable {
         public let record: RequestRecord
-        public let request: ForgetRequest
+        public let request: QueuedRequest
         /// The forget-set entries the request names, withdrawn ones left out.
         public let items: [ForgetItemRecord]
     }
@@ -39,13 +39,14 @@ public struct JobPlan: Sendable {
 
 /// A queued request that cannot join a job, with what to record for it.
 public enum UnplannableRequest: Sendable {
-    /// Its file in active/ no longer reads as the request that was queued.
+    /// What was queued no longer reads (a request recorded before the registry kept it, whose
+    /// file in active/ changed).
     case unreadable(RequestRecord, RequestError)
     /// Every item it named was withdrawn before it ran.
     case allWithdrawn(RequestRecord)
 }
 
-/// Plans the next job from the registry and the request files waiting in `active/`.
+/// Plans the next job from the registry.
 public struct JobPlanner: Sendable {
     public let spool: SpoolFolders
     public let registry: Registry
@@ -65,8 +66,8 @@ public struct JobPlanner: Sendable {
         var settings: JobSettings?
         var itemCount = 0
         for record in try registry.requests(status: .queued) where record.kind == .forget {
-            let request: ForgetRequest
-            switch readRequest(record) {
+            let request: QueuedRequest
+            switch QueuedRequest.of(record, in: spool) {
             case .failure(let error):
                 unplannable.append(.unreadable(record, error))
                 continue
@@ -105,10 +106,10 @@ public struct JobPlanner: Sendable {
         return try plan(head: head, settings: settings, members: remaining, reopened: [])
     }
 
-    /// The forget-set entries `record`'s file names (withdrawn ones left out), or when the file
+    /// The forget-set entries `record` names (withdrawn ones left out), or when what was queued
     /// no longer reads, the items the request brought.
     public func items(of record: RequestRecord) throws -> [ForgetItemRecord] {
-        guard case .success(let request) = readRequest(record) else {
+        guard case .success(let request) = QueuedRequest.of(record, in: spool) else {
             return try registry.forgetItems(request: record.id).filter { $0.state != .withdrawn }
         }
         return try items(of: request)
@@ -116,10 +117,8 @@ public struct JobPlanner: Sendable {
 
     /// The forget-set entries the request names, withdrawn ones left out. A failed item a new
     /// request names is the new request's to forget.
-    private func items(of request: ForgetRequest) throws -> [ForgetItemRecord] {
-        try request.forget.compactMap { item in
-            try registry.forgetItem(fingerprint: RequestParser.fingerprint(item.content))
-        }.filter { $0.state != .withdrawn }
+    private func items(of request: QueuedRequest) throws -> [ForgetItemRecord] {
+        try request.fingerprints.compactMap { try registry.forgetItem(fingerprint: $0) }.filter { $0.state != .withdrawn }
     }
 
     /// A job of `members` and `reopened` with what every job replays and what its gate samples.
@@ -129,22 +128,5 @@ public struct JobPlanner: Sendable {
         let sample = configuration.gate.forgetSample == 0 ? forgotten : forgotten.evenlySpaced(configuration.gate.forgetSample)
         return JobPlan(head: head, settings: settings, members: members, reopened: reopened,
                        replay: forgotten.evenlySpaced(configuration.replayItems), gateSample: sample)
-    }
-
-    /// The queued request's file, read and parsed again (retain items and options live only there).
-    private func readRequest(_ record: RequestRecord) -> Result<ForgetRequest, RequestError> {
-        do {
-            let claim = try spool.inspect(.active, record.fileName)
-            let parser = RequestParser.accepted
-            let parsed = try parser.parse(try spool.read(claim, limit: parser.limits.maxFileBytes), fileName: record.fileName)
-            guard case .forget(let request) = parsed, request.id == record.id, request.contentHash == record.contentHash else {
-                return .failure(RequestError(file: record.fileName, reason: "no longer holds request \(record.id) as it was queued"))
-            }
-            return .success(request)
-        } catch let error as RequestError {
-            return .failure(error)
-        } catch {
-            return .failure(RequestError(file: record.fileName, reason: "cannot be read from active/: \(error)"))
-        }
     }
 }

@@ -21,6 +21,7 @@ enum RegistryMigrations {
         migrator.registerMigration("v1", migrate: createRegistry)
         migrator.registerMigration("v2-forget-item-failed", migrate: addFailedForgetItemState)
         migrator.registerMigration("v3-request-submitter-uid", migrate: addRequestSubmitterUID)
+        migrator.registerMigration("v4-request-content", migrate: addRequestContent)
         return migrator
     }
 
@@ -252,5 +253,11 @@ enum RegistryMigrations {
             ALTER TABLE requests ADD COLUMN submitter_uid INTEGER CHECK (submitter_uid IS NULL OR submitter_uid >= 0);
             ALTER TABLE requests ADD COLUMN submitter_name TEXT;
             """)
+    }
+
+    /// v4: what a job needs of a request (its options, retain items and the forget-set entries
+    /// it names) as a JSON object, recorded when it is queued, so its file is read only once.
+    private static func addRequestContent(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE requests ADD COLUMN content TEXT CHECK (content IS NULL OR \(jsonObject("content")));")
     }
 }

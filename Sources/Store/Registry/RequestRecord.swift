@@ -59,13 +59,17 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var version: Int?
     /// Why the request was rejected or failed, as a JSON object (message, field, numbers).
     public var error: [String: JSONValue]?
+    /// What a job needs of the request beyond its forget items (its options, its retain items,
+    /// which forget-set entries it names), recorded when it is queued so that the file is never
+    /// read again; nil for requests recorded before migration v4.
+    public var content: [String: JSONValue]?
     /// The request's file name in the spool.
     public var fileName: String
 
     public init(
         id: String, kind: Kind = .forget, contentHash: String, submittedBy: String? = nil,
         submitterUID: Int? = nil, submitterName: String? = nil, reason: String? = nil, status: Status = .queued, receivedAt: Date = Date(),
-        updatedAt: Date? = nil, version: Int? = nil, error: [String: JSONValue]? = nil,
+        updatedAt: Date? = nil, version: Int? = nil, error: [String: JSONValue]? = nil, content: [String: JSONValue]? = nil,
         fileName: String
     ) {
         self.id = id
@@ -80,6 +84,7 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         self.updatedAt = updatedAt ?? receivedAt
         self.version = version
         self.error = error
+        self.content = content
         self.fileName = fileName
     }
 
@@ -95,7 +100,7 @@ public struct RequestRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         case reason, status
         case receivedAt = "received_at"
         case updatedAt = "updated_at"
-        case version, error
+        case version, error, content
         case fileName = "file_name"
     }
 
