@@ -17,6 +17,8 @@ mkdir -p spool
 "$lethe" daemon 2>>spool/daemon.log &
 daemon=$!
 trap 'kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; true' EXIT
+# The daemon makes its spool folders (with its owner and modes) as it starts; submitters wait for them.
+for _ in $(seq 100); do [ -d spool/incoming ] && break; sleep 0.1; done
 
 echo "== lethe submit examples/forget-author.json --wait (the daemon logs to spool/daemon.log)"
 "$lethe" submit examples/forget-author.json --wait

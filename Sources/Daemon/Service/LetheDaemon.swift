@@ -56,11 +56,12 @@ public final class LetheDaemon: @unchecked Sendable {
         try FileManager.default.createDirectory(at: storeRoot, withIntermediateDirectories: true)
         let lock = try InstanceLock(store: storeRoot)
         defer { withExtendedLifetime(lock) {} }
-        let store = try openStore(storeRoot)
-        configureStore(store)
+        // The spool first: submitters can hand requests in while a first start imports the model.
         let spool = try SpoolFolders(self.spool)
         for change in spool.tightened { logger.notice("spool folder mode tightened", metadata: ["change": "\(change)"]) }
         folders = spool
+        let store = try openStore(storeRoot)
+        configureStore(store)
         try recover(store: store, spool: spool)
         let texts = try ModelTexts(modelFolder: store.layout.modelFiles, config: try store.config())
         let corpus: Corpus
