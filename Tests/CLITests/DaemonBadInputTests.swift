@@ -37,7 +37,7 @@ final class DaemonBadInputTests: XCTestCase {
             let name = try daemon.submit(bytes, extension: fixture.hasSuffix(".jsonl") ? "jsonl" : "json")
             bad[name] = (fixture, expected[fixture]!.field, [expected[fixture]!.reason])
             // A valid request every 30 files: the quick model, after a handful of versions, still
-            // forgets each author these ask; with twice as many before it, "last" missed one item
+            // forgets each author these ask; with five before it (87 files), "last" missed one item
             // now and then even after escalation (the test is about serving, not that model).
             if index % 30 == 29 {
                 good.append(try daemon.submit(DaemonHarness.request(id: "valid-\(index)", author: "author-00\(good.count + 1)")))

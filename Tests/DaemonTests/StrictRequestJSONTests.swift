@@ -77,7 +77,7 @@ final class StrictRequestJSONTests: XCTestCase {
                                  .number(JSONNumber(value: 12, isInteger: true)), .number(JSONNumber(value: -3.25, isInteger: false)),
                                  .number(JSONNumber(value: 100, isInteger: false)), .number(JSONNumber(value: 100, isInteger: false)),
                                  .number(JSONNumber(value: 0.0025, isInteger: false)),
-                                 .number(JSONNumber(value: 5e-324, isInteger: false)),
+                                 .number(JSONNumber(value: .leastNonzeroMagnitude, isInteger: false)),
                                  .number(JSONNumber(value: .greatestFiniteMagnitude, isInteger: false)),
                                  .bool(true), .bool(false), .null])
         XCTAssertEqual(object["s"], .string("\"\\/\u{8}\u{C}\n\r\té🖋"))

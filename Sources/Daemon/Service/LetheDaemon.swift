@@ -247,8 +247,8 @@ public final class LetheDaemon: @unchecked Sendable {
     /// Records the gate's scores: with a version, the job's items it forgets are forgotten by it
     /// (the others stay pending) and the sample's items it no longer forgets are pending again;
     /// without one (a failed gate) only the scores change. Withdrawn items keep their state, and
-    /// a failed item a new request named leaves it only when forgotten. The job's items keep every attempt of this job at them (`attempts`), which a
-    /// failed request's error file shows.
+    /// a failed item a new request named leaves it only when forgotten. The job's items keep
+    /// every attempt of this job at them (`attempts`), which a failed request's error file shows.
     private func recordScores(_ result: JobResult, plan: JobPlan, version: Int?, attempts: [String: [JSONValue]],
                               in transaction: RegistryTransaction) throws {
         let forgotten = Set(plan.targets.map(\.id)).subtracting(result.gate.unforgotten), regressed = Set(result.gate.regressed)

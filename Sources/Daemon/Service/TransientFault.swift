@@ -41,6 +41,6 @@ public struct TransientFault: Error, CustomStringConvertible {
     /// Seconds to wait before the `attempt`-th retry: 2, 4, 8 … up to five minutes, so a disk
     /// that fills is not hammered and one that frees up is used again soon.
     public static func backoff(attempt: Int) -> Double {
-        min(300, 2 * pow(2, Double(max(0, attempt - 1))))
+        Double(min(300, 2 << min(max(0, attempt - 1), 8)))
     }
 }
