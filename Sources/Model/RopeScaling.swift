@@ -58,6 +58,8 @@ public enum RopeScaling: Sendable, Equatable {
         case .dynamic(let factor):
             // transformers recomputes inv_freq only once a sequence runs past
             // max_position_embeddings (`dynamic_frequency_update`); below, the base is unchanged.
+            // Here each forward's own length decides, as in a freshly loaded transformers model
+            // (which then keeps the longest length seen until a forward is short again).
             guard sequenceLength > maxPositionEmbeddings else { return base }
             let dim = Float(2 * base.count), f = Float(factor)
             let stretch = Foundation.pow(f * Float(sequenceLength) / Float(maxPositionEmbeddings) - (f - 1), dim / (dim - 2))
