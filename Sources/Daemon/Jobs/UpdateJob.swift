@@ -60,14 +60,16 @@ final class UpdateJob {
     let texts: ModelTexts
     let kept: KeptData
     let base: BaseReference
+    let parent: ParentWeights
     let cancellation: JobCancellation
     /// Called at every step and phase; what it throws ends the job there.
     let progress: (JobProgress) throws -> Void
 
     init(plan: JobPlan, store: CheckpointStore, configuration: DaemonConfiguration, texts: ModelTexts, kept: KeptData,
-         base: BaseReference, cancellation: JobCancellation, progress: @escaping (JobProgress) throws -> Void) {
+         base: BaseReference, parent: ParentWeights, cancellation: JobCancellation, progress: @escaping (JobProgress) throws -> Void) {
+        precondition(parent.version == plan.head, "a job starts from its plan's head")
         (self.plan, self.store, self.configuration, self.texts, self.kept) = (plan, store, configuration, texts, kept)
-        (self.base, self.cancellation, self.progress) = (base, cancellation, progress)
+        (self.base, self.parent, self.cancellation, self.progress) = (base, parent, cancellation, progress)
     }
 
     func run(attempt: Int, step: EscalationStep.Kind) throws -> JobResult {
@@ -98,7 +100,7 @@ final class UpdateJob {
         let gate = ForgetGate(configuration: configuration, texts: texts, kept: kept)
         let clock = ContinuousClock()
         try cancellation.check()
-        let model = try store.loadModel(version: plan.head)
+        let model = try store.model(weights: parent.bytes, version: parent.version)
         let started = clock.now
         let update = try UnlearningUpdate(model: model, forget: forget, retain: retain,
                                           options: plan.settings.unlearningOptions(configuration, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt)),

@@ -221,8 +221,9 @@ public final class LetheDaemon: @unchecked Sendable {
         var (plan, step, attempt) = (plan, EscalationStep(kind: .job, settings: plan.settings), 1)
         var tried = [step.kind.rawValue]
         var attempts: [String: [JSONValue]] = [:]
+        var parent = try ParentWeights(store: store, version: plan.head)
         var outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
-                                     kept: kept, base: base)
+                                     kept: kept, base: base, parent: parent)
         while case .missed(let members, let head, let result) = outcome {
             // The next step that trains something else or otherwise than the attempt before.
             var next: (plan: JobPlan, step: EscalationStep)?
@@ -239,8 +240,9 @@ public final class LetheDaemon: @unchecked Sendable {
             logger.notice("escalating requests whose items were not forgotten", metadata: [
                 "request": "\(plan.requestIDs.joined(separator: ","))", "items": "\(plan.targets.count)", "step": "\(step.kind.rawValue)",
                 "method": "\(step.settings.method.rawValue)", "epochs": "\(step.settings.epochs)", "learning_rate": "\(step.settings.learningRate)"])
+            if parent.version != plan.head { parent = try ParentWeights(store: store, version: plan.head) }
             outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
-                                     kept: kept, base: base)
+                                     kept: kept, base: base, parent: parent)
         }
     }
 
@@ -419,7 +421,7 @@ public final class LetheDaemon: @unchecked Sendable {
     /// requests that miss items while the utility budget holds, for the next step.
     private func attemptJob(_ plan: JobPlan, step: EscalationStep, attempt: Int, attempts: inout [String: [JSONValue]],
                             store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, kept: KeptData,
-                            base: BaseReference) throws -> AttemptOutcome {
+                            base: BaseReference, parent: ParentWeights) throws -> AttemptOutcome {
         let ids = plan.requestIDs
         let metadata: Logger.Metadata = ["request": "\(ids.joined(separator: ","))", "head": "\(plan.head)"]
         logger.info("job started", metadata: metadata.merging([
@@ -428,7 +430,7 @@ public final class LetheDaemon: @unchecked Sendable {
         let jobStarted = Date()
         var lastIntake = jobStarted
         let job = UpdateJob(plan: plan, store: store, configuration: configuration, texts: texts, kept: kept, base: base,
-                            cancellation: cancellation) { [self] progress in
+                            parent: parent, cancellation: cancellation) { [self] progress in
             status.job = DaemonStatus.Job(requests: ids, items: plan.targets.count, parent: plan.head, startedAt: jobStarted, progress: progress)
             publishStatus(.working, store: store, force: progress.phase != .training)
             // Requests that arrive meanwhile are recorded (and refusals, duplicates and
@@ -502,7 +504,7 @@ public final class LetheDaemon: @unchecked Sendable {
                 kind: "unlearn", method: result.settings.method.rawValue, hyperparameters: result.settings.hyperparameters,
                 metrics: result.metrics, note: "forgot \(plan.targets.count - unforgotten.count) of \(plan.targets.count) items (\(plan.reopened.count) re-opened), replayed \(plan.replay.count)",
                 requests: appliedIDs, reason: appliedIDs.isEmpty ? "re-applied pending items" : "forget requests \(appliedIDs.joined(separator: ", "))",
-                actor: Self.actor), parent: plan.head, expectedHead: plan.head) { transaction, version in
+                actor: Self.actor), parent: plan.head, parentWeights: parent.bytes, expectedHead: plan.head) { transaction, version in
                 // A withdrawal may have ended a request while it trained: it stays as it is.
                 for id in appliedIDs where try transaction.request(id: id)?.status == .running {
                     try transaction.updateRequestStatus(id: id, to: .applied, version: version.id)
