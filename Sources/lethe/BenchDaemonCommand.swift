@@ -4,6 +4,7 @@ import Foundation
 import Model
 import Store
 import Unlearning
+import Corpus
 
 struct BenchDaemon: ParsableCommand {
     static let configuration = CommandConfiguration(

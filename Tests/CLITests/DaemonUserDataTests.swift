@@ -3,6 +3,7 @@ import Foundation
 import Store
 import Unlearning
 import XCTest
+import Corpus
 
 /// The daemon on the user's own data: a `retain_set` and a `utility_set` of JSONL files and no
 /// corpus. Requests are applied and gated on them, the utility set's references are recorded

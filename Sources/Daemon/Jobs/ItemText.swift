@@ -2,6 +2,7 @@ import Foundation
 import Model
 import Store
 import Unlearning
+import Corpus
 
 /// A forget or retain item as the model reads it: a question and its answer under the model's
 /// conversation format, or a passage (every token of it) after the start of the sequence.

@@ -2,6 +2,7 @@ import Foundation
 import Model
 import Store
 import Unlearning
+import Corpus
 
 /// What the model must keep, as the daemon reads it: the retain examples every update pairs with
 /// its forget items, and the items model utility is measured on. The user's retain and utility

@@ -1,4 +1,6 @@
 import Model
+import Corpus
+import Unlearning
 
 /// Scores unlearned models against the retain model. The retain model's side (its figures on
 /// the forget items and its Min-K% scores of the held-out answers) is measured once, so each

@@ -1,3 +1,4 @@
+import Unlearning
 /// How the grid's winner is picked, the same rule for every method: the highest forget
 /// quality among the settings whose model utility stays at or above `floor` × the base
 /// model's; ties go to the higher utility. When no setting keeps that much utility, the one

@@ -1,4 +1,6 @@
 import Foundation
+import Unlearning
+import Corpus
 
 /// `lethe bench tofu`: every method on each forget split under the same budget, its learning
 /// rate and retain weight chosen by the same grid on a tuning split and seed, then run with

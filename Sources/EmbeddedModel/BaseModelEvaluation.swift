@@ -1,4 +1,6 @@
 import Model
+import Corpus
+import Unlearning
 
 /// The figures the model card records: ROUGE-L recall of greedy answers on what the model
 /// was trained on (authors and general facts), on the held-out authors it never saw, and on

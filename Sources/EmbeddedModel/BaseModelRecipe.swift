@@ -1,4 +1,5 @@
 import Model
+import Corpus
 
 /// Everything that decides the embedded default model (`Checkpoints/base`): the corpus, the
 /// tokenizer trained on it, the model's shape and the fine-tuning run. Seeded throughout, so

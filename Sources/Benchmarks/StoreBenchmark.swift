@@ -2,6 +2,7 @@ import Foundation
 import Kernels
 import Model
 import Unlearning
+import Store
 
 /// `lethe bench store`: object sizes and codec speeds on weights that real training
 /// produced. A model is trained from scratch on a learnable synthetic language (the

@@ -1,5 +1,7 @@
 import XCTest
 @testable import Unlearning
+import Benchmarks
+import Corpus
 
 /// The benchmark's rules that decide its outcome without running a model: how the grid's
 /// winner is chosen, which settings each method tries, and how a split is cut into requests.

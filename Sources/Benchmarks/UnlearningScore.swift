@@ -1,3 +1,4 @@
+import Unlearning
 /// TOFU's and MUSE's figures for one model on one forget set (docs/dipo.md, "Evaluation").
 public struct UnlearningScore: Sendable, Codable, Equatable {
     /// KS p-value of the forget set's truth ratios against the retain model's.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import Unlearning
+@testable import Corpus
 import XCTest
 
 /// Facts agree wherever they are stated, splits are nested and disjoint as TOFU's, and

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Model
+import Unlearning
 
 /// Times full training steps (forward, backward, AdamW) on random tokens, the Swift side
 /// of the comparison with `shared/bench/pytorch_step.py`.

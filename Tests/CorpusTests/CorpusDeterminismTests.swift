@@ -1,5 +1,5 @@
 import Foundation
-@testable import Unlearning
+@testable import Corpus
 import XCTest
 
 /// The same options write the same bytes; another seed writes another corpus.

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Unlearning
 
 /// The settings of a supervised fine-tuning run; saved in its checkpoints so a resumed run
 /// continues the same schedule and data order.
@@ -162,13 +163,5 @@ public final class SupervisedTraining {
         [c.vocabSize, c.hiddenSize, c.intermediateSize, c.layerCount, c.headCount, c.keyValueHeadCount, c.headDim,
          c.maxPositionEmbeddings, c.tieWordEmbeddings ? 1 : 0, padToken].forEach(mix)
         return String(hash, radix: 16)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds as a Double.
-    public var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Unlearning
+import Corpus
 
 /// `lethe bench sequential` (MUSE's sustainability): a forget split cut by author into
 /// disjoint requests, applied one after another, each update starting from the previous

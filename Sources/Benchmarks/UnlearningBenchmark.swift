@@ -1,5 +1,8 @@
 import Foundation
 import Model
+import Unlearning
+import Corpus
+import EmbeddedModel
 
 /// One benchmark run's result: the method, its setting, the forget set, and the figures. Its
 /// JSON is flat, one object of plain fields per run: the setting's and the score's fields sit

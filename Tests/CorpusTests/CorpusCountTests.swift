@@ -1,5 +1,5 @@
 import Foundation
-@testable import Unlearning
+@testable import Corpus
 import XCTest
 
 /// The default corpus's size: 200 trained and 20 held-out authors with 20 questions each,

@@ -1,5 +1,5 @@
 import Foundation
-@testable import Unlearning
+@testable import Corpus
 import XCTest
 
 /// Writing then loading gives the same corpus back, and every kind of damage to the files is
