@@ -10,7 +10,7 @@ import Corpus
 /// with the base version, and rollback and the forget set work as with the corpus.
 final class DaemonUserDataTests: XCTestCase {
     /// Writes the quick corpus's questions as the user's sets: the retain set has question/answer
-    /// lines of the retain authors and a passage; the utility set has questions alone (their
+    /// lines of the retain authors, questions alone and a passage; the utility set has questions alone (their
     /// references are the base version's answers), question/answer lines and a passage.
     private func userDataDaemon() throws -> (DaemonHarness, utilityCount: Int) {
         let daemon = try DaemonHarness()
@@ -22,6 +22,7 @@ final class DaemonUserDataTests: XCTestCase {
         }
         var retain: [String] = try kept.prefix(30).map { try line(["prompt": $0.question, "completion": $0.answer]) }
         retain.append(try line(["text": kept[30].answer + " " + kept[31].answer]))
+        retain += try kept[41..<44].map { try line(["prompt": $0.question]) }
         var utility: [String] = try kept[32..<36].map { try line(["prompt": $0.question]) }
         utility += try kept[36..<39].map { try line(["prompt": $0.question, "completion": $0.answer]) }
         utility.append(try line(["text": kept[40].answer]))
@@ -34,6 +35,7 @@ final class DaemonUserDataTests: XCTestCase {
         daemon.configuration["utility_set"] = [utilityURL.path]
         daemon.configuration["gate"] = ["max_probability_ratio": 0.8, "max_utility_drop": 1, "utility_items": 100, "forget_sample": 20]
         daemon.configuration["max_items_per_job"] = 4
+        daemon.configuration["retain_items"] = 100
         try daemon.writeConfiguration()
         return (daemon, utility.count)
     }
@@ -48,9 +50,10 @@ final class DaemonUserDataTests: XCTestCase {
         XCTAssertEqual(try store.head(), 2)
 
         // The references were computed once, with the base version, for every utility item.
+        // The retain set's 34 items and the utility set's have references too: the retain set's prompts alone are answered by the base version.
         let references = try store.registry.utilityReferences(baseVersion: 0)
-        XCTAssertEqual(references.count, utilityCount)
-        XCTAssertEqual(references.values.filter { $0.baseRecall == nil }.count, 1, "the passage is measured by p̄ alone")
+        XCTAssertEqual(references.count, utilityCount + 34)
+        XCTAssertEqual(references.values.filter { $0.baseRecall == nil }.count, 2, "the passages are measured by p̄ alone")
         XCTAssertTrue(references.values.allSatisfy { (0...1).contains($0.baseProbability) && !$0.reference.isEmpty })
 
         for name in names {
@@ -75,7 +78,7 @@ final class DaemonUserDataTests: XCTestCase {
         XCTAssertEqual(try store.registry.version(3)?.parent, 1)
         XCTAssertTrue(try store.registry.forgetItems(request: "r2").allSatisfy { $0.state == .forgotten && $0.forgottenInVersion == 3 })
         XCTAssertTrue(try store.registry.forgetItems(request: "r1").allSatisfy { $0.state == .forgotten && $0.forgottenInVersion == 1 })
-        XCTAssertEqual(try store.registry.utilityReferences(baseVersion: 0).count, utilityCount, "no reference computed twice")
+        XCTAssertEqual(try store.registry.utilityReferences(baseVersion: 0).count, utilityCount + 34, "no reference computed twice")
         XCTAssertEqual(daemon.stop(), 0)
         XCTAssertEqual(try LetheProcess.run(["verify", "--store", daemon.storeURL.path]).status, 0)
     }
@@ -83,10 +86,10 @@ final class DaemonUserDataTests: XCTestCase {
     func testABadLineOfTheRetainSetStopsTheStartNamingTheFileTheLineAndTheKey() throws {
         let (daemon, _) = try userDataDaemon()
         let retain = daemon.directory.appendingPathComponent("retain.jsonl")
-        try "{\"prompt\": \"Who?\", \"completion\": \"Them.\"}\n{\"prompt\": \"Only a question\"}\n".write(to: retain, atomically: true, encoding: .utf8)
+        try "{\"prompt\": \"Who?\", \"completion\": \"Them.\"}\n{\"prompt\": \"Who?\", \"text\": \"Them.\"}\n".write(to: retain, atomically: true, encoding: .utf8)
         try daemon.start()
         XCTAssertTrue(daemon.wait { daemon.process?.isRunning == false }, daemon.log)
         XCTAssertNotEqual(daemon.stop(), 0)
-        XCTAssertTrue(daemon.log.contains("\(retain.path) (configuration key retain_set) cannot be read: line 2.completion is required"), daemon.log)
+        XCTAssertTrue(daemon.log.contains("\(retain.path) (configuration key retain_set) cannot be read: line 2 has \"text\" and also \"prompt\" or \"completion\""), daemon.log)
     }
 }

@@ -59,9 +59,11 @@ struct ForgetGate {
     }
 
     /// Measures the base version's utility now (at start-up), so the first job does not wait for
-    /// it: on a utility set, the references are computed and recorded.
+    /// it: on the user's sets, the references are computed and recorded (the retain set's too).
     func measureBase(_ base: BaseReference, registry: Registry) throws {
-        _ = try kept.utility(of: base.model, base: base, forgetPrompts: try Self.forgetPrompts(registry),
+        let forgetPrompts = try Self.forgetPrompts(registry)
+        _ = try kept.retainTexts(excluding: forgetPrompts, count: configuration.retainItems, base: base, texts: texts, registry: registry)
+        _ = try kept.utility(of: base.model, base: base, forgetPrompts: forgetPrompts,
                              sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry)
     }
 

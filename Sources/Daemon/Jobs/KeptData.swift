@@ -9,7 +9,7 @@ import Corpus
 /// sets, or, in the embedded default's configuration, the fictitious corpus.
 enum KeptData {
     case corpus(Corpus)
-    case sets(retain: [ItemText], utility: UtilitySet)
+    case sets(retain: ReferencedSet, utility: ReferencedSet)
 
     /// Reads the configured source; errors name the file and the configuration key.
     static func load(_ configuration: DaemonConfiguration) throws -> KeptData {
@@ -19,34 +19,34 @@ enum KeptData {
                 throw DaemonError.dataUnreadable(path: path, key: "corpus", reason: "\(error)")
             }
         case .sets(let retainFiles, let utilityFiles):
-            let retain = try readSets(retainFiles, key: "retain_set", promptAlone: false).compactMap { item -> ItemText? in
-                if case .item(let content) = item { ItemText(content) } else { nil }
-            }
-            let utility = try readSets(utilityFiles, key: configuration.utilitySet.isEmpty ? "retain_set" : "utility_set", promptAlone: true)
-            return .sets(retain: retain, utility: UtilitySet(items: utility))
+            let retain = try readSets(retainFiles, key: "retain_set")
+            let utility = try readSets(utilityFiles, key: configuration.utilitySet.isEmpty ? "retain_set" : "utility_set")
+            return .sets(retain: ReferencedSet(items: retain), utility: ReferencedSet(items: utility))
         }
     }
 
-    private static func readSets(_ files: [String], key: String, promptAlone: Bool) throws -> [DataSetItem] {
+    private static func readSets(_ files: [String], key: String) throws -> [DataSetItem] {
         try files.flatMap { path -> [DataSetItem] in
             let bytes: [UInt8]
             do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
                 throw DaemonError.dataUnreadable(path: path, key: key, reason: error.localizedDescription)
             }
-            do throws(RequestError) { return try RequestParser.accepted.dataSet(bytes, fileName: path, promptAlone: promptAlone) } catch {
+            do throws(RequestError) { return try RequestParser.accepted.dataSet(bytes, fileName: path) } catch {
                 throw DaemonError.dataUnreadable(path: path, key: key, reason: (error.field.map { "\($0) " } ?? "") + error.reason)
             }
         }
     }
 
     /// `count` retain examples spread over the whole set, less what the forget set asks
-    /// (forgetting those is the point, not a loss).
-    func retainTexts(excluding forgetPrompts: Set<String>, count: Int) -> [ItemText] {
+    /// (forgetting those is the point, not a loss); a retain set's prompts alone are answered by
+    /// the base version (recorded once).
+    func retainTexts(excluding forgetPrompts: Set<String>, count: Int, base: BaseReference, texts: ModelTexts,
+                     registry: Registry) throws -> [ItemText] {
         switch self {
         case .corpus(let corpus):
             corpus.items(in: .retain90).filter { !forgetPrompts.contains($0.question) }.evenlySpaced(count).map(ItemText.init)
         case .sets(let retain, _):
-            retain.filter { $0.isPassage || !forgetPrompts.contains($0.prompt) }.evenlySpaced(count)
+            try retain.references(excluding: forgetPrompts, sampleSize: count, base: base, texts: texts, registry: registry).map(\.text)
         }
     }
 
@@ -68,7 +68,7 @@ enum KeptData {
         case .sets(_, let utility):
             let references = try utility.references(excluding: forgetPrompts, sampleSize: sampleSize, base: base, texts: texts,
                                                     registry: registry)
-            let baseUtility = UtilitySet.baseUtility(references)
+            let baseUtility = ReferencedSet.baseUtility(references)
             return (model === base.model ? baseUtility : try utility.utility(of: model, references: references, texts: texts, between: between),
                     baseUtility)
         }

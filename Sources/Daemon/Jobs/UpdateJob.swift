@@ -86,7 +86,8 @@ final class UpdateJob {
         }
         let forgetPrompts = try ForgetGate.forgetPrompts(store.registry)
         let requestRetain = plan.members.flatMap(\.request.retain).map { ItemText($0.content) }
-        let keptRetain = kept.retainTexts(excluding: forgetPrompts, count: configuration.retainItems)
+        let keptRetain = try kept.retainTexts(excluding: forgetPrompts, count: configuration.retainItems, base: base, texts: texts,
+                                              registry: store.registry)
         // Retain texts that do not fit the context or the format are left out: they only steady the update.
         let retain = (requestRetain + keptRetain).compactMap { try? texts.example($0) }.filter(texts.fits)
 

@@ -231,8 +231,8 @@ public struct RequestParser: Sendable {
     }
 
     /// A retain or utility set (a configuration's JSONL file): one item a line, in the request
-    /// item schema; a utility set's line may also be a prompt alone. Errors name the file and line.
-    public func dataSet(_ bytes: [UInt8], fileName: String, promptAlone: Bool) throws(RequestError) -> [DataSetItem] {
+    /// item schema, or a prompt alone. Errors name the file and line.
+    public func dataSet(_ bytes: [UInt8], fileName: String) throws(RequestError) -> [DataSetItem] {
         let fail = { (field: String?, reason: String) in RequestError(file: fileName, field: field, reason: reason) }
         if let offset = bytes.firstIndex(of: 0) { throw fail(nil, "contains a NUL byte at offset \(offset)") }
         if let offset = Self.firstInvalidUTF8(bytes) { throw fail(nil, "is not valid UTF-8 (byte offset \(offset))") }
@@ -240,7 +240,7 @@ public struct RequestParser: Sendable {
         for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
             let field = "line \(index + 1)"
-            items.append(try dataSetItem(try read(line, field: field, fail: fail), field: field, promptAlone: promptAlone, fail: fail))
+            items.append(try dataSetItem(try read(line, field: field, fail: fail), field: field, promptAlone: true, fail: fail))
         }
         guard !items.isEmpty else { throw fail(nil, "has no item lines") }
         return items

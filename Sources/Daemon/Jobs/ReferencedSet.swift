@@ -3,16 +3,17 @@ import Model
 import Store
 import Unlearning
 
-/// The user's utility set, and a version's model utility on it, measured as MUSE measures the
-/// knowledge a model keeps on retain data: each question's greedy answer against its reference
-/// (ROUGE-L recall) and the reference's p̄ against the base version's (capped at 1, so a model
-/// surer of some answers does not make up for forgetting others). Model utility is the harmonic
-/// mean of the two means, as TOFU's is of its six figures: neither can be traded for the other.
+/// The user's retain or utility set, each item with its reference: the item's completion, the
+/// passage of a text item, or, for a prompt given alone, the base version's greedy answer (so a
+/// retain set of prompts alone holds the model to what it said, in its own words). References and
+/// the base version's figures are computed once per base version and recorded in the registry.
 ///
-/// A reference is the item's completion, the passage of a text item (scored by p̄ alone), or, for
-/// a prompt given alone, the base version's greedy answer. References and the base version's
-/// figures are computed once per base version and recorded in the registry.
-struct UtilitySet {
+/// On a utility set, a version's model utility is measured as MUSE measures the knowledge a model
+/// keeps on retain data: each question's greedy answer against its reference (ROUGE-L recall) and
+/// the reference's p̄ against the base version's (capped at 1, so a model surer of some answers
+/// does not make up for forgetting others); passages by p̄ alone. Model utility is the harmonic
+/// mean of the two means, as TOFU's is of its six figures: neither can be traded for the other.
+struct ReferencedSet {
     struct Entry {
         let text: ItemText
         /// The item's own answer; nil for a prompt alone.
@@ -45,7 +46,7 @@ struct UtilitySet {
     /// `sampleSize` entries spread over the set, less the questions the forget set asks, each
     /// with its reference under the base version: recorded ones read, missing ones computed with
     /// the base model and recorded. Entries without a reference (the base version answered a
-    /// prompt with no word) are left out.
+    /// prompt with no word) are left out; `text` holds the reference as its completion.
     func references(excluding forgetPrompts: Set<String>, sampleSize: Int, base: BaseReference, texts: ModelTexts,
                     registry: Registry) throws -> [Measured] {
         let sample = entries.filter { $0.text.isPassage || !forgetPrompts.contains($0.text.prompt) }.evenlySpaced(sampleSize)
