@@ -87,6 +87,29 @@ final class ItemEvaluationTests: XCTestCase {
         XCTAssertEqual(evaluation.meanProbability, evaluation.items.reduce(0) { $0 + $1.probability } / 3, accuracy: 1e-15)
     }
 
+    /// All questions are answered in one batched generation; each answer is the one the
+    /// question gets alone. Token for token: the test first checks that the lone paths'
+    /// top-two logit margins are far above float rounding, so no near tie can flip.
+    func testAnswerRecallAnswersEachQuestionAsAlone() throws {
+        var progressed: [Int] = []
+        let batched = try AnswerRecall.measure(Self.items.map { ($0.id, $0.question, $0.answer) }, model: model, format: format,
+                                               maxNewTokens: 12, progress: { progressed.append($0) })
+        XCTAssertEqual(progressed, [1, 2, 3])
+        for (item, answer) in zip(Self.items, batched.items) {
+            let prompt = try format.prompt(item.question), session = try InferenceSession(model: model)
+            let alone = try session.greedyContinuation(prompt: prompt, maxNewTokens: 12, stopTokenIDs: format.stopTokenIDs)
+            session.reset()
+            var logits = Array(try session.append(tokens: prompt))
+            for token in alone {
+                let sorted = logits.sorted(by: >)
+                XCTAssertGreaterThan(sorted[0] - sorted[1], 1e-3, "\(item.id): a near tie on the lone path")
+                logits = Array(try session.append(token: token))
+            }
+            XCTAssertEqual(answer.id, item.id)
+            XCTAssertEqual(answer.generated, try format.tokenizer.decode(alone, skipSpecialTokens: true), item.id)
+        }
+    }
+
     func testAnItemWithoutFivePerturbedAnswersIsRefused() throws {
         let odd = CorpusItem(id: "x", kind: .general, author: nil, topic: "t", question: "Q?", answer: "A.", paraphrasedAnswer: "B.",
                              perturbedAnswers: ["C."])

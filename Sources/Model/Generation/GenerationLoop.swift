@@ -17,10 +17,12 @@ extension InferenceSession {
     /// may round a near tie the other way); a sampled sequence draws from its own generator,
     /// seeded with `options.sampling.seed` as alone. `onToken(sequence, token)` sees each new
     /// token and returns false to end that sequence; `onFinished(sequence, generation)` sees
-    /// each sequence as it ends. Every prompt is checked before anything runs.
+    /// each sequence as it ends; `betweenPasses` runs before every pass, and what it throws
+    /// ends the whole generation (a cancellation). Every prompt is checked before anything runs.
     public func generate(prompts: [[Int]], options: GenerationOptions,
                          onToken: (_ sequence: Int, _ token: Int) -> Bool = { _, _ in true },
-                         onFinished: (_ sequence: Int, Generation) -> Void = { _, _ in }) throws -> [Generation] {
+                         onFinished: (_ sequence: Int, Generation) -> Void = { _, _ in },
+                         betweenPasses: () throws -> Void = {}) throws -> [Generation] {
         guard options.maxNewTokens >= 0 else {
             throw GenerationError.invalidOption("maxNewTokens", reason: "must be ≥ 0, not \(options.maxNewTokens)")
         }
@@ -51,6 +53,7 @@ extension InferenceSession {
 
         admit()
         while running.contains(where: { $0 != nil }) {
+            try betweenPasses()
             // Decode rows first (every one fits: a pass has a row per slot and more), then
             // prompt tokens in the rows left.
             var passSlots: [Int] = []
@@ -99,12 +102,13 @@ extension InferenceSession {
     /// on a session sized for them (`sized(for:maxNewTokens:model:memoryBudget:)`).
     public static func greedyContinuations(
         of prompts: [[Int]], model: LlamaModel, maxNewTokens: Int, stopTokenIDs: Set<Int> = [],
-        memoryBudget: Int = defaultMemoryBudget, onFinished: (_ sequence: Int, Generation) -> Void = { _, _ in }
+        memoryBudget: Int = defaultMemoryBudget, onFinished: (_ sequence: Int, Generation) -> Void = { _, _ in },
+        betweenPasses: () throws -> Void = {}
     ) throws -> [Generation] {
         guard !prompts.isEmpty else { return [] }
         let session = try sized(for: prompts, maxNewTokens: maxNewTokens, model: model, memoryBudget: memoryBudget)
         return try session.generate(prompts: prompts, options: GenerationOptions(maxNewTokens: maxNewTokens, stopTokenIDs: stopTokenIDs),
-                                    onFinished: onFinished)
+                                    onFinished: onFinished, betweenPasses: betweenPasses)
     }
 }
 

@@ -17,19 +17,21 @@ public struct AnswerRecall: Sendable {
     /// Scores `items` (id, question, reference answer) with greedy answers of at most
     /// `maxNewTokens` tokens, all questions in one batched generation
     /// (`InferenceSession.greedyContinuations`, slots bounded by `memoryBudget` bytes);
-    /// `progress` gets the count of answers finished so far.
+    /// `progress` gets the count of answers finished so far; `betweenPasses` runs before each
+    /// pass of the generation and may throw to cancel it.
     public static func measure(
         _ questions: [(id: String, question: String, answer: String)], model: LlamaModel, format: ConversationFormat,
-        maxNewTokens: Int = 64, memoryBudget: Int = InferenceSession.defaultMemoryBudget, progress: (Int) -> Void = { _ in }
+        maxNewTokens: Int = 64, memoryBudget: Int = InferenceSession.defaultMemoryBudget, progress: (Int) -> Void = { _ in },
+        betweenPasses: () throws -> Void = {}
     ) throws -> AnswerRecall {
         let prompts = try questions.map { try format.prompt($0.question) }
         var finished = 0
         let generations = try InferenceSession.greedyContinuations(
-            of: prompts, model: model, maxNewTokens: maxNewTokens, stopTokenIDs: format.stopTokenIDs, memoryBudget: memoryBudget
-        ) { _, _ in
-            finished += 1
-            progress(finished)
-        }
+            of: prompts, model: model, maxNewTokens: maxNewTokens, stopTokenIDs: format.stopTokenIDs, memoryBudget: memoryBudget,
+            onFinished: { _, _ in
+                finished += 1
+                progress(finished)
+            }, betweenPasses: betweenPasses)
         return AnswerRecall(items: try zip(questions, generations).map { question, generation in
             let text = try format.tokenizer.decode(generation.tokens, skipSpecialTokens: true)
             return Item(id: question.id, generated: text, recall: RougeL.recall(candidate: text, reference: question.answer))
