@@ -110,6 +110,9 @@ struct BenchGenerate: ParsableCommand {
              String(format: "%.3f ms/token", result.decodeLongMsPerToken)),
             ("sampling", String(format: "%+.4f ms/token over greedy (T %g, top-k %d, top-p %g)", result.samplingExtraMsPerToken,
                                 Double(sampling.temperature), sampling.topK ?? 0, Double(sampling.topP ?? 1))),
+            ("\(result.batchPrompts) prompts, one by one", String(format: "%.0f tokens/s (prompt and answer tokens)", result.oneByOneTokensPerSecond)),
+            ("\(result.batchPrompts) prompts, batched", String(format: "%.0f tokens/s (%.1f× one by one)", result.batchedTokensPerSecond,
+                                                              result.batchedTokensPerSecond / result.oneByOneTokensPerSecond)),
         ]
         printTable(rows)
     }
