@@ -160,4 +160,27 @@ final class BatchedGenerationTests: XCTestCase {
         let batched = try InferenceSession(model: model, slots: 3).generate(prompts: prompts, options: options)
         XCTAssertEqual(batched, alone)
     }
+
+    /// Scoring runs the sequences ragged in shared passes; each log-probability is the one a
+    /// full forward pass over that sequence alone gives.
+    func testTokenLogProbabilitiesEqualAFullForwardPass() throws {
+        let model = try model()
+        let sequences = prompts.enumerated().map { index, tokens in (tokens: tokens, scoredFrom: min(tokens.count, 1 + index % 3)) }
+        for slots in [2, prompts.count] {
+            let scored = try InferenceSession(model: model, slots: slots).tokenLogProbabilities(of: sequences)
+            for (index, sequence) in sequences.enumerated() {
+                try model.forward(TokenBatch(inputIDs: [sequence.tokens]))
+                let V = model.config.vocabSize, logits = model.logits
+                let expected = (sequence.scoredFrom..<sequence.tokens.count).map { target in
+                    let row = (0..<V).map { Double(logits[(target - 1) * V + $0]) }, largest = row.max()!
+                    return row[sequence.tokens[target]] - largest - log(row.reduce(0) { $0 + exp($1 - largest) })
+                }
+                XCTAssertEqual(scored[index].count, expected.count, "sequence \(index)")
+                for (a, b) in zip(scored[index], expected) { XCTAssertEqual(a, b, accuracy: 1e-4, "sequence \(index), \(slots) slots") }
+            }
+        }
+        XCTAssertThrowsError(try InferenceSession(model: model).tokenLogProbabilities(of: [([1, 2], 0)])) {
+            guard case .invalidOption("scoredFrom", _)? = $0 as? GenerationError else { return XCTFail("\($0)") }
+        }
+    }
 }

@@ -58,17 +58,19 @@ final class ItemEvaluationTests: XCTestCase {
 
     func testBatchedAnswerLikelihoodEqualsEachAnswerScoredAlone() throws {
         let pairs = Self.items.flatMap { item in ([item.answer, item.paraphrasedAnswer] + item.perturbedAnswers).map { (item.question, $0) } }
-        // Batches of 4 over 21 answers of different lengths: padding, and a last, short batch.
-        let batched = try AnswerLikelihood.measure(pairs, model: model, format: format, batchSize: 4)
-        XCTAssertEqual(batched.count, pairs.count)
-        for (pair, scored) in zip(pairs, batched) {
-            let alone = try aloneLogProbabilities(question: pair.0, answer: pair.1)
-            XCTAssertEqual(scored.tokenLogProbabilities.count, alone.count, pair.1)
-            for (a, b) in zip(scored.tokenLogProbabilities, alone) { XCTAssertEqual(a, b, accuracy: 1e-5, pair.1) }
-            XCTAssertEqual(scored.meanNLL, try aloneMeanNLL(pair.0, pair.1), accuracy: 1e-5, pair.1)
+        // 21 answers of different lengths, all in one session, and one at a time in one slot.
+        for budget in [InferenceSession.defaultMemoryBudget, 1] {
+            let batched = try AnswerLikelihood.measure(pairs, model: model, format: format, memoryBudget: budget)
+            XCTAssertEqual(batched.count, pairs.count)
+            for (pair, scored) in zip(pairs, batched) {
+                let alone = try aloneLogProbabilities(question: pair.0, answer: pair.1)
+                XCTAssertEqual(scored.tokenLogProbabilities.count, alone.count, pair.1)
+                for (a, b) in zip(scored.tokenLogProbabilities, alone) { XCTAssertEqual(a, b, accuracy: 1e-5, pair.1) }
+                XCTAssertEqual(scored.meanNLL, try aloneMeanNLL(pair.0, pair.1), accuracy: 1e-5, pair.1)
+            }
+            // Random weights: the answers are far from certain, so the test would see a wrong position.
+            XCTAssertGreaterThan(batched[0].meanNLL, 1)
         }
-        // Random weights: the answers are far from certain, so the test would see a wrong position.
-        XCTAssertGreaterThan(batched[0].meanNLL, 1)
     }
 
     func testItemFiguresFollowFromTheAnswersScoredAlone() throws {

@@ -31,13 +31,15 @@ extension InferenceSession {
         reset()
         var samplers = [TokenSampler](repeating: prototype, count: slots)
         var results = [Generation?](repeating: nil, count: prompts.count)
-        var running = [RunningSequence?](repeating: nil, count: slots)
+        // Per slot: the sequence in it (its index and tokens so far) and its input.
+        var running = [(index: Int, tokens: [Int])?](repeating: nil, count: slots)
+        var inputs = [SlotInput?](repeating: nil, count: slots)
         var nextPrompt = 0
 
         func finish(_ slot: Int, _ stop: GenerationStop) {
             let sequence = running[slot]!, generation = Generation(tokens: sequence.tokens, stop: stop)
             results[sequence.index] = generation
-            running[slot] = nil
+            (running[slot], inputs[slot]) = (nil, nil)
             onFinished(sequence.index, generation)
         }
         /// Gives the next prompts to the empty slots.
@@ -45,7 +47,8 @@ extension InferenceSession {
             for slot in 0..<slots where running[slot] == nil && nextPrompt < prompts.count {
                 empty(slot: slot)
                 samplers[slot] = prototype
-                running[slot] = RunningSequence(index: nextPrompt, input: prompts[nextPrompt])
+                running[slot] = (nextPrompt, [])
+                inputs[slot] = SlotInput(tokens: prompts[nextPrompt], logits: prompts[nextPrompt].count - 1..<prompts[nextPrompt].count)
                 nextPrompt += 1
                 if options.maxNewTokens == 0 { finish(slot, .maxNewTokens) }
             }
@@ -54,21 +57,12 @@ extension InferenceSession {
         admit()
         while running.contains(where: { $0 != nil }) {
             try betweenPasses()
-            // Decode rows first (every one fits: a pass has a row per slot and more), then
-            // prompt tokens in the rows left.
-            var passSlots: [Int] = []
-            for decoding in [true, false] {
-                for slot in 0..<slots where running[slot].map({ $0.isDecoding == decoding }) ?? false && freeRows > 0 {
-                    let sequence = running[slot]!, end = min(sequence.input.count, sequence.fed + freeRows)
-                    sequence.input[sequence.fed..<end].withUnsafeBufferPointer {
-                        stage($0, slot: slot, computingLogits: end == sequence.input.count)
-                    }
-                    running[slot]!.fed = end
-                    if end == sequence.input.count { passSlots.append(slot) }
-                }
-            }
+            // Every running sequence's decode step fits (a pass has a row per slot and more);
+            // prompt tokens fill the rows left.
+            let taken = stagePass(&inputs)
             let logits = runStaged(), V = model.config.vocabSize
-            for (row, slot) in passSlots.enumerated() {
+            for staged in taken where inputs[staged.slot]!.isFed {
+                let slot = staged.slot, row = staged.firstLogitRow
                 let token = samplers[slot].next(from: UnsafeBufferPointer(rebasing: logits[row * V..<(row + 1) * V]))
                 if options.stopTokenIDs.contains(token) {
                     finish(slot, .endOfSequence)
@@ -83,8 +77,7 @@ extension InferenceSession {
                     // The token just chosen must enter the cache before the next one can be chosen.
                     finish(slot, .contextFull)
                 } else {
-                    running[slot]!.input = [token]
-                    running[slot]!.fed = 0
+                    inputs[slot] = SlotInput(tokens: [token], logits: 0..<1)
                 }
             }
             admit()
@@ -110,21 +103,4 @@ extension InferenceSession {
         return try session.generate(prompts: prompts, options: GenerationOptions(maxNewTokens: maxNewTokens, stopTokenIDs: stopTokenIDs),
                                     onFinished: onFinished, betweenPasses: betweenPasses)
     }
-}
-
-/// A sequence that holds a slot: the tokens it generated, and the input waiting to enter the
-/// cache (the prompt, then the token last chosen), of which `fed` have.
-private struct RunningSequence {
-    let index: Int
-    var input: [Int]
-    var fed = 0
-    var tokens: [Int] = []
-
-    init(index: Int, input: [Int]) {
-        self.index = index
-        self.input = input
-    }
-
-    /// Whether the input is a chosen token rather than (the rest of) a prompt.
-    var isDecoding: Bool { !tokens.isEmpty }
 }

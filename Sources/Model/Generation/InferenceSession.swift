@@ -38,8 +38,7 @@ public final class InferenceSession {
         guard slots >= 1 else { throw GenerationError.invalidOption("slots", reason: "must be at least 1, not \(slots)") }
         self.model = model
         cache = KVCache(config: c, capacity: capacity, slots: slots)
-        buffers = InferenceBuffers(config: c, rows: min(Self.prefillChunk, capacity) + slots - 1, logitRows: slots,
-                                   capacity: capacity)
+        buffers = InferenceBuffers(config: c, rows: min(Self.prefillChunk, capacity) + slots - 1, capacity: capacity)
         rotary = RotaryTable(headDim: c.headDim, positions: capacity, theta: Float(c.ropeTheta))
     }
 
@@ -57,8 +56,8 @@ public final class InferenceSession {
     }
 
     /// The memory one slot of `capacity` positions adds to a session: its keys and values in
-    /// every layer, its share of the attention scratch (a row of scores per head) and its row
-    /// of logits.
+    /// every layer, and the scratch of the pass row it adds (a row of scores per head, a row
+    /// of logits).
     public static func bytesPerSlot(config c: LlamaConfig, capacity: Int) -> Int {
         let floats = c.layerCount * KVCache.floatsPerSlotAndLayer(config: c, capacity: capacity) + c.headCount * capacity + c.vocabSize
         return floats * MemoryLayout<Float>.stride
@@ -102,7 +101,7 @@ public final class InferenceSession {
         var logits = UnsafeBufferPointer<Float>(start: nil, count: 0)
         for chunkStart in stride(from: 0, to: tokens.count, by: buffers.rows) {
             let chunk = UnsafeBufferPointer(rebasing: tokens[chunkStart..<min(chunkStart + buffers.rows, tokens.count)])
-            stage(chunk, slot: 0, computingLogits: chunkStart + chunk.count == tokens.count)
+            stage(chunk, slot: 0, logits: chunkStart + chunk.count == tokens.count ? chunk.count - 1..<chunk.count : 0..<0)
             logits = runStaged()
         }
         return logits
@@ -127,9 +126,10 @@ public final class InferenceSession {
     var freeRows: Int { buffers.rows - staged.rows }
 
     /// Adds `tokens` (already validated, at most `freeRows`) to the next pass, at `slot`'s next
-    /// positions; `computingLogits` asks for the logits after the last of them. A slot is
-    /// staged at most once per pass.
-    func stage(_ tokens: UnsafeBufferPointer<Int>, slot: Int, computingLogits: Bool) {
+    /// positions, asking for the logits after each of `tokens[logits]` (a range of indices in
+    /// `tokens`; the logits come out in the order staged). A slot is staged at most once per
+    /// pass.
+    func stage(_ tokens: UnsafeBufferPointer<Int>, slot: Int, logits: Range<Int>) {
         let b = buffers, row = staged.rows
         precondition(!tokens.isEmpty && tokens.count <= freeRows, "a pass holds \(b.rows) rows")
         precondition(cache.counts[slot] + tokens.count <= capacity, "slot \(slot) is full")
@@ -137,20 +137,42 @@ public final class InferenceSession {
         b.segments[staged.segments] = CachedAttentionSegment(slot: slot, start: cache.counts[slot], row: row, count: tokens.count)
         staged.segments += 1
         staged.rows += tokens.count
-        if computingLogits {
-            b.logitRows[staged.logitRows] = row + tokens.count - 1
+        for n in logits {
+            b.logitRows[staged.logitRows] = row + n
             staged.logitRows += 1
         }
+    }
+
+    /// Stages the next pass from `inputs` (one per slot, nil for an empty slot): the inputs
+    /// with one token left (decode steps) first, then the others in slot order, each as far
+    /// as the pass has rows. Says what it took of each input; `runStaged()` runs it.
+    func stagePass(_ inputs: inout [SlotInput?]) -> [StagedInput] {
+        var taken: [StagedInput] = []
+        var logitRow = 0
+        for decodeSteps in [true, false] {
+            for slot in inputs.indices where freeRows > 0 {
+                guard let input = inputs[slot], !input.isFed, (input.tokens.count - input.fed == 1) == decodeSteps else { continue }
+                let fed = input.fed..<min(input.tokens.count, input.fed + freeRows)
+                let logits = input.logits.clamped(to: fed)
+                input.tokens[fed].withUnsafeBufferPointer {
+                    stage($0, slot: slot, logits: logits.lowerBound - fed.lowerBound..<logits.upperBound - fed.lowerBound)
+                }
+                inputs[slot]!.fed = fed.upperBound
+                taken.append(StagedInput(slot: slot, fed: fed, logits: logits, firstLogitRow: logitRow))
+                logitRow += logits.count
+            }
+        }
+        return taken
     }
 
     /// Runs the staged rows and returns the logits asked for, [k, V] in the order staged.
     /// The buffer belongs to the session and is overwritten by the next pass.
     func runStaged() -> UnsafeBufferPointer<Float> {
-        let segments = UnsafeBufferPointer(start: buffers.segments, count: staged.segments)
-        run(rows: staged.rows, segments: segments, logitRows: staged.logitRows)
+        let segments = UnsafeBufferPointer(start: buffers.segments, count: staged.segments), logitRows = staged.logitRows
+        run(rows: staged.rows, segments: segments, logitRows: logitRows)
         for segment in segments { cache.counts[segment.slot] = segment.start + segment.count }
-        defer { staged = (0, 0, 0) }
-        return UnsafeBufferPointer(start: buffers.logits, count: staged.logitRows * model.config.vocabSize)
+        staged = (0, 0, 0)
+        return UnsafeBufferPointer(start: buffers.logits, count: logitRows * model.config.vocabSize)
     }
 
     /// The decoder over buffers.tokens[0..<rows], each segment's rows at its slot's positions,
@@ -199,4 +221,24 @@ public final class InferenceSession {
             matmulForward(out, input, weight, rows: rows, inputs: inputs, outputs: outputs)
         }
     }
+}
+
+/// Tokens waiting to enter one slot's cache (a prompt, a chosen token, a sequence to score),
+/// and the indices of those whose logits are wanted.
+struct SlotInput {
+    let tokens: [Int]
+    let logits: Range<Int>
+    /// How many of `tokens` are in the cache.
+    var fed = 0
+
+    var isFed: Bool { fed == tokens.count }
+}
+
+/// What one pass took of a slot's input: `tokens[fed]`, with the logits after `tokens[logits]`
+/// in rows firstLogitRow..<firstLogitRow + logits.count of the pass's logits.
+struct StagedInput {
+    let slot: Int
+    let fed: Range<Int>
+    let logits: Range<Int>
+    let firstLogitRow: Int
 }
