@@ -161,12 +161,16 @@ final class BatchedGenerationTests: XCTestCase {
         XCTAssertEqual(batched, alone)
     }
 
-    /// Scoring runs the sequences ragged in shared passes; each log-probability is the one a
-    /// full forward pass over that sequence alone gives.
+    /// Scoring runs the sequences ragged in shared passes, a prefix shared by consecutive
+    /// sequences once; each log-probability is the one a full forward pass over that sequence
+    /// alone gives.
     func testTokenLogProbabilitiesEqualAFullForwardPass() throws {
         let model = try model()
+        let shared = Array(prompts[2][..<20])
+        let answers = [[5, 6, 7, 8], [9], [10, 11], [], Array(30..<45), [12, 13, 14]]
         let sequences = prompts.enumerated().map { index, tokens in (tokens: tokens, scoredFrom: min(tokens.count, 1 + index % 3)) }
-        for slots in [2, prompts.count] {
+            + answers.map { (tokens: shared + $0, scoredFrom: 20) } + [(tokens: [4, 5, 6], scoredFrom: 1)]
+        for slots in [1, 2, 3, sequences.count] {
             let scored = try InferenceSession(model: model, slots: slots).tokenLogProbabilities(of: sequences)
             for (index, sequence) in sequences.enumerated() {
                 try model.forward(TokenBatch(inputIDs: [sequence.tokens]))

@@ -80,7 +80,14 @@ public final class InferenceSession {
     }
 
     /// Forgets the tokens of `slot`.
-    func empty(slot: Int) { cache.counts[slot] = 0 }
+    func empty(slot: Int) { keep(0, inSlot: slot) }
+
+    /// Keeps the first `count` positions of `slot`, after copying them from slot `source` when
+    /// one is given (a prefix that another sequence shares).
+    func keep(_ count: Int, inSlot slot: Int, copyingFrom source: Int? = nil) {
+        if let source, source != slot { cache.copyPrefix(count, from: source, to: slot) }
+        cache.counts[slot] = count
+    }
 
     /// Runs `tokens` at the next positions (a prompt: one prefill pass) and returns the
     /// logits [V] after the last one. The buffer belongs to the session and is overwritten

@@ -12,6 +12,7 @@ final class KVCache {
     private let storage: UnsafeMutablePointer<Float>
     /// Floats of one layer's keys (and of its values): S × G × capacity × D.
     private let layerSize: Int
+    private let layerCount: Int
 
     init(config: LlamaConfig, capacity: Int, slots: Int) {
         shape = CachedAttentionShape(heads: config.headCount, keyValueHeads: config.keyValueHeadCount,
@@ -19,6 +20,7 @@ final class KVCache {
         counts = .allocate(capacity: slots)
         counts.initialize(repeating: 0, count: slots)
         layerSize = slots * Self.floatsPerSlotAndLayer(config: config, capacity: capacity) / 2
+        layerCount = config.layerCount
         let total = 2 * config.layerCount * layerSize
         storage = .allocate(capacity: total)
         storage.initialize(repeating: 0, count: total)
@@ -53,6 +55,20 @@ final class KVCache {
                     let offset = shape.cacheOffset(slot: segment.slot, group: g, position: segment.start + n)
                     (keys + offset).update(from: row + (H + g) * D, count: D)
                     (values + offset).update(from: row + (H + G + g) * D, count: D)
+                }
+            }
+        }
+    }
+
+    /// Copies positions 0..<count of slot `source` into slot `target` in every layer: a shared
+    /// prefix computed once.
+    func copyPrefix(_ count: Int, from source: Int, to target: Int) {
+        let G = shape.keyValueHeads, D = shape.headDim
+        for l in 0..<layerCount {
+            for storage in [keys(layer: l), values(layer: l)] as [UnsafeMutablePointer<Float>] {
+                for g in 0..<G {
+                    (storage + shape.cacheOffset(slot: target, group: g, position: 0))
+                        .update(from: storage + shape.cacheOffset(slot: source, group: g, position: 0), count: count * D)
                 }
             }
         }
