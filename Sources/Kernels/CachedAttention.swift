@@ -8,19 +8,24 @@ import CBLAS
 //   contiguous [positions, D] matrix. A segment is one sequence's run of consecutive query
 //   rows: row n of it (row + n of `queries`, `queryStride` floats apart, head h at h·D,
 //   already rotated) sits at position start + n of its slot and sees that slot's keys
-//   0...start + n whose keyMask is true. out[rows, H·D], rows in the queries' order.
+//   0...start + n whose keyMask is true, only the last W of them under a sliding window of
+//   W keys. out[rows, H·D], rows in the queries' order.
 // Same math as `attentionForward`; there is no backward (generation only).
 
 public struct CachedAttentionShape: Sendable {
     public let heads: Int, keyValueHeads: Int, headDim: Int, capacity: Int, slots: Int
+    /// Keys a query sees at most, itself included; nil: every earlier key.
+    public let window: Int?
 
-    public init(heads: Int, keyValueHeads: Int, headDim: Int, capacity: Int, slots: Int = 1) {
+    public init(heads: Int, keyValueHeads: Int, headDim: Int, capacity: Int, slots: Int = 1, window: Int? = nil) {
         precondition(heads % keyValueHeads == 0, "query heads must be a multiple of key/value heads")
+        precondition(window.map { $0 > 0 } ?? true, "a sliding window holds at least one key")
         self.heads = heads
         self.keyValueHeads = keyValueHeads
         self.headDim = headDim
         self.capacity = capacity
         self.slots = slots
+        self.window = window
     }
 
     /// Offset of slot s's key/value head g's position p in `keys` or `values`.
@@ -82,7 +87,8 @@ public func cachedAttentionForward(
             // One query (a decode step): two matrix–vector products; sgemm with one row
             // would first pack all the keys and values it reads once.
             cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(length), Int32(D), scale, headKeys, Int32(D), query, 1, 0, headScores, 1)
-            maskedSoftmaxForward(headScores, length: length, width: length, allowed: keyMask)
+            maskedSoftmaxForward(headScores, from: firstVisibleKey(query: segment.start, window: s.window),
+                                 length: length, width: length, allowed: keyMask)
             cblas_sgemv(CblasRowMajor, CblasTrans, Int32(length), Int32(D), 1, headValues, Int32(D), headScores, 1, 0, headOut, 1)
             return
         }
@@ -91,7 +97,8 @@ public func cachedAttentionForward(
             scale, query, Int32(queryStride), headKeys, Int32(D),
             0, headScores, Int32(length))
         for n in 0..<count {
-            maskedSoftmaxForward(headScores + n * length, length: segment.start + n + 1, width: length, allowed: keyMask)
+            maskedSoftmaxForward(headScores + n * length, from: firstVisibleKey(query: segment.start + n, window: s.window),
+                                 length: segment.start + n + 1, width: length, allowed: keyMask)
         }
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(D), Int32(length),

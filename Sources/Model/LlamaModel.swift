@@ -32,7 +32,7 @@ public final class LlamaModel {
         layout = ParameterLayout(config: config)
         parameters = .allocate(capacity: layout.count)
         parameters.initialize(repeating: 0)
-        rotary = RotaryTable(headDim: config.headDim, positions: config.maxPositionEmbeddings, theta: Float(config.ropeTheta))
+        rotary = config.rotaryTable(positions: config.maxPositionEmbeddings)
     }
 
     deinit {
@@ -87,7 +87,19 @@ public final class LlamaModel {
 
     private var attentionShape: AttentionShape {
         AttentionShape(batch: batch!.batchSize, time: batch!.length, heads: config.headCount,
-                       keyValueHeads: config.keyValueHeadCount, headDim: config.headDim)
+                       keyValueHeads: config.keyValueHeadCount, headDim: config.headDim, window: config.slidingWindow)
+    }
+
+    /// Makes `rotary` cover positions 0..<length. Dynamic NTK scaling stretches every
+    /// frequency once a forward runs past max_position_embeddings, by an amount that depends
+    /// on the length, so its table always spans exactly max(length, max_position_embeddings).
+    private func updateRotary(forLength length: Int) {
+        let positions = if case .dynamic? = config.ropeScaling {
+            max(length, config.maxPositionEmbeddings)
+        } else {
+            max(length, rotary.positions)
+        }
+        if positions != rotary.positions { rotary = config.rotaryTable(positions: positions) }
     }
 
     // MARK: forward
@@ -95,10 +107,7 @@ public final class LlamaModel {
     /// Runs the decoder over `batch`, filling `logits` and keeping what backward needs.
     public func forward(_ batch: TokenBatch) throws {
         try batch.validate(vocabularySize: config.vocabSize)
-        let neededPositions = Int(batch.maximumPosition) + 1
-        if neededPositions > rotary.positions {
-            rotary = RotaryTable(headDim: config.headDim, positions: neededPositions, theta: Float(config.ropeTheta))
-        }
+        updateRotary(forLength: Int(batch.maximumPosition) + 1)
         let a = plan(for: batch)
         self.batch = batch
         let c = config, p = parameters.baseAddress!
@@ -117,11 +126,13 @@ public final class LlamaModel {
                     rmsNormForward(a.inputNorm[l], rstd: a.inputRstd[l], a.residual[l], weight: p + w.inputNorm,
                                    rows: N, channels: C, epsilon: eps)
                     matmulForward(a.qkv[l], a.inputNorm[l], p + w.qkv, rows: N, inputs: C, outputs: qkvWidth)
+                    if let bias = w.qkvBias { biasForward(a.qkv[l], bias: p + bias, rows: N, columns: qkvWidth) }
                     rotaryForward(a.qkv[l], positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: H)
                     rotaryForward(a.qkv[l] + H * D, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: G)
                     attentionForward(a.attention[l], probabilities: a.probabilities[l], qkv: a.qkv[l],
                                      keyMask: keyMask.baseAddress!, shape: shape)
                     matmulForward(a.branch, a.attention[l], p + w.output, rows: N, inputs: H * D, outputs: C)
+                    if let bias = w.outputBias { biasForward(a.branch, bias: p + bias, rows: N, columns: C) }
                     residualForward(a.residualMid[l], a.residual[l], a.branch, count: N * C)
 
                     rmsNormForward(a.postNorm[l], rstd: a.postRstd[l], a.residualMid[l], weight: p + w.postAttentionNorm,
@@ -213,12 +224,18 @@ public final class LlamaModel {
                 // Attention branch.
                 matmulBackward(dInput: a.dAttention, dWeight: g + w.output, dOut: a.dResidual, input: a.attention[l],
                                weight: p + w.output, rows: N, inputs: H * D, outputs: C, accumulateWeight: accumulate)
+                if let bias = w.outputBias {
+                    biasBackward(dBias: g + bias, dOut: a.dResidual, rows: N, columns: C, accumulate: accumulate)
+                }
                 attentionBackward(dQKV: a.dQKV, scratch: a.dScores, dOut: a.dAttention, qkv: a.qkv[l],
                                   probabilities: a.probabilities[l], shape: shape)
                 rotaryBackward(a.dQKV, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: H)
                 rotaryBackward(a.dQKV + H * D, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: G)
                 matmulBackward(dInput: a.dNorm, dWeight: g + w.qkv, dOut: a.dQKV, input: a.inputNorm[l],
                                weight: p + w.qkv, rows: N, inputs: C, outputs: qkvWidth, accumulateWeight: accumulate)
+                if let bias = w.qkvBias {
+                    biasBackward(dBias: g + bias, dOut: a.dQKV, rows: N, columns: qkvWidth, accumulate: accumulate)
+                }
                 rmsNormBackward(dInput: a.dResidual, dWeight: g + w.inputNorm, dOut: a.dNorm, input: a.residual[l],
                                 weight: p + w.inputNorm, rstd: a.inputRstd[l], rows: N, channels: C,
                                 accumulateWeight: accumulate)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Unlearning
+import Benchmarks
 
 struct BenchTofu: ParsableCommand {
     static let configuration = CommandConfiguration(

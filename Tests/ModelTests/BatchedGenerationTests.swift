@@ -163,15 +163,18 @@ final class BatchedGenerationTests: XCTestCase {
 
     /// Scoring runs the sequences ragged in shared passes, a prefix shared by consecutive
     /// sequences once; each log-probability is the one a full forward pass over that sequence
-    /// alone gives.
+    /// alone gives, also past max_position_embeddings.
     func testTokenLogProbabilitiesEqualAFullForwardPass() throws {
         let model = try model()
         let shared = Array(prompts[2][..<20])
         let answers = [[5, 6, 7, 8], [9], [10, 11], [], Array(30..<45), [12, 13, 14]]
         let sequences = prompts.enumerated().map { index, tokens in (tokens: tokens, scoredFrom: min(tokens.count, 1 + index % 3)) }
             + answers.map { (tokens: shared + $0, scoredFrom: 20) } + [(tokens: [4, 5, 6], scoredFrom: 1)]
+            // Longer than max_position_embeddings (64): scored as a forward pass runs it.
+            + [(tokens: Array(0..<70).map { ($0 * 11 + 1) % 80 }, scoredFrom: 60)]
         for slots in [1, 2, 3, sequences.count] {
-            let scored = try InferenceSession(model: model, slots: slots).tokenLogProbabilities(of: sequences)
+            let perSlot = InferenceSession.bytesPerSlot(config: model.config, capacity: 70)
+            let scored = try InferenceSession.tokenLogProbabilities(of: sequences, model: model, memoryBudget: slots * perSlot)
             for (index, sequence) in sequences.enumerated() {
                 try model.forward(TokenBatch(inputIDs: [sequence.tokens]))
                 let V = model.config.vocabSize, logits = model.logits

@@ -30,16 +30,26 @@ public final class InferenceSession {
     /// maximum: the model's max_position_embeddings). A pass runs up to
     /// min(prefillChunk, capacity) + slots − 1 rows: a decode row of every other slot and a
     /// prefill chunk.
-    public init(model: LlamaModel, capacity: Int? = nil, slots: Int = 1) throws {
+    public convenience init(model: LlamaModel, capacity: Int? = nil, slots: Int = 1) throws {
         let c = model.config, capacity = capacity ?? c.maxPositionEmbeddings
         guard capacity >= 1, capacity <= c.maxPositionEmbeddings else {
             throw GenerationError.invalidCapacity(capacity, maxPositionEmbeddings: c.maxPositionEmbeddings)
         }
+        try self.init(model: model, positions: capacity, slots: slots)
+    }
+
+    /// A session of any capacity ≥ 1, also past max_position_embeddings: scoring runs a long
+    /// sequence as a forward pass over it would (the rotary table stretched as for a forward
+    /// pass of that length).
+    init(model: LlamaModel, positions capacity: Int, slots: Int) throws {
+        let c = model.config
+        precondition(capacity >= 1, "a session holds at least one position")
         guard slots >= 1 else { throw GenerationError.invalidOption("slots", reason: "must be at least 1, not \(slots)") }
         self.model = model
         cache = KVCache(config: c, capacity: capacity, slots: slots)
         buffers = InferenceBuffers(config: c, rows: min(Self.prefillChunk, capacity) + slots - 1, capacity: capacity)
-        rotary = RotaryTable(headDim: c.headDim, positions: capacity, theta: Float(c.ropeTheta))
+        // Up to max_position_embeddings, dynamic NTK scaling does not stretch.
+        rotary = c.rotaryTable(positions: capacity)
     }
 
     /// A session for generating up to `maxNewTokens` tokens after each of `prompts`: each slot
@@ -51,8 +61,13 @@ public final class InferenceSession {
                              memoryBudget: Int = defaultMemoryBudget) throws -> InferenceSession {
         let longest = prompts.map(\.count).max() ?? 0
         let capacity = max(1, min(model.config.maxPositionEmbeddings, longest + max(0, maxNewTokens)))
-        let slots = max(1, min(prompts.count, memoryBudget / bytesPerSlot(config: model.config, capacity: capacity)))
-        return try InferenceSession(model: model, capacity: capacity, slots: slots)
+        return try InferenceSession(model: model, capacity: capacity,
+                                    slots: slotCount(prompts.count, capacity: capacity, config: model.config, memoryBudget: memoryBudget))
+    }
+
+    /// One slot per sequence while they fit in `memoryBudget` bytes, and at least one.
+    static func slotCount(_ sequences: Int, capacity: Int, config: LlamaConfig, memoryBudget: Int) -> Int {
+        max(1, min(sequences, memoryBudget / bytesPerSlot(config: config, capacity: capacity)))
     }
 
     /// The memory one slot of `capacity` positions adds to a session: its keys and values in
@@ -196,6 +211,7 @@ public final class InferenceSession {
         for (l, w) in layout.layers.enumerated() {
             rmsNormForward(b.norm, rstd: b.rstd, b.residual, weight: p + w.inputNorm, rows: n, channels: C, epsilon: eps)
             linear(b.qkv, b.norm, p + w.qkv, rows: n, inputs: C, outputs: qkvWidth)
+            if let bias = w.qkvBias { biasForward(b.qkv, bias: p + bias, rows: n, columns: qkvWidth) }
             rotaryForward(b.qkv, positions: b.positions, table: rotary, count: n, rowStride: qkvWidth, heads: H)
             rotaryForward(b.qkv + H * D, positions: b.positions, table: rotary, count: n, rowStride: qkvWidth, heads: G)
             cache.store(layer: l, qkv: b.qkv, rowStride: qkvWidth, segments: segments)
@@ -203,6 +219,7 @@ public final class InferenceSession {
                                    keys: cache.keys(layer: l), values: cache.values(layer: l), keyMask: b.keyMask,
                                    segments: segments, shape: cache.shape)
             linear(b.branch, b.attention, p + w.output, rows: n, inputs: H * D, outputs: C)
+            if let bias = w.outputBias { biasForward(b.branch, bias: p + bias, rows: n, columns: C) }
             residualForward(b.residual, b.residual, b.branch, count: n * C)
 
             rmsNormForward(b.norm, rstd: b.rstd, b.residual, weight: p + w.postAttentionNorm, rows: n, channels: C, epsilon: eps)

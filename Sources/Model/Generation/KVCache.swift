@@ -16,7 +16,7 @@ final class KVCache {
 
     init(config: LlamaConfig, capacity: Int, slots: Int) {
         shape = CachedAttentionShape(heads: config.headCount, keyValueHeads: config.keyValueHeadCount,
-                                     headDim: config.headDim, capacity: capacity, slots: slots)
+                                     headDim: config.headDim, capacity: capacity, slots: slots, window: config.slidingWindow)
         counts = .allocate(capacity: slots)
         counts.initialize(repeating: 0, count: slots)
         layerSize = slots * Self.floatsPerSlotAndLayer(config: config, capacity: capacity) / 2

@@ -111,14 +111,18 @@ extension InferenceSession {
         return results
     }
 
-    /// `tokenLogProbabilities(of:)` on a session sized for `sequences`
-    /// (`sized(for:maxNewTokens:model:memoryBudget:)` with no new tokens).
+    /// `tokenLogProbabilities(of:)` on a session sized for `sequences`: slots of the longest
+    /// one's length (past max_position_embeddings too, as a forward pass runs it), as many as
+    /// `memoryBudget` holds.
     public static func tokenLogProbabilities(
         of sequences: [(tokens: [Int], scoredFrom: Int)], model: LlamaModel, memoryBudget: Int = defaultMemoryBudget,
         betweenPasses: () throws -> Void = {}
     ) throws -> [[Double]] {
         guard !sequences.isEmpty else { return [] }
-        let session = try sized(for: sequences.map(\.tokens), maxNewTokens: 0, model: model, memoryBudget: memoryBudget)
+        let longest = sequences.map(\.tokens.count).max()!
+        let session = try InferenceSession(
+            model: model, positions: longest,
+            slots: slotCount(sequences.count, capacity: longest, config: model.config, memoryBudget: memoryBudget))
         return try session.tokenLogProbabilities(of: sequences, betweenPasses: betweenPasses)
     }
 }
