@@ -81,6 +81,8 @@ struct BenchGenerate: ParsableCommand {
     var model: String?
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
+    @Option(help: "Short prompts answered one by one and batched (default: 64, 8 with --quick).")
+    var batchPrompts: Int?
     @Flag(help: "A tiny model (unless --model) and few, short repetitions (seconds), for tests.")
     var quick = false
     @Flag(help: "Print the result as JSON.")
@@ -88,11 +90,13 @@ struct BenchGenerate: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let batchPrompts, batchPrompts < 1 { throw ValidationError("--batch-prompts must be at least 1") }
     }
 
     func run() throws {
         if let threads { Parallelism.setThreadCount(threads) }
-        let benchmark = GenerationBenchmark(modelFolder: model.map { URL(fileURLWithPath: $0) }, quick: quick)
+        var benchmark = GenerationBenchmark(modelFolder: model.map { URL(fileURLWithPath: $0) }, quick: quick)
+        if let batchPrompts { benchmark.batchPrompts = batchPrompts }
         let result = try benchmark.run { done, total in
             if !json { FileHandle.standardError.write(Data("\rrepetition \(done)/\(total)".utf8)) }
         }
@@ -111,6 +115,9 @@ struct BenchGenerate: ParsableCommand {
              String(format: "%.3f ms/token", result.decodeLongMsPerToken)),
             ("sampling", String(format: "%+.4f ms/token over greedy (T %g, top-k %d, top-p %g)", result.samplingExtraMsPerToken,
                                 Double(sampling.temperature), sampling.topK ?? 0, Double(sampling.topP ?? 1))),
+            ("\(result.batchPrompts) prompts, one by one", String(format: "%.0f tokens/s (prompt and answer tokens)", result.oneByOneTokensPerSecond)),
+            ("\(result.batchPrompts) prompts, batched", String(format: "%.0f tokens/s (%.1f× one by one)", result.batchedTokensPerSecond,
+                                                              result.batchedTokensPerSecond / result.oneByOneTokensPerSecond)),
         ]
         printTable(rows)
     }

@@ -62,6 +62,38 @@ final class GenerationKernelsTests: XCTestCase {
         }
     }
 
+    /// Segments of a batched pass: each one's rows against its own slot, as if run alone.
+    func testSegmentsAttendToTheirOwnSlots() {
+        var generator = SeededGenerator(seed: 83)
+        func floats(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -2...2, using: &generator) } }
+        for threads in [1, 2] {
+            Parallelism.setThreadCount(threads)
+            let shape = CachedAttentionShape(heads: 6, keyValueHeads: 2, headDim: 4, capacity: 12, slots: 3)
+            let slotSize = 2 * 12 * 4, keys = floats(3 * slotSize), values = floats(3 * slotSize)
+            let queryStride = (6 + 2 * 2) * 4, keyMask = [Bool](repeating: true, count: 12)
+            let segments = [CachedAttentionSegment(slot: 2, start: 3, row: 0, count: 4), CachedAttentionSegment(slot: 0, start: 0, row: 4, count: 1),
+                            CachedAttentionSegment(slot: 1, start: 11, row: 5, count: 1)]
+            let queries = floats(6 * queryStride)
+            var out = [Float](repeating: .nan, count: 6 * 6 * 4)
+            var scores = [Float](repeating: .nan, count: 6 * 6 * 12)
+            segments.withUnsafeBufferPointer {
+                cachedAttentionForward(&out, scores: &scores, queries: queries, queryStride: queryStride, keys: keys, values: values,
+                                       keyMask: keyMask, segments: $0, shape: shape)
+            }
+            let alone = CachedAttentionShape(heads: 6, keyValueHeads: 2, headDim: 4, capacity: 12)
+            for segment in segments {
+                let slot = segment.slot * slotSize..<(segment.slot + 1) * slotSize
+                let expected = naiveCachedAttention(
+                    queries: Array(queries[segment.row * queryStride..<(segment.row + segment.count) * queryStride]), queryStride: queryStride,
+                    keys: Array(keys[slot]), values: Array(values[slot]), keyMask: keyMask, start: segment.start, count: segment.count,
+                    shape: alone)
+                let rows = out[segment.row * 24..<(segment.row + segment.count) * 24]
+                let worst = zip(rows, expected).map { abs(Double($0) - $1) }.max()!
+                XCTAssertLessThanOrEqual(worst, 1e-5, "slot \(segment.slot), \(threads) threads")
+            }
+        }
+    }
+
     func testMatrixVectorMatchesNaive() {
         var generator = SeededGenerator(seed: 82)
         for threads in [1, 2] {

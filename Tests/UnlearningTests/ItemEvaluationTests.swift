@@ -59,17 +59,19 @@ final class ItemEvaluationTests: XCTestCase {
 
     func testBatchedAnswerLikelihoodEqualsEachAnswerScoredAlone() throws {
         let pairs = Self.items.flatMap { item in ([item.answer, item.paraphrasedAnswer] + item.perturbedAnswers).map { (item.question, $0) } }
-        // Batches of 4 over 21 answers of different lengths: padding, and a last, short batch.
-        let batched = try AnswerLikelihood.measure(pairs, model: model, format: format, batchSize: 4)
-        XCTAssertEqual(batched.count, pairs.count)
-        for (pair, scored) in zip(pairs, batched) {
-            let alone = try aloneLogProbabilities(question: pair.0, answer: pair.1)
-            XCTAssertEqual(scored.tokenLogProbabilities.count, alone.count, pair.1)
-            for (a, b) in zip(scored.tokenLogProbabilities, alone) { XCTAssertEqual(a, b, accuracy: 1e-5, pair.1) }
-            XCTAssertEqual(scored.meanNLL, try aloneMeanNLL(pair.0, pair.1), accuracy: 1e-5, pair.1)
+        // 21 answers of different lengths, all in one session, and one at a time in one slot.
+        for budget in [InferenceSession.defaultMemoryBudget, 1] {
+            let batched = try AnswerLikelihood.measure(pairs, model: model, format: format, memoryBudget: budget)
+            XCTAssertEqual(batched.count, pairs.count)
+            for (pair, scored) in zip(pairs, batched) {
+                let alone = try aloneLogProbabilities(question: pair.0, answer: pair.1)
+                XCTAssertEqual(scored.tokenLogProbabilities.count, alone.count, pair.1)
+                for (a, b) in zip(scored.tokenLogProbabilities, alone) { XCTAssertEqual(a, b, accuracy: 1e-5, pair.1) }
+                XCTAssertEqual(scored.meanNLL, try aloneMeanNLL(pair.0, pair.1), accuracy: 1e-5, pair.1)
+            }
+            // Random weights: the answers are far from certain, so the test would see a wrong position.
+            XCTAssertGreaterThan(batched[0].meanNLL, 1)
         }
-        // Random weights: the answers are far from certain, so the test would see a wrong position.
-        XCTAssertGreaterThan(batched[0].meanNLL, 1)
     }
 
     func testItemFiguresFollowFromTheAnswersScoredAlone() throws {
@@ -86,6 +88,29 @@ final class ItemEvaluationTests: XCTestCase {
             XCTAssertEqual(scored.recall.recall, RougeL.recall(candidate: scored.recall.generated, reference: item.answer))
         }
         XCTAssertEqual(evaluation.meanProbability, evaluation.items.reduce(0) { $0 + $1.probability } / 3, accuracy: 1e-15)
+    }
+
+    /// All questions are answered in one batched generation; each answer is the one the
+    /// question gets alone. Token for token: the test first checks that the lone paths'
+    /// top-two logit margins are far above float rounding, so no near tie can flip.
+    func testAnswerRecallAnswersEachQuestionAsAlone() throws {
+        var progressed: [Int] = []
+        let batched = try AnswerRecall.measure(Self.items.map { ($0.id, $0.question, $0.answer) }, model: model, format: format,
+                                               maxNewTokens: 12, progress: { progressed.append($0) })
+        XCTAssertEqual(progressed, [1, 2, 3])
+        for (item, answer) in zip(Self.items, batched.items) {
+            let prompt = try format.prompt(item.question), session = try InferenceSession(model: model)
+            let alone = try session.greedyContinuation(prompt: prompt, maxNewTokens: 12, stopTokenIDs: format.stopTokenIDs)
+            session.reset()
+            var logits = Array(try session.append(tokens: prompt))
+            for token in alone {
+                let sorted = logits.sorted(by: >)
+                XCTAssertGreaterThan(sorted[0] - sorted[1], 1e-3, "\(item.id): a near tie on the lone path")
+                logits = Array(try session.append(token: token))
+            }
+            XCTAssertEqual(answer.id, item.id)
+            XCTAssertEqual(answer.generated, try format.tokenizer.decode(alone, skipSpecialTokens: true), item.id)
+        }
     }
 
     func testAnItemWithoutFivePerturbedAnswersIsRefused() throws {

@@ -82,18 +82,17 @@ struct ModelTexts {
             .items.map(\.generated)
     }
 
-    /// Each item's forget score under `model`, given its p̄ under the base version; `between`
-    /// runs between chunks of items (a shutdown interrupts there).
+    /// Each item's forget score under `model`, given its p̄ under the base version. The greedy
+    /// answers of all the items (of each format) are one batched generation; `between` runs
+    /// before it and between its passes (a shutdown interrupts there).
     func scores(_ items: [(id: String, text: ItemText)], baseProbabilities: [String: Double], model: LlamaModel,
-                chunk: Int = 16, between: () throws -> Void) throws -> [String: ForgetItemScore] {
+                between: () throws -> Void) throws -> [String: ForgetItemScore] {
         var result: [String: ForgetItemScore] = [:]
-        for start in stride(from: 0, to: items.count, by: chunk) {
+        for (format, group) in byFormat(items) {
             try between()
-            for (format, group) in byFormat(items[start..<min(start + chunk, items.count)]) {
-                let measured = try ForgetItemScore.measure(group, baseProbabilities: group.map { baseProbabilities[$0.id] ?? 1 }, model: model,
-                                                           format: format)
-                for score in measured { result[score.id] = score }
-            }
+            let measured = try ForgetItemScore.measure(group, baseProbabilities: group.map { baseProbabilities[$0.id] ?? 1 }, model: model,
+                                                       format: format, betweenPasses: between)
+            for score in measured { result[score.id] = score }
         }
         return result
     }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Set from a signal handler when the daemon must stop; the running job checks it after every
-/// training step and between chunks of gate scoring, and ends there. Each check is also a
-/// heartbeat, which the systemd watchdog reads.
+/// training step and between the passes of the gate's generation, and ends there. Each check
+/// is also a heartbeat, which the systemd watchdog reads.
 public final class JobCancellation: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false

@@ -74,10 +74,11 @@ enum KeptData {
         }
     }
 
+    /// Both splits in one evaluation, so that their likelihoods and their greedy answers share
+    /// batched passes.
     private static func corpusUtility(of model: LlamaModel, retain: [CorpusItem], general: [CorpusItem], texts: ModelTexts) throws -> Double {
-        let measure = { (items: [CorpusItem]) in
-            try SplitEvaluation.measure(items, model: model, format: texts.format).utilityFigures
-        }
-        return try ModelUtility(retain: measure(retain), general: measure(general)).value
+        let both = try SplitEvaluation.measure(retain + general, model: model, format: texts.format).items
+        let figures = { (items: ArraySlice<ItemEvaluation>) in SplitEvaluation(items: Array(items)).utilityFigures }
+        return try ModelUtility(retain: figures(both[..<retain.count]), general: figures(both[retain.count...])).value
     }
 }

@@ -2,9 +2,10 @@ import Foundation
 import Kernels
 
 /// Times an `InferenceSession` on random prompts: prefill of a short and a long prompt,
-/// greedy decoding after each, and what a sampled draw costs beyond an argmax. Each figure
-/// is the median of `repetitions` runs, so the first, cold run and a neighbour's burst of
-/// work do not move it. `lethe bench generate` prints the result.
+/// greedy decoding after each, what a sampled draw costs beyond an argmax, and greedy answers
+/// to a batch of short prompts one by one against all at once (`generate(prompts:options:)`).
+/// Each figure is the median of `repetitions` runs, so the first, cold run and a neighbour's
+/// burst of work do not move it. `lethe bench generate` prints the result.
 public struct GenerationBenchmark: Sendable {
     /// Where the weights come from.
     public enum Weights: Sendable {
@@ -30,6 +31,11 @@ public struct GenerationBenchmark: Sendable {
         public let decodeLongMsPerToken: Double
         /// A draw with `sampling` minus an argmax, on the same logits.
         public let samplingExtraMsPerToken: Double
+        /// Prompts of `shortPromptTokens` tokens answered with `decodedTokens` tokens each, one
+        /// session after another and in one batched session: prompt and new tokens per second.
+        public let batchPrompts: Int
+        public let oneByOneTokensPerSecond: Double
+        public let batchedTokensPerSecond: Double
     }
 
     /// The 3.1M-parameter shape the speed figures of docs/generation.md were measured on.
@@ -47,6 +53,7 @@ public struct GenerationBenchmark: Sendable {
     public var shortPromptTokens: Int
     public var longPromptTokens: Int
     public var decodedTokens: Int
+    public var batchPrompts: Int
     /// Draws per repetition when timing the sampler: a draw takes microseconds.
     public var draws = 1000
     public var repetitions: Int
@@ -59,11 +66,12 @@ public struct GenerationBenchmark: Sendable {
         shortPromptTokens = quick ? 8 : 32
         longPromptTokens = quick ? 96 : 1536
         decodedTokens = quick ? 16 : 256
+        batchPrompts = quick ? 8 : 64
         repetitions = quick ? 3 : 5
     }
 
     public func run(progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
-        precondition(repetitions >= 1 && draws >= 1, "a median needs at least one repetition of at least one draw")
+        precondition(repetitions >= 1 && draws >= 1 && batchPrompts >= 1, "a median needs at least one repetition of at least one draw")
         let (model, name) = try loadModel()
         let capacity = model.config.maxPositionEmbeddings
         // A model with few positions (Checkpoints/base has 128) decodes over at most a quarter
@@ -83,6 +91,15 @@ public struct GenerationBenchmark: Sendable {
         var prefill = [[Double]](repeating: [], count: prompts.count)
         var decode = prefill
         var greedyDraw: [Double] = [], sampledDraw: [Double] = []
+        // The batch: short prompts, a quarter of the decode length each (they are answers).
+        let batch = (0..<batchPrompts).map { _ in
+            (0..<shortPrompt).map { _ in Int.random(in: 0..<model.config.vocabSize, using: &generator) }
+        }
+        let answerLength = max(1, decoded / 4)
+        let options = GenerationOptions(maxNewTokens: answerLength)
+        let batchSession = try InferenceSession.sized(for: batch, maxNewTokens: answerLength, model: model)
+        let aloneSession = try InferenceSession.sized(for: [batch[0]], maxNewTokens: answerLength, model: model)
+        var oneByOne: [Double] = [], batched: [Double] = []
         for repetition in 0..<repetitions {
             var logits = UnsafeBufferPointer<Float>(start: nil, count: 0)
             for (index, prompt) in prompts.enumerated() {
@@ -95,16 +112,21 @@ public struct GenerationBenchmark: Sendable {
             // Both draw from the last decode step's logits, which stay put until the next append.
             greedyDraw.append(seconds { for _ in 0..<draws { _ = greedy.next(from: logits) } } / Double(draws))
             sampledDraw.append(seconds { for _ in 0..<draws { _ = sampler.next(from: logits) } } / Double(draws))
+            oneByOne.append(try seconds { for prompt in batch { _ = try aloneSession.generate(prompt: prompt, options: options) } })
+            batched.append(try seconds { _ = try batchSession.generate(prompts: batch, options: options) })
             progress(repetition + 1, repetitions)
         }
         let milliseconds = { (samples: [Double]) in median(samples) * 1000 }
+        let batchTokens = batchPrompts * (shortPrompt + answerLength)
         return Result(
             model: name, parameters: model.layout.count, threads: Parallelism.threadCount,
             blasCore: BLASCoreType.current, repetitions: repetitions,
             shortPromptTokens: shortPrompt, longPromptTokens: longPrompt, decodedTokens: decoded,
             prefillShortMs: milliseconds(prefill[0]), prefillLongMs: milliseconds(prefill[1]),
             decodeShortMsPerToken: milliseconds(decode[0]), decodeLongMsPerToken: milliseconds(decode[1]),
-            samplingExtraMsPerToken: milliseconds(sampledDraw) - milliseconds(greedyDraw))
+            samplingExtraMsPerToken: milliseconds(sampledDraw) - milliseconds(greedyDraw),
+            batchPrompts: batchPrompts, oneByOneTokensPerSecond: Double(batchTokens) / median(oneByOne),
+            batchedTokensPerSecond: Double(batchTokens) / median(batched))
     }
 
     private func loadModel() throws -> (LlamaModel, name: String) {

@@ -15,21 +15,26 @@ public struct AnswerRecall: Sendable {
     public var meanRecall: Double { items.isEmpty ? 0 : items.reduce(0) { $0 + $1.recall } / Double(items.count) }
 
     /// Scores `items` (id, question, reference answer) with greedy answers of at most
-    /// `maxNewTokens` tokens; `progress` gets the count done after each item.
+    /// `maxNewTokens` tokens, all questions in one batched generation
+    /// (`InferenceSession.greedyContinuations`, slots bounded by `memoryBudget` bytes);
+    /// `progress` gets the count of answers finished so far; `betweenPasses` runs before each
+    /// pass of the generation and may throw to cancel it.
     public static func measure(
         _ questions: [(id: String, question: String, answer: String)], model: LlamaModel, format: ConversationFormat,
-        maxNewTokens: Int = 64, progress: (Int) -> Void = { _ in }
+        maxNewTokens: Int = 64, memoryBudget: Int = InferenceSession.defaultMemoryBudget, progress: (Int) -> Void = { _ in },
+        betweenPasses: () throws -> Void = {}
     ) throws -> AnswerRecall {
-        let session = try InferenceSession(model: model)
-        let options = GenerationOptions(maxNewTokens: maxNewTokens, sampling: .greedy, stopTokenIDs: format.stopTokenIDs)
-        var scored: [Item] = []
-        for (index, question) in questions.enumerated() {
-            let prompt = try format.prompt(question.question)
-            let generation = try session.generate(prompt: prompt, options: options) { _ in true }
+        let prompts = try questions.map { try format.prompt($0.question) }
+        var finished = 0
+        let generations = try InferenceSession.greedyContinuations(
+            of: prompts, model: model, maxNewTokens: maxNewTokens, stopTokenIDs: format.stopTokenIDs, memoryBudget: memoryBudget,
+            onFinished: { _, _ in
+                finished += 1
+                progress(finished)
+            }, betweenPasses: betweenPasses)
+        return AnswerRecall(items: try zip(questions, generations).map { question, generation in
             let text = try format.tokenizer.decode(generation.tokens, skipSpecialTokens: true)
-            scored.append(Item(id: question.id, generated: text, recall: RougeL.recall(candidate: text, reference: question.answer)))
-            progress(index + 1)
-        }
-        return AnswerRecall(items: scored)
+            return Item(id: question.id, generated: text, recall: RougeL.recall(candidate: text, reference: question.answer))
+        })
     }
 }

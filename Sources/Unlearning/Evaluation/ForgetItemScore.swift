@@ -33,13 +33,15 @@ public struct ForgetItemScore: Sendable, Codable, Equatable {
             .map(\.probability)
     }
 
-    /// Each item's score under `model`, given the items' p̄ under the base version.
+    /// Each item's score under `model`, given the items' p̄ under the base version: the
+    /// likelihoods in batched forward passes, then every greedy answer in one batched
+    /// generation, before whose passes `betweenPasses` runs (it may throw to cancel).
     public static func measure(_ items: [Item], baseProbabilities: [Double], model: LlamaModel, format: ConversationFormat,
-                               maxNewTokens: Int = 64) throws -> [ForgetItemScore] {
+                               maxNewTokens: Int = 64, betweenPasses: () throws -> Void = {}) throws -> [ForgetItemScore] {
         precondition(baseProbabilities.count == items.count, "one base probability per item")
         let probabilities = try probabilities(items, model: model, format: format)
         let recall = try AnswerRecall.measure(items.map { ($0.id, $0.prompt, $0.completion) }, model: model, format: format,
-                                              maxNewTokens: maxNewTokens)
+                                              maxNewTokens: maxNewTokens, betweenPasses: betweenPasses)
         return items.indices.map { index in
             ForgetItemScore(id: items[index].id, rougeLRecall: recall.items[index].recall, probability: probabilities[index],
                             baseProbability: baseProbabilities[index], generated: recall.items[index].generated)
