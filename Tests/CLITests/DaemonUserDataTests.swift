@@ -64,6 +64,10 @@ final class DaemonUserDataTests: XCTestCase {
             XCTAssertGreaterThan(base, 0.3, "the base version recalls its own answers and the given ones in part")
             XCTAssertLessThanOrEqual(base, 1)
             XCTAssertTrue((0...1).contains(utility), "\(metrics)")
+            let figures = try XCTUnwrap(metrics["utility_figures"] as? [String: Double])
+            XCTAssertEqual(Set(figures.keys), ["rouge_l_recall", "probability_ratio"])
+            let harmonicMean = 2 / (1 / figures["rouge_l_recall"]! + 1 / figures["probability_ratio"]!)
+            XCTAssertEqual(utility, harmonicMean, accuracy: 1e-9, "utility is the harmonic mean of its figures")
             let items = try XCTUnwrap(report["items"] as? [[String: Any]])
             XCTAssertTrue(items.allSatisfy { $0["state"] as? String == "forgotten" }, "\(items)")
         }

@@ -10,6 +10,9 @@ public struct GateResult: Sendable {
     /// Item id → its forget score: the job's items and the sample of the forget set.
     public let scores: [String: ForgetItemScore]
     public let utility: Double
+    /// What `utility` is the harmonic mean of, by name (the utility set's mean ROUGE-L recall and
+    /// p̄ ratio, or the corpus's six TOFU figures).
+    public let utilityFigures: [String: Double]
     public let baseUtility: Double
     public let maxUtilityDrop: Double
     /// The job's items the version does not forget.
@@ -36,7 +39,8 @@ public struct GateResult: Sendable {
     }
 
     public var metrics: [String: JSONValue] {
-        ["utility": .number(utility), "base_utility": .number(baseUtility), "utility_floor": .number(utilityFloor),
+        ["utility": .number(utility), "utility_figures": .object(utilityFigures.mapValues(JSONValue.number)),
+         "base_utility": .number(baseUtility), "utility_floor": .number(utilityFloor),
          "items_scored": .number(Double(scores.count)), "unforgotten": .array(unforgotten.map(JSONValue.string)),
          "regressed": .array(regressed.map(JSONValue.string))]
     }
@@ -77,7 +81,7 @@ struct ForgetGate {
                                                       sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry,
                                                       between: cancellation.check)
         let failing = { (items: [ForgetItemRecord]) in items.filter { !criteria.isForgotten(scores[$0.id]!) }.map(\.id) }
-        return GateResult(scores: scores, utility: utility, baseUtility: baseUtility, maxUtilityDrop: settings.maxUtilityDrop,
+        return GateResult(scores: scores, utility: utility.value, utilityFigures: utility.figures, baseUtility: baseUtility, maxUtilityDrop: settings.maxUtilityDrop,
                           unforgotten: failing(targets), regressed: failing(sample))
     }
 }

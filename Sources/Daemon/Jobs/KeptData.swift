@@ -53,7 +53,7 @@ enum KeptData {
     /// Model utility of `model` and of the base version on the same items: `sampleSize` items of
     /// the utility data less those the forget set asks.
     func utility(of model: LlamaModel, base: BaseReference, forgetPrompts: Set<String>, sampleSize: Int, texts: ModelTexts,
-                 registry: Registry, between: () throws -> Void = {}) throws -> (version: Double, base: Double) {
+                 registry: Registry, between: () throws -> Void = {}) throws -> (version: MeasuredUtility, base: Double) {
         switch self {
         case .corpus(let corpus):
             // The sample is thinned before the forget set's questions leave it, so it stays the
@@ -63,22 +63,37 @@ enum KeptData {
             }
             let (retain, general) = (pick(.retain90), pick(.general))
             let measure = { (model: LlamaModel) in try Self.corpusUtility(of: model, retain: retain, general: general, texts: texts) }
-            let baseUtility = try base.utility(of: (retain + general).map(\.id)) { try measure(base.model) }
-            return (model === base.model ? baseUtility : try measure(model), baseUtility)
+            let baseUtility = try base.utility(of: (retain + general).map(\.id)) { try measure(base.model).value }
+            return (model === base.model ? MeasuredUtility(value: baseUtility, figures: [:]) : try measure(model), baseUtility)
         case .sets(_, let utility):
             let references = try utility.references(excluding: forgetPrompts, sampleSize: sampleSize, base: base, texts: texts,
                                                     registry: registry)
             let baseUtility = ReferencedSet.baseUtility(references)
-            return (model === base.model ? baseUtility : try utility.utility(of: model, references: references, texts: texts, between: between),
+            return (model === base.model ? MeasuredUtility(value: baseUtility, figures: [:])
+                        : try utility.utility(of: model, references: references, texts: texts, between: between),
                     baseUtility)
         }
     }
 
     /// Both splits in one evaluation, so that their likelihoods and their greedy answers share
     /// batched passes.
-    private static func corpusUtility(of model: LlamaModel, retain: [CorpusItem], general: [CorpusItem], texts: ModelTexts) throws -> Double {
+    private static func corpusUtility(of model: LlamaModel, retain: [CorpusItem], general: [CorpusItem], texts: ModelTexts) throws
+        -> MeasuredUtility {
         let both = try SplitEvaluation.measure(retain + general, model: model, format: texts.format).items
         let figures = { (items: ArraySlice<ItemEvaluation>) in SplitEvaluation(items: Array(items)).utilityFigures }
-        return try ModelUtility(retain: figures(both[..<retain.count]), general: figures(both[retain.count...])).value
+        let utility = try ModelUtility(retain: figures(both[..<retain.count]), general: figures(both[retain.count...]))
+        var named: [String: Double] = [:]
+        for (split, f) in [("retain", utility.retain), ("general", utility.general)] {
+            named["\(split)_probability"] = f.probability
+            named["\(split)_rouge_l_recall"] = f.rougeLRecall
+            named["\(split)_truth_ratio"] = f.truthRatioScore
+        }
+        return MeasuredUtility(value: utility.value, figures: named)
     }
+}
+
+/// A version's model utility and the figures it is the harmonic mean of, by name.
+struct MeasuredUtility {
+    let value: Double
+    let figures: [String: Double]
 }

@@ -89,18 +89,22 @@ struct ReferencedSet {
     }
 
     /// `model`'s utility on `measured`; `between` runs between chunks of items.
-    func utility(of model: LlamaModel, references measured: [Measured], texts: ModelTexts, between: () throws -> Void) throws -> Double {
+    func utility(of model: LlamaModel, references measured: [Measured], texts: ModelTexts, between: () throws -> Void) throws
+        -> MeasuredUtility {
         let scores = try texts.scores(measured.map { ($0.reference.fingerprint, $0.text) },
                                       baseProbabilities: Dictionary(uniqueKeysWithValues: measured.map { ($0.reference.fingerprint, $0.reference.baseProbability) }),
                                       model: model, between: between)
         let recalls = measured.filter { !$0.text.isPassage }.map { scores[$0.reference.fingerprint]!.rougeLRecall }
         let ratios = measured.map { min(1, scores[$0.reference.fingerprint]!.probabilityRatio) }
-        return Self.value(recalls: recalls, ratios: ratios)
+        var figures = ["probability_ratio": Self.mean(ratios)]
+        if !recalls.isEmpty { figures["rouge_l_recall"] = Self.mean(recalls) }
+        return MeasuredUtility(value: Self.value(recalls: recalls, ratios: ratios), figures: figures)
     }
+
+    private static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
 
     /// The harmonic mean of mean recall (when any question is measured) and mean p̄ ratio; 0 for no item.
     private static func value(recalls: [Double], ratios: [Double]) -> Double {
-        let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
         let figures = (recalls.isEmpty ? [] : [mean(recalls)]) + (ratios.isEmpty ? [] : [mean(ratios)])
         guard !figures.isEmpty else { return 0 }
         return (try? ModelUtility.harmonicMean(figures)) ?? 0
