@@ -5,6 +5,8 @@
 final class Activations {
     let batchSize: Int
     let length: Int
+    /// The bytes of the one allocation.
+    let byteCount: Int
     // Kept by forward, per layer unless noted.
     let residual: [UnsafeMutablePointer<Float>]      // L + 1 × [N, C]: the residual stream entering each layer, and the last
     let residualMid: [UnsafeMutablePointer<Float>]   // [N, C]: after the attention branch
@@ -78,6 +80,7 @@ final class Activations {
         precondition(cursor == arena + total, "activation layout and its size disagree")
         batchSize = B
         length = T
+        byteCount = total * MemoryLayout<Float>.size
     }
 
     deinit { arena.deallocate() }
