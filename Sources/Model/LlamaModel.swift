@@ -27,6 +27,9 @@ public final class LlamaModel {
     private var otherPlans: [Activations] = []
     /// How many plans are kept at most: a handful of length buckets, not every possible shape.
     public static let keptPlanCount = 4
+    /// The most bytes the kept plans may hold together: at a real model's shape one plan is
+    /// gigabytes (the logits alone are N × V floats), and reallocating it costs less than keeping it.
+    public static let keptPlanBytes = 1 << 30
     private var rotary: RotaryTable
     private var batch: TokenBatch?
     private var countedTargets = 0
@@ -91,6 +94,8 @@ public final class LlamaModel {
         gradientStorage = nil
         gradientsPendingZero = false
         gradientMap = map
+        activations = nil  // plans keep the layers backward reaches, which may change now
+        otherPlans = []
         if map.trainsAny(of: layout.embedding..<layout.embedding + config.vocabSize * C) {
             lowestTrainedLayer = -1
         } else {
@@ -123,7 +128,8 @@ public final class LlamaModel {
         }
         // Free the oldest plans before allocating the new one.
         if otherPlans.count >= Self.keptPlanCount { otherPlans.removeFirst(otherPlans.count - Self.keptPlanCount + 1) }
-        let planned = Activations(config: config, batchSize: batch.batchSize, length: batch.length)
+        while otherPlans.reduce(0, { $0 + $1.byteCount }) > Self.keptPlanBytes { otherPlans.removeFirst() }
+        let planned = Activations(config: config, batchSize: batch.batchSize, length: batch.length, keptFrom: lowestTrainedLayer)
         activations = planned
         return planned
     }

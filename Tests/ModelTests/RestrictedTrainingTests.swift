@@ -64,14 +64,24 @@ final class RestrictedTrainingTests: XCTestCase {
         }
     }
 
-    func testBackwardStopsAtTheLowestTrainedLayer() {
-        let model = model(tied: true)
+    func testBackwardStopsAtTheLowestTrainedLayerAndLayersBelowKeepNoActivations() throws {
+        let model = model(tied: true, layers: 4)
+        let batch = try TokenBatch(sequences: [[1, 5, 7, 2, 9, 11], [1, 3, 12]])
+        try model.forward(batch)
+        let everyLayerKept = model.activationByteCount
         XCTAssertEqual(model.lowestTrainedLayer, -1, "everything trains: down to the embedding")
         let layer = { (l: Int) in model.layout.tensors.filter { $0.name.hasPrefix("model.layers.\(l).") }.map(self.range) }
-        model.restrictTraining(to: layer(1) + layer(2))
-        XCTAssertEqual(model.lowestTrainedLayer, 1)
+        model.restrictTraining(to: layer(2) + layer(3))
+        XCTAssertEqual(model.lowestTrainedLayer, 2)
+        XCTAssertEqual(model.activationByteCount, 0, "plans are dropped when what trains changes")
+        try model.forward(batch)
+        let twoLayersKept = model.activationByteCount
+        XCTAssertLessThan(twoLayersKept, everyLayerKept, "layers 0 and 1 share one set of buffers besides their residual stream")
+        model.restrictTraining(to: layer(3))
+        try model.forward(batch)
+        XCTAssertLessThan(model.activationByteCount, twoLayersKept)
         model.restrictTraining(to: [range(model.layout.tensor(named: "model.norm.weight")!)])
-        XCTAssertEqual(model.lowestTrainedLayer, 3, "no layer trains")
+        XCTAssertEqual(model.lowestTrainedLayer, 4, "no layer trains")
         model.restrictTraining(to: [0..<model.layout.count])
         XCTAssertEqual(model.lowestTrainedLayer, -1)
         XCTAssertEqual(model.gradients.count, model.layout.count, "every parameter trains again: the gradients mirror the parameters")
