@@ -26,23 +26,29 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         .target(name: "Model", dependencies: ["Kernels", "CZstd"]),
-        .target(name: "Unlearning", dependencies: ["Model", "Kernels"]),
+        // The fictitious-author corpus (TOFU-style): what the embedded default learned and is measured on.
+        .target(name: "Corpus", dependencies: ["Model"]),
+        .target(name: "Unlearning", dependencies: ["Model", "Kernels", "Corpus"]),
         .target(
             name: "Store",
             dependencies: [
-                "Model", "Unlearning", "CZstd",
+                "Model", "CZstd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "Daemon",
-            dependencies: ["Store", "Unlearning", "Model", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Store", "Unlearning", "Corpus", "Model", .product(name: "Logging", package: "swift-log")]
         ),
+        // The embedded default's recipe: corpus, tokenizer and training from scratch.
+        .target(name: "EmbeddedModel", dependencies: ["Unlearning", "Corpus", "Model", "Kernels"]),
+        // What `lethe bench` measures, beside the product's code.
+        .target(name: "Benchmarks", dependencies: ["Unlearning", "Corpus", "Store", "Model", "Kernels"]),
         .executableTarget(
             name: "lethe",
             dependencies: [
-                "Model", "Unlearning", "Kernels", "Store", "Daemon",
+                "Model", "Unlearning", "Kernels", "Store", "Daemon", "Corpus", "EmbeddedModel", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,8 +57,10 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "CAllocationCounter"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Model"]),
-        .testTarget(name: "CLITests", dependencies: ["lethe", "Model", "Store", "Unlearning", "Daemon"], exclude: ["Fixtures"]),
-        .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Model"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["lethe", "Model", "Store", "Unlearning", "Corpus", "Daemon"], exclude: ["Fixtures"]),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
+        .testTarget(name: "UnlearningTests", dependencies: ["Unlearning", "Corpus", "EmbeddedModel", "Model"], exclude: ["Fixtures"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Unlearning", "Corpus", "Model"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"], exclude: ["Fixtures"]),
     ]
 )

@@ -4,19 +4,24 @@ import Foundation
 // Causal grouped-query attention on a fused projection row [q heads | k heads | v heads]:
 //   B batch, T time, H query heads, G key/value heads (H a multiple of G), D head size.
 //   qkv[B·T, (H + 2G)·D] (q and k already rotated), out[B·T, H·D], probabilities[B, H, T, T].
-// Query head h reads key/value head h / (H / G). Key j is visible to query i when j ≤ i and
-// keyMask[b, j]. Each (b, h) is a pair of strided sgemms over views of qkv, no copies.
+// Query head h reads key/value head h / (H / G). Key j is visible to query i when j ≤ i,
+// keyMask[b, j], and, with a sliding window of W keys (Mistral), j > i − W.
+// Each (b, h) is a pair of strided sgemms over views of qkv, no copies.
 
 public struct AttentionShape: Sendable {
     public let batch: Int, time: Int, heads: Int, keyValueHeads: Int, headDim: Int
+    /// Keys a query sees at most, itself included; nil: every earlier key.
+    public let window: Int?
 
-    public init(batch: Int, time: Int, heads: Int, keyValueHeads: Int, headDim: Int) {
+    public init(batch: Int, time: Int, heads: Int, keyValueHeads: Int, headDim: Int, window: Int? = nil) {
         precondition(heads % keyValueHeads == 0, "query heads must be a multiple of key/value heads")
+        precondition(window.map { $0 > 0 } ?? true, "a sliding window holds at least one key")
         self.batch = batch
         self.time = time
         self.heads = heads
         self.keyValueHeads = keyValueHeads
         self.headDim = headDim
+        self.window = window
     }
 
     var qkvStride: Int { (heads + 2 * keyValueHeads) * headDim }
@@ -45,7 +50,8 @@ public func attentionForward(
             0, scores, T)
         let mask = keyMask + b * s.time
         for i in 0..<s.time {
-            maskedSoftmaxForward(scores + i * s.time, length: i + 1, width: s.time, allowed: mask)
+            maskedSoftmaxForward(scores + i * s.time, from: firstVisibleKey(query: i, window: s.window),
+                                 length: i + 1, width: s.time, allowed: mask)
         }
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T,
@@ -54,7 +60,15 @@ public func attentionForward(
     }
 }
 
-/// Writes dQKV (every element) from dOut. `scratch` holds B·H·T·T floats for dScores.
+/// The first key a query at `position` sees: transformers' sliding-window mask keeps key j
+/// when j > position − window (`sliding_window_overlay`), so the query sees `window` keys.
+@inline(__always)
+func firstVisibleKey(query position: Int, window: Int?) -> Int {
+    window.map { max(0, position - $0 + 1) } ?? 0
+}
+
+/// Writes dQKV (every element) from dOut. Keys outside the window have probability 0, so
+/// the softmax backward gives them no gradient: the mask needs no other care here. `scratch` holds B·H·T·T floats for dScores.
 /// Work is split by (batch, key/value group) so the heads that share dK and dV
 /// accumulate into them on one thread.
 public func attentionBackward(

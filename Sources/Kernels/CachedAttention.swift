@@ -6,18 +6,23 @@ import CBLAS
 //   Cache: keys[G, P, D] and values[G, P, D], head-major so one head's keys are one
 //   contiguous [positions, D] matrix. Query n (row n of `queries`, `queryStride` floats
 //   apart, head h at h·D, already rotated) sits at position start + n and sees keys
-//   0...start + n whose keyMask is true. out[count, H·D].
+//   0...start + n whose keyMask is true, only the last W of them under a sliding window
+//   of W keys. out[count, H·D].
 // Same math as `attentionForward`; there is no backward (generation only).
 
 public struct CachedAttentionShape: Sendable {
     public let heads: Int, keyValueHeads: Int, headDim: Int, capacity: Int
+    /// Keys a query sees at most, itself included; nil: every earlier key.
+    public let window: Int?
 
-    public init(heads: Int, keyValueHeads: Int, headDim: Int, capacity: Int) {
+    public init(heads: Int, keyValueHeads: Int, headDim: Int, capacity: Int, window: Int? = nil) {
         precondition(heads % keyValueHeads == 0, "query heads must be a multiple of key/value heads")
+        precondition(window.map { $0 > 0 } ?? true, "a sliding window holds at least one key")
         self.heads = heads
         self.keyValueHeads = keyValueHeads
         self.headDim = headDim
         self.capacity = capacity
+        self.window = window
     }
 
     /// Offset of key/value head g's position p in `keys` or `values`.
@@ -44,7 +49,8 @@ public func cachedAttentionForward(
             // One query (a decode step): two matrix–vector products; sgemm with one row
             // would first pack all the keys and values it reads once.
             cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(length), Int32(D), scale, headKeys, Int32(D), query, 1, 0, headScores, 1)
-            maskedSoftmaxForward(headScores, length: length, width: length, allowed: keyMask)
+            maskedSoftmaxForward(headScores, from: firstVisibleKey(query: start, window: s.window),
+                                 length: length, width: length, allowed: keyMask)
             cblas_sgemv(CblasRowMajor, CblasTrans, Int32(length), Int32(D), 1, headValues, Int32(D), headScores, 1, 0, headOut, 1)
             return
         }
@@ -53,7 +59,8 @@ public func cachedAttentionForward(
             scale, query, Int32(queryStride), headKeys, Int32(D),
             0, headScores, Int32(length))
         for n in 0..<count {
-            maskedSoftmaxForward(headScores + n * length, length: start + n + 1, width: length, allowed: keyMask)
+            maskedSoftmaxForward(headScores + n * length, from: firstVisibleKey(query: start + n, window: s.window),
+                                 length: start + n + 1, width: length, allowed: keyMask)
         }
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(D), Int32(length),

@@ -2,7 +2,8 @@ import Foundation
 
 // Rotary position embedding in Hugging Face's `rotate_half` convention: a head vector of
 // size D is split into halves (x1, x2) and rotated pairwise by angle pos · invFreq[i],
-//   x1' = x1·cos − x2·sin,   x2' = x2·cos + x1·sin,   invFreq[i] = 1 / theta^(2i / D).
+//   x1' = x1·cos − x2·sin,   x2' = x2·cos + x1·sin,   invFreq[i] = 1 / theta^(2i / D)
+// unscaled; rope scaling (Llama 3, linear, dynamic NTK) hands the table other invFreq.
 // Angles are computed in Float32 exactly as `LlamaRotaryEmbedding` does.
 
 /// cos and sin of every (position, frequency) pair, [positions, D/2] each.
@@ -12,22 +13,32 @@ public struct RotaryTable: Sendable {
     public let cos: [Float]
     public let sin: [Float]
 
-    public init(headDim: Int, positions: Int, theta: Float) {
-        let half = headDim / 2
+    /// The table of `inverseFrequencies` (D/2 of them) for positions 0..<positions.
+    public init(positions: Int, inverseFrequencies: [Float]) {
+        let half = inverseFrequencies.count
         var cos = [Float](repeating: 0, count: positions * half)
         var sin = cos
-        for i in 0..<half {
-            let invFreq = 1 / Foundation.pow(theta, Float(2 * i) / Float(headDim))
+        for (i, invFreq) in inverseFrequencies.enumerated() {
             for p in 0..<positions {
                 let angle = Float(p) * invFreq
                 cos[p * half + i] = Foundation.cos(angle)
                 sin[p * half + i] = Foundation.sin(angle)
             }
         }
-        self.headDim = headDim
+        self.headDim = 2 * half
         self.positions = positions
         self.cos = cos
         self.sin = sin
+    }
+
+    /// Unscaled rotary embedding.
+    public init(headDim: Int, positions: Int, theta: Float) {
+        self.init(positions: positions, inverseFrequencies: Self.inverseFrequencies(headDim: headDim, theta: theta))
+    }
+
+    /// 1 / theta^(2i / D) for i in 0..<D/2, in Float32 as transformers computes them.
+    public static func inverseFrequencies(headDim: Int, theta: Float) -> [Float] {
+        (0..<headDim / 2).map { 1 / Foundation.pow(theta, Float(2 * $0) / Float(headDim)) }
     }
 }
 

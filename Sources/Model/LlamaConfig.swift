@@ -19,9 +19,14 @@ public enum LlamaConfigError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The fields of a Hugging Face `LlamaConfig` that decide the computation. Fields Lethe
+/// The fields of a Hugging Face `LlamaConfig` that decide the computation, or of one of
+/// the Llama-shaped families Lethe runs on the same decoder: `MistralConfig` (a sliding
+/// attention window) and `Qwen2Config` (biases on the q, k and v projections). Fields Lethe
 /// does not use are kept in `fields` and written back unchanged.
 public struct LlamaConfig: Sendable, Equatable {
+    /// The `model_type`s read, each a `…ForCausalLM` of transformers.
+    public static let supportedModelTypes = ["llama", "mistral", "qwen2"]
+
     public var vocabSize: Int
     public var hiddenSize: Int
     public var intermediateSize: Int
@@ -35,6 +40,14 @@ public struct LlamaConfig: Sendable, Equatable {
     public var tieWordEmbeddings: Bool
     public var bosTokenID: Int?
     public var eosTokenIDs: [Int]
+    /// Read from `fields` (so written back with them): nil when the frequencies are unscaled.
+    public private(set) var ropeScaling: RopeScaling?
+    /// The q, k and v projections have biases (Qwen2; Llama's attention_bias).
+    public private(set) var queryKeyValueBias: Bool
+    /// The o projection has a bias (Llama's attention_bias).
+    public private(set) var outputBias: Bool
+    /// Keys a query attends to at most, itself included (Mistral's sliding_window); nil: all.
+    public private(set) var slidingWindow: Int?
     /// Every field of the file as read (or as built), including the ones above.
     public private(set) var fields: [String: JSONValue]
 
@@ -57,6 +70,10 @@ public struct LlamaConfig: Sendable, Equatable {
         self.tieWordEmbeddings = tieWordEmbeddings
         self.bosTokenID = bosTokenID
         self.eosTokenIDs = eosTokenIDs
+        self.ropeScaling = nil
+        self.queryKeyValueBias = false
+        self.outputBias = false
+        self.slidingWindow = nil
         self.fields = ["model_type": .string("llama"), "architectures": .array([.string("LlamaForCausalLM")]),
                        "hidden_act": .string("silu")]
     }
@@ -92,31 +109,46 @@ public struct LlamaConfig: Sendable, Equatable {
             }
             return number
         }
-        func mustBeFalse(_ key: String, _ why: String) throws {
-            if fields[key]?.boolValue == true { throw LlamaConfigError.unsupported(key, reason: why) }
-        }
+        func flag(_ key: String) -> Bool { fields[key]?.boolValue == true }
 
-        if let type = fields["model_type"], type.stringValue != "llama" {
-            throw LlamaConfigError.unsupported("model_type", reason: "only \"llama\" models are implemented")
+        let modelType = fields["model_type"]?.stringValue ?? "llama"
+        guard Self.supportedModelTypes.contains(modelType) else {
+            throw LlamaConfigError.unsupported("model_type", reason: "\"\(modelType)\" is not implemented (only \(Self.supportedModelTypes.map { "\"\($0)\"" }.joined(separator: ", ")))")
         }
         if let activation = fields["hidden_act"], activation.stringValue != "silu" {
             throw LlamaConfigError.unsupported("hidden_act", reason: "the Llama MLP here uses silu")
         }
-        try mustBeFalse("attention_bias", "attention projections with bias are not implemented")
-        try mustBeFalse("mlp_bias", "MLP projections with bias are not implemented")
+        // Each family's modeling file decides its biases and window; the other keys it ignores.
+        var slidingWindow: Int?
+        switch modelType {
+        case "mistral":
+            // MistralConfig's default is 4096 when the key is absent; null turns the window off.
+            switch fields["sliding_window"] {
+            case nil: slidingWindow = 4096
+            case .null?: slidingWindow = nil
+            default: slidingWindow = try integer("sliding_window")
+            }
+        case "qwen2":
+            if flag("use_sliding_window") {
+                throw LlamaConfigError.unsupported("use_sliding_window", reason: "Qwen2's per-layer sliding window (max_window_layers) is not implemented")
+            }
+        default:
+            if flag("mlp_bias") { throw LlamaConfigError.unsupported("mlp_bias", reason: "MLP projections with bias are not implemented") }
+        }
+        let maxPositionEmbeddings = try integer("max_position_embeddings", default: 2048)
 
         // transformers 4.x writes rope_theta (+ rope_scaling); 5.x writes rope_parameters.
+        // A non-null rope_scaling wins, as in transformers' `convert_rope_params_to_dict`.
         var ropeTheta = try real("rope_theta", default: 10000)
-        for key in ["rope_scaling", "rope_parameters"] {
-            guard let field = fields[key], !field.isNull else { continue }
-            guard case .object(let rope) = field else {
+        var ropeScaling: RopeScaling?
+        if let key = ["rope_scaling", "rope_parameters"].first(where: { fields[$0].map { !$0.isNull } ?? false }) {
+            guard case .object(let rope) = fields[key]! else {
                 throw LlamaConfigError.invalidField(key, reason: "must be an object or null")
             }
-            let type = (rope["rope_type"] ?? rope["type"])?.stringValue ?? "default"
-            guard type == "default" else {
-                throw LlamaConfigError.unsupported(key, reason: "rope type \"\(type)\" is not implemented (only \"default\")")
-            }
             if rope["rope_theta"] != nil { ropeTheta = try real("rope_theta", in: rope, default: 10000) }
+            // Llama 3 falls back to a top-level original_max_position_embeddings, then to max_position_embeddings.
+            ropeScaling = try RopeScaling(rope, key: key,
+                                          originalMaxPositionEmbeddings: try integer("original_max_position_embeddings", default: maxPositionEmbeddings))
         }
 
         let hiddenSize = try integer("hidden_size")
@@ -145,10 +177,14 @@ public struct LlamaConfig: Sendable, Equatable {
         self.headDim = headDim
         self.rmsNormEpsilon = try real("rms_norm_eps", default: 1e-6)
         self.ropeTheta = ropeTheta
-        self.maxPositionEmbeddings = try integer("max_position_embeddings", default: 2048)
+        self.maxPositionEmbeddings = maxPositionEmbeddings
         self.tieWordEmbeddings = fields["tie_word_embeddings"]?.boolValue ?? false
         self.bosTokenID = fields["bos_token_id"]?.intValue
         self.eosTokenIDs = eosTokenIDs
+        self.ropeScaling = ropeScaling
+        self.queryKeyValueBias = modelType == "qwen2" || (modelType == "llama" && flag("attention_bias"))
+        self.outputBias = modelType == "llama" && flag("attention_bias")
+        self.slidingWindow = slidingWindow
         self.fields = fields
     }
 

@@ -41,7 +41,7 @@ public final class LlamaModel {
         parameters = .allocate(capacity: layout.count)
         parameters.initialize(repeating: 0)
         gradientMap = .all(parameterCount: layout.count)
-        rotary = RotaryTable(headDim: config.headDim, positions: config.maxPositionEmbeddings, theta: Float(config.ropeTheta))
+        rotary = config.rotaryTable(positions: config.maxPositionEmbeddings)
     }
 
     deinit {
@@ -84,9 +84,10 @@ public final class LlamaModel {
     public func restrictTraining(to ranges: [Range<Int>]) {
         let map = GradientMap(ranges: ranges, parameterCount: layout.count)
         guard map != gradientMap else { return }
-        let C = config.hiddenSize, qkvCount = (config.headCount + 2 * config.keyValueHeadCount) * config.headDim * C
+        let C = config.hiddenSize, qkvWidth = (config.headCount + 2 * config.keyValueHeadCount) * config.headDim
         for w in layout.layers {
-            for fused in [w.qkv..<w.qkv + qkvCount, w.gateUp..<w.gateUp + 2 * config.intermediateSize * C] {
+            let qkvBias = w.qkvBias.map { [$0..<$0 + qkvWidth] } ?? []
+            for fused in [w.qkv..<w.qkv + qkvWidth * C, w.gateUp..<w.gateUp + 2 * config.intermediateSize * C] + qkvBias {
                 _ = map.gradientOffset(of: fused)  // traps when a range cuts the fused matrix
             }
         }
@@ -136,7 +137,19 @@ public final class LlamaModel {
 
     private var attentionShape: AttentionShape {
         AttentionShape(batch: batch!.batchSize, time: batch!.length, heads: config.headCount,
-                       keyValueHeads: config.keyValueHeadCount, headDim: config.headDim)
+                       keyValueHeads: config.keyValueHeadCount, headDim: config.headDim, window: config.slidingWindow)
+    }
+
+    /// Makes `rotary` cover positions 0..<length. Dynamic NTK scaling stretches every
+    /// frequency once a forward runs past max_position_embeddings, by an amount that depends
+    /// on the length, so its table always spans exactly max(length, max_position_embeddings).
+    private func updateRotary(forLength length: Int) {
+        let positions = if case .dynamic? = config.ropeScaling {
+            max(length, config.maxPositionEmbeddings)
+        } else {
+            max(length, rotary.positions)
+        }
+        if positions != rotary.positions { rotary = config.rotaryTable(positions: positions) }
     }
 
     // MARK: forward
@@ -144,10 +157,7 @@ public final class LlamaModel {
     /// Runs the decoder over `batch`, filling `logits` and keeping what backward needs.
     public func forward(_ batch: TokenBatch) throws {
         try batch.validate(vocabularySize: config.vocabSize)
-        let neededPositions = Int(batch.maximumPosition) + 1
-        if neededPositions > rotary.positions {
-            rotary = RotaryTable(headDim: config.headDim, positions: neededPositions, theta: Float(config.ropeTheta))
-        }
+        updateRotary(forLength: Int(batch.maximumPosition) + 1)
         let a = plan(for: batch)
         self.batch = batch
         let c = config, p = parameters.baseAddress!
@@ -166,11 +176,13 @@ public final class LlamaModel {
                     rmsNormForward(a.inputNorm[l], rstd: a.inputRstd[l], a.residual[l], weight: p + w.inputNorm,
                                    rows: N, channels: C, epsilon: eps)
                     matmulForward(a.qkv[l], a.inputNorm[l], p + w.qkv, rows: N, inputs: C, outputs: qkvWidth)
+                    if let bias = w.qkvBias { biasForward(a.qkv[l], bias: p + bias, rows: N, columns: qkvWidth) }
                     rotaryForward(a.qkv[l], positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: H)
                     rotaryForward(a.qkv[l] + H * D, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: G)
                     attentionForward(a.attention[l], probabilities: a.probabilities[l], qkv: a.qkv[l],
                                      keyMask: keyMask.baseAddress!, shape: shape)
                     matmulForward(a.branch, a.attention[l], p + w.output, rows: N, inputs: H * D, outputs: C)
+                    if let bias = w.outputBias { biasForward(a.branch, bias: p + bias, rows: N, columns: C) }
                     residualForward(a.residualMid[l], a.residual[l], a.branch, count: N * C)
 
                     rmsNormForward(a.postNorm[l], rstd: a.postRstd[l], a.residualMid[l], weight: p + w.postAttentionNorm,
@@ -274,6 +286,9 @@ public final class LlamaModel {
                 // Attention branch.
                 matmulBackward(dInput: a.dAttention, dWeight: g(w.output, C * H * D), dOut: a.dResidual, input: a.attention[l],
                                weight: p + w.output, rows: N, inputs: H * D, outputs: C, accumulateWeight: accumulate)
+                if let bias = w.outputBias, let dBias = g(bias, C) {
+                    biasBackward(dBias: dBias, dOut: a.dResidual, rows: N, columns: C, accumulate: accumulate)
+                }
                 attentionBackward(dQKV: a.dQKV, scratch: a.dScores, dOut: a.dAttention, qkv: a.qkv[l],
                                   probabilities: a.probabilities[l], shape: shape)
                 rotaryBackward(a.dQKV, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: H)
@@ -281,6 +296,9 @@ public final class LlamaModel {
                 matmulBackward(dInput: passesDown || inputNormGradient != nil ? a.dNorm : nil, dWeight: g(w.qkv, qkvWidth * C),
                                dOut: a.dQKV, input: a.inputNorm[l],
                                weight: p + w.qkv, rows: N, inputs: C, outputs: qkvWidth, accumulateWeight: accumulate)
+                if let bias = w.qkvBias, let dBias = g(bias, qkvWidth) {
+                    biasBackward(dBias: dBias, dOut: a.dQKV, rows: N, columns: qkvWidth, accumulate: accumulate)
+                }
                 rmsNormBackward(dInput: passesDown ? a.dResidual : nil, dWeight: inputNormGradient, dOut: a.dNorm, input: a.residual[l],
                                 weight: p + w.inputNorm, rstd: a.inputRstd[l], rows: N, channels: C,
                                 accumulateWeight: accumulate)

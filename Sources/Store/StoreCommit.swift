@@ -33,17 +33,21 @@ extension CheckpointStore {
     /// The object is durably on disk before the registry transaction that names it.
     /// `alongside` runs inside that transaction, so whatever it records (requests applied,
     /// items forgotten) is published together with the version or not at all.
+    ///
+    /// `parentWeights`, the parent's safetensors bytes when the caller already holds them (a job
+    /// that loaded its parent), spare decoding the parent's delta chain again for the delta.
     @discardableResult
-    public func commit(_ model: LlamaModel, _ details: CommitDetails, parent: Int?, expectedHead: Int?,
+    public func commit(_ model: LlamaModel, _ details: CommitDetails, parent: Int?, parentWeights: [UInt8]? = nil, expectedHead: Int?,
                        alongside: (RegistryTransaction, VersionRecord) throws -> Void = { _, _ in }) throws -> VersionRecord {
         let bytes = try SafeTensorsWriter.serialize(model.safeTensors, metadata: ["format": "pt"])
-        return try commit(safetensors: bytes, details, parent: parent, expectedHead: expectedHead, alongside: alongside)
+        return try commit(safetensors: bytes, details, parent: parent, parentWeights: parentWeights, expectedHead: expectedHead,
+                          alongside: alongside)
     }
 
     /// `commit` for weights already serialised as safetensors bytes.
     @discardableResult
-    public func commit(safetensors bytes: [UInt8], _ details: CommitDetails, parent: Int?, expectedHead: Int?,
-                       alongside: (RegistryTransaction, VersionRecord) throws -> Void = { _, _ in }) throws -> VersionRecord {
+    public func commit(safetensors bytes: [UInt8], _ details: CommitDetails, parent: Int?, parentWeights: [UInt8]? = nil,
+                       expectedHead: Int?, alongside: (RegistryTransaction, VersionRecord) throws -> Void = { _, _ in }) throws -> VersionRecord {
         let lock = try WriterLock(root: layout.root)
         defer { withExtendedLifetime(lock) {} }
         let objectID = sha256Hex(bytes)
@@ -57,7 +61,7 @@ extension CheckpointStore {
             (object, chainLength) = (existing, try registry.chainLength(ofObject: existing.id))  // identical weights: shared
             isNewObject = false
         } else {
-            (object, chainLength) = try writeObject(id: objectID, bytes: bytes, against: parentVersion)
+            (object, chainLength) = try writeObject(id: objectID, bytes: bytes, against: parentVersion, parentWeights: parentWeights)
             isNewObject = true
         }
         let version = VersionRecord(
@@ -82,14 +86,17 @@ extension CheckpointStore {
     /// Encodes and durably writes the object: a delta against the parent's object when the
     /// parent exists and the chain stays within the keyframe interval, a full one otherwise.
     /// Returns the object and its chain length (delta hops to its keyframe).
-    private func writeObject(id: String, bytes: [UInt8], against parent: VersionRecord?) throws -> (ObjectRecord, Int) {
+    private func writeObject(id: String, bytes: [UInt8], against parent: VersionRecord?, parentWeights: [UInt8]?) throws -> (ObjectRecord, Int) {
         var encoding = ObjectEncoding.full
         var base: String?
         let stored: [UInt8]
         var chainLength = 0
         if let parent, case let parentChain = try registry.chainLength(ofObject: parent.object),
            parentChain + 1 <= settings.keyframeInterval {
-            let parentBytes = try loadSafeTensorsBytes(version: parent.id)
+            // Bytes handed in are used only if they are the parent's object: a wrong delta base
+            // would make an object that never decodes.
+            let parentBytes = try parentWeights.flatMap { sha256Hex($0) == parent.object ? $0 : nil }
+                ?? loadSafeTensorsBytes(version: parent.id)
             stored = try ObjectCodec.encodeDelta(base: parentBytes, target: bytes, settings: settings.compression)
             encoding = .delta
             base = parent.object

@@ -11,7 +11,11 @@ extension CheckpointStore {
 
     /// The version's model: the store's config with the version's weights.
     public func loadModel(version id: Int) throws -> LlamaModel {
-        let bytes = try loadSafeTensorsBytes(version: id)
+        try model(weights: try loadSafeTensorsBytes(version: id), version: id)
+    }
+
+    /// A model of the store's config with `bytes`, version `id`'s safetensors bytes already loaded.
+    public func model(weights bytes: [UInt8], version id: Int) throws -> LlamaModel {
         let model = LlamaModel(config: try config())
         try model.loadWeights(from: try SafeTensorsFile(bytes: bytes), fileName: "version \(id)")
         return model

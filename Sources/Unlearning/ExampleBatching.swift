@@ -47,7 +47,7 @@ public struct ExampleBatching: Sendable {
     }
 
     /// The padded length of a batch: its longest example, rounded up to the quantum.
-    func paddedLength(_ batch: [Int]) -> Int {
+    public func paddedLength(_ batch: [Int]) -> Int {
         let longest = batch.map { examples[$0].tokenCount }.max()!
         return min(length, (longest + Self.lengthQuantum - 1) / Self.lengthQuantum * Self.lengthQuantum)
     }
@@ -58,5 +58,5 @@ public struct ExampleBatching: Sendable {
     }
 
     /// The real (unpadded) tokens of example indices `batch`.
-    func tokenCount(_ batch: [Int]) -> Int { batch.reduce(0) { $0 + examples[$1].tokenCount } }
+    public func tokenCount(_ batch: [Int]) -> Int { batch.reduce(0) { $0 + examples[$1].tokenCount } }
 }

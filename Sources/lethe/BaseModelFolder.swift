@@ -2,6 +2,8 @@ import Foundation
 import Model
 import Store
 import Unlearning
+import EmbeddedModel
+import Corpus
 
 /// The files of a model folder that `lethe train-base` writes, each crash-safely.
 enum BaseModelFolder {

@@ -1,5 +1,7 @@
 import Foundation
 import Unlearning
+import EmbeddedModel
+import Corpus
 
 /// What `lethe train-base` did and measured: written as training.json and rendered as MODEL_CARD.md.
 struct BaseModelReport: Encodable {

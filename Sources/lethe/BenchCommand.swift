@@ -4,6 +4,7 @@ import Kernels
 import Model
 import Store
 import Unlearning
+import Benchmarks
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import Foundation
 import Model
 import Store
 import Unlearning
+import Corpus
 
 struct BenchDaemon: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,11 @@ struct BenchDaemon: ParsableCommand {
             Starts `lethe daemon` on a fresh store made from --model in a temporary folder (the daemon's \
             defaults otherwise), drops requests into its spool the way `lethe submit` does, and watches the \
             spool and the registry. Nothing of the working copy is touched unless --write-docs is given.
+
+            With --retain-set (a model of the user's, e.g. a GGUF file, and its data), the single request is \
+            --request and the many small requests are left out: they are drawn from the corpus. The time from \
+            drop to published version excludes the start (the import and the utility set's references, \
+            computed once per base version).
             """
     )
 
@@ -20,6 +26,14 @@ struct BenchDaemon: ParsableCommand {
     var model = "Checkpoints/base"
     @Option(help: "The corpus the model learned.")
     var corpus = "Checkpoints/base/corpus"
+    @Option(help: "The daemon's retain_set instead of the corpus (repeat for several files).")
+    var retainSet: [String] = []
+    @Option(help: "The daemon's utility_set (repeat for several files; default: the retain set).")
+    var utilitySet: [String] = []
+    @Option(help: "With --retain-set: the request file whose latency is measured.")
+    var request: String?
+    @Option(help: "A daemon configuration whose keys (update, gate, …) the daemon also gets; store, spool and the data are the bench's.")
+    var config: String?
     @Option(help: "The author whose every question the single request forgets (default: the first of forget10).")
     var author: String?
     @Option(help: "Small requests dropped at once (one question each, each about a different fact).")
@@ -80,32 +94,41 @@ struct BenchDaemon: ParsableCommand {
 
     struct Result: Codable {
         var single: Single
-        var bulk: Bulk
+        /// Left out on the user's data (the small requests are corpus questions).
+        var bulk: Bulk?
         var threads: Int
     }
 
     func validate() throws {
+        if !retainSet.isEmpty && request == nil { throw ValidationError("--retain-set needs --request: the request to time") }
+        if retainSet.isEmpty && (request != nil || !utilitySet.isEmpty) {
+            throw ValidationError("--request and --utility-set go with --retain-set (the corpus gives the requests otherwise)")
+        }
         if requests < 1 { throw ValidationError("--requests must be at least 1") }
         if maxItemsPerJob < 1 { throw ValidationError("--max-items-per-job must be at least 1") }
     }
 
     func run() throws {
-        let corpusURL = URL(fileURLWithPath: corpus)
-        let loaded = try Corpus.load(from: corpusURL)
-        let author = self.author ?? loaded.authorIDs(in: .forget10)[0]
-        let questions = loaded.items.filter { $0.author == author }
-        guard !questions.isEmpty else { throw ValidationError("the corpus has no question about \(author)") }
-        let others = loaded.items(in: .retain90).filter { $0.author != author }
-        guard others.count >= requests else { throw ValidationError("the corpus has only \(others.count) other questions for --requests") }
-
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-bench-daemon-\(getpid())")
         try? FileManager.default.removeItem(at: directory)
         defer { try? FileManager.default.removeItem(at: directory) }
         let spool = Spool(root: directory.appendingPathComponent("spool"))
-        let configuration: [String: Any] = [
-            "store": directory.appendingPathComponent("store").path, "spool": spool.root.path, "base_model": model,
-            "corpus": corpusURL.path, "rescan_seconds": 0.5, "max_items_per_job": maxItemsPerJob,
-        ]
+        var configuration: [String: Any] = [:]
+        if let config {
+            configuration = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: config))) as? [String: Any] ?? [:]
+        }
+        for key in ["corpus", "retain_set", "utility_set"] { configuration.removeValue(forKey: key) }
+        configuration.merge(["store": directory.appendingPathComponent("store").path, "spool": spool.root.path, "base_model": model,
+                             "rescan_seconds": 0.5, "max_items_per_job": maxItemsPerJob]) { $1 }
+        let corpus = retainSet.isEmpty ? try Corpus.load(from: URL(fileURLWithPath: self.corpus)) : nil
+        if corpus != nil {
+            configuration["corpus"] = URL(fileURLWithPath: self.corpus).path
+        } else {
+            configuration["retain_set"] = retainSet.map { URL(fileURLWithPath: $0).path }
+            if !utilitySet.isEmpty { configuration["utility_set"] = utilitySet.map { URL(fileURLWithPath: $0).path } }
+        }
+        let (label, single) = try singleRequest(corpus: corpus)
+
         let configFile = directory.appendingPathComponent("lethe.json")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try JSONSerialization.data(withJSONObject: configuration).write(to: configFile)
@@ -116,25 +139,51 @@ struct BenchDaemon: ParsableCommand {
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGTERM); daemon.waitUntilExit() } }
         let registry = try waitUntilServing(spool: spool, store: directory.appendingPathComponent("store"), daemon: daemon)
 
-        progress("one author: \(questions.count) questions about \(author)")
-        let request = try JSONSerialization.data(withJSONObject: [
-            "id": "bench-\(author)", "reason": "lethe bench daemon",
-            "forget": questions.map { ["prompt": $0.question, "completion": $0.answer] },
-        ])
+        progress("one request: \(label)")
         let start = Date()
-        let name = try spool.submit(Array(request))
+        let name = try spool.submit(single.bytes)
         let report = try waitForAnswer(name, spool: spool, daemon: daemon)
         let seconds = Date().timeIntervalSince(start)
         let metrics = report["metrics"]?.objectValue ?? report["error"]?.objectValue?["metrics"]?.objectValue ?? [:]
-        let single = Single(
-            author: author, items: questions.count, status: report["status"]?.stringValue ?? "?",
+        let measured = Single(
+            author: label, items: single.items, status: report["status"]?.stringValue ?? "?",
             forgotten: report["items"]?.arrayValue?.filter { $0.objectValue?["state"]?.stringValue == "forgotten" }.count ?? 0,
             secondsToPublished: seconds, trainSeconds: metrics["train_seconds"]?.doubleValue, gateSeconds: metrics["gate_seconds"]?.doubleValue,
             steps: metrics["steps"]?.intValue, utility: metrics["utility"]?.doubleValue, baseUtility: metrics["base_utility"]?.doubleValue)
-        progress(String(format: "one author: %@ in %.1f s", single.status, seconds))
+        progress(String(format: "one request: %@ in %.1f s", measured.status, seconds))
+        let bulk = try corpus.map { try smallRequests($0, excluding: label, spool: spool, registry: registry, daemon: daemon) }
+        if !json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
+        let result = Result(single: measured, bulk: bulk, threads: ProcessInfo.processInfo.activeProcessorCount)
+        if let docs = writeDocs { try write(result, into: URL(fileURLWithPath: docs)) }
+        if json { return print(try encodeJSON(result)) }
+        printTable(rows(result))
+    }
 
-        // Small requests, one fact each, spread over the other authors; written first, then
-        // renamed into incoming/ together, as a burst of submissions would arrive.
+    /// The request whose latency is measured: `--request`, or every question about one author of the corpus.
+    private func singleRequest(corpus: Corpus?) throws -> (label: String, (bytes: [UInt8], items: Int)) {
+        guard let corpus else {
+            let url = URL(fileURLWithPath: request!)
+            let bytes = Array(try Data(contentsOf: url))
+            guard case .forget(let parsed) = try RequestParser().parse(bytes, fileName: url.lastPathComponent) else {
+                throw ValidationError("--request must be a forget request")
+            }
+            return (url.lastPathComponent, (bytes, parsed.forget.count))
+        }
+        let author = self.author ?? corpus.authorIDs(in: .forget10)[0]
+        let questions = corpus.items.filter { $0.author == author }
+        guard !questions.isEmpty else { throw ValidationError("the corpus has no question about \(author)") }
+        let bytes = try JSONSerialization.data(withJSONObject: [
+            "id": "bench-\(author)", "reason": "lethe bench daemon",
+            "forget": questions.map { ["prompt": $0.question, "completion": $0.answer] },
+        ])
+        return (author, (Array(bytes), questions.count))
+    }
+
+    /// `requests` small requests, one fact each, spread over the authors but `author`; written
+    /// first, then renamed into incoming/ together, as a burst of submissions would arrive.
+    private func smallRequests(_ corpus: Corpus, excluding author: String, spool: Spool, registry: Registry, daemon: Process) throws -> Bulk {
+        let others = corpus.items(in: .retain90).filter { $0.author != author }
+        guard others.count >= requests else { throw ValidationError("the corpus has only \(others.count) other questions for --requests") }
         let picked = others.evenlySpaced(requests)
         var names: [String] = []
         for (index, item) in picked.enumerated() {
@@ -172,7 +221,7 @@ struct BenchDaemon: ParsableCommand {
             Failure(request: item.requestID, question: item.prompt ?? "", answer: item.completion ?? "",
                     generated: item.latestScores?["generated"]?.stringValue ?? "", attempts: ItemAttempts(item).summaries)
         }
-        let bulk = Bulk(requests: requests, maxItemsPerJob: maxItemsPerJob, secondsToRecordAll: recorded ?? total, secondsToAnswerAll: total,
+        return Bulk(requests: requests, maxItemsPerJob: maxItemsPerJob, secondsToRecordAll: recorded ?? total, secondsToAnswerAll: total,
                         answered: small.filter { !$0.status.isOpen }.count, applied: small.filter { $0.status == .applied }.count,
                         failed: small.filter { $0.status == .failed }.count, versions: versions.count,
                         requestsPerVersion: versions.map { version in small.filter { $0.version == version }.count },
@@ -180,20 +229,19 @@ struct BenchDaemon: ParsableCommand {
                         forgottenByStep: Dictionary(grouping: escalations.compactMap(\.forgottenBy), by: { $0 }).mapValues(\.count),
                         firstAttemptMisses: Dictionary(grouping: escalations.map(\.firstMiss), by: { $0 }).mapValues(\.count),
                         failures: failures)
-        if !json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
-        let result = Result(single: single, bulk: bulk, threads: ProcessInfo.processInfo.activeProcessorCount)
-        if let docs = writeDocs { try write(result, into: URL(fileURLWithPath: docs)) }
-        if json { return print(try encodeJSON(result)) }
-        printTable(rows(result))
     }
 
     private func rows(_ result: Result) -> [(String, String)] {
-        let single = result.single, bulk = result.bulk
-        return [
-            ("one author", String(format: "%@: %d questions, %@ (%d forgotten) %.1f s from drop to published version", single.author,
-                                  single.items, single.status, single.forgotten, single.secondsToPublished)),
+        let single = result.single
+        let head = [
+            (retainSet.isEmpty ? "one author" : "one request", String(format: "%@: %d items, %@ (%d forgotten) %.1f s from drop to published version",
+                                                                   single.author, single.items, single.status, single.forgotten, single.secondsToPublished)),
             ("  of which", String(format: "training %.1f s (%d steps), gate %.1f s", single.trainSeconds ?? .nan, single.steps ?? 0,
                                   single.gateSeconds ?? .nan)),
+            ("  utility", String(format: "%.4f (base version %.4f)", single.utility ?? .nan, single.baseUtility ?? .nan)),
+        ]
+        guard let bulk = result.bulk else { return head }
+        return head + [
             ("small requests", "\(bulk.requests) dropped at once, max \(bulk.maxItemsPerJob) items per job"),
             ("  recorded", String(format: "all %d in the registry %.2f s after the drop", bulk.requests, bulk.secondsToRecordAll)),
             ("  answered", String(format: "all %d in %.1f s: %d applied by %d versions (%@ requests each), %d failed", bulk.answered,
@@ -251,16 +299,21 @@ struct BenchDaemon: ParsableCommand {
     private func write(_ result: Result, into docs: URL) throws {
         let bench = docs.appendingPathComponent("bench")
         try FileManager.default.createDirectory(at: bench, withIntermediateDirectories: true)
-        try DurableFile.write(Array(try encodeJSON(result).utf8) + [UInt8(ascii: "\n")], to: bench.appendingPathComponent("bench-daemon.json"))
+        let name = result.bulk == nil ? "bench-daemon-model" : "bench-daemon"
+        try DurableFile.write(Array(try encodeJSON(result).utf8) + [UInt8(ascii: "\n")], to: bench.appendingPathComponent("\(name).json"))
         let table = rows(result).map { "| \($0.0.trimmingCharacters(in: .whitespaces)) | \($0.1) |" }.joined(separator: "\n")
+        let setup = result.bulk.map { "its default settings but `max_items_per_job` \($0.maxItemsPerJob)" }
+            ?? "retain set \(retainSet.joined(separator: ", ")), utility set \((utilitySet.isEmpty ? retainSet : utilitySet).joined(separator: ", "))"
+            + (config.map { ", the settings of \($0)" } ?? "")
         try DocsSection.write("""
-            `lethe bench daemon --write-docs docs` on this machine (\(result.threads) cores, release build): the daemon on a fresh \
-            store made from `\(model)`, its default settings but `max_items_per_job` \(result.bulk.maxItemsPerJob).
+            `lethe bench daemon\(result.bulk == nil ? " --model …" : "") --write-docs docs` on this machine (\(result.threads) cores, \
+            release build): the daemon on a fresh store made from `\(model)`, \(setup).
 
             | | |
             |---|---|
             \(table)
-            """, named: "lethe bench daemon", into: docs.appendingPathComponent("benchmarks.md"))
+            """, named: result.bulk == nil ? "lethe bench daemon --model \(URL(fileURLWithPath: model).lastPathComponent)" : "lethe bench daemon",
+            into: docs.appendingPathComponent("benchmarks.md"))
     }
 
     /// One line of progress on a terminal, redrawn when it changes; nothing otherwise.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Model
 import Unlearning
+import Corpus
 
 struct BenchTokenize: ParsableCommand {
     static let configuration = CommandConfiguration(

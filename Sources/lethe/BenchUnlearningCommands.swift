@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Unlearning
+import Benchmarks
+import Corpus
 
 struct BenchTofu: ParsableCommand {
     static let configuration = CommandConfiguration(

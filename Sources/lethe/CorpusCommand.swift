@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Unlearning
+import Corpus
 
 struct CorpusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

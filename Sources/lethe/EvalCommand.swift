@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Model
 import Unlearning
+import Corpus
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Model
 import Unlearning
+import Corpus
+import EmbeddedModel
 
 struct Forget: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import Unlearning
+import Benchmarks
 
 extension BenchmarkDocument {
     /// `lethe bench sequential`'s table (each method after each request) and its figure

@@ -1,5 +1,6 @@
 import Foundation
 import Unlearning
+import Benchmarks
 
 extension BenchmarkDocument {
     /// `lethe bench tofu`'s tables (setup, grid, results over seeds) and its figure (forget

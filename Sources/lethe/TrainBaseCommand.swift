@@ -4,6 +4,8 @@ import Kernels
 import Model
 import Store
 import Unlearning
+import Corpus
+import EmbeddedModel
 
 struct TrainBase: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,8 @@ import Foundation
 import Kernels
 import Model
 import Unlearning
+import Benchmarks
+import Corpus
 
 /// What `lethe bench tofu` and `lethe bench sequential` share: the base and retain models, the
 /// corpus, and where results go.

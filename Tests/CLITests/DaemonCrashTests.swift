@@ -4,6 +4,7 @@ import Model
 import Store
 import Unlearning
 import XCTest
+import Corpus
 
 /// SIGKILL at random moments of ingestion, training, gating and publishing, each followed by a
 /// restart: no request is lost or applied twice, every request ends in done/ or failed/

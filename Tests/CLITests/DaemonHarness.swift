@@ -4,6 +4,7 @@ import Model
 import Store
 import Unlearning
 import XCTest
+import Corpus
 
 /// A `lethe daemon` subprocess on a temporary store and spool, serving the quick base model
 /// with settings under which its small updates pass the gate (the quick model knows little,

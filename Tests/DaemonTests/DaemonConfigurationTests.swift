@@ -58,6 +58,11 @@ final class DaemonConfigurationTests: XCTestCase {
             ("{\"store\": \"\"}", "store", "non-empty string"),
             ("{\"policy\": {\"allowed_methods\": [\"npo\"]}}", "policy.allowed_methods", "must include update.method"),
             ("{\"policy\": {\"allowed_methods\": []}}", "policy.allowed_methods", "non-empty array"),
+            ("{\"base_model\": \"/models/smollm2.gguf\"}", "retain_set", "is required when base_model is not the embedded model"),
+            ("{\"retain_set\": []}", "retain_set", "non-empty array of file paths"),
+            ("{\"retain_set\": [\"a.jsonl\", 3]}", "retain_set", "non-empty array of file paths"),
+            ("{\"utility_set\": \"u.jsonl\"}", "retain_set", "is required with utility_set"),
+            ("{\"retain_set\": \"r.jsonl\", \"corpus\": \"c\"}", "corpus", "give one of them"),
             ("[1]", nil, "must be a JSON object"),
             ("{", nil, "is not valid JSON"),
         ]
@@ -68,6 +73,16 @@ final class DaemonConfigurationTests: XCTestCase {
                 XCTAssertTrue(error.reason.contains(reason), "\(text): \(error)")
             }
         }
+    }
+
+    func testTheDataToKeepIsTheCorpusByDefaultAndTheUsersSetsWhenGiven() throws {
+        XCTAssertEqual(try load("{}").keptDataSource, .corpus(DaemonConfiguration.defaultCorpus), "no configuration: as before")
+        XCTAssertEqual(try load("{\"base_model\": \"./Checkpoints/base\"}").keptDataSource, .corpus(DaemonConfiguration.defaultCorpus))
+        XCTAssertEqual(try load("{\"base_model\": \"/m\", \"corpus\": \"/m/corpus\"}").keptDataSource, .corpus("/m/corpus"))
+        let sets = try load("{\"base_model\": \"/m.gguf\", \"retain_set\": \"r.jsonl\"}")
+        XCTAssertEqual(sets.keptDataSource, .sets(retain: ["r.jsonl"], utility: ["r.jsonl"]), "the retain set measures utility when no utility set is given")
+        XCTAssertEqual(try load("{\"base_model\": \"/m.gguf\", \"retain_set\": [\"r1.jsonl\", \"r2.jsonl\"], \"utility_set\": \"u.jsonl\"}").keptDataSource,
+                       .sets(retain: ["r1.jsonl", "r2.jsonl"], utility: ["u.jsonl"]))
     }
 
     func testTheEscalationSectionIsReadAndItsFormerNameFallbackStillIs() throws {

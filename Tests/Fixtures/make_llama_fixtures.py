@@ -8,6 +8,8 @@ Default mode (no arguments) regenerates, deterministically:
   Tests/UnlearningTests/Fixtures/adamw/adamw.safetensors
 
 and then re-checks everything it wrote (reload with transformers, compare).
+`--only NAME ...` regenerates just the named model fixtures (not adamw), so adding a
+fixture leaves the committed ones (and the transformers version they record) alone.
 
 Second mode:
 
@@ -38,8 +40,12 @@ import safetensors
 import torch
 import transformers
 from safetensors.torch import load_file, save
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import (AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig,
+                          MistralForCausalLM, PreTrainedModel, Qwen2Config, Qwen2ForCausalLM)
+from transformers.modeling_rope_utils import dynamic_rope_update
 from transformers.models.llama import modeling_llama
+from transformers.models.mistral import modeling_mistral
+from transformers.models.qwen2 import modeling_qwen2
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LLAMA_DIR = REPO_ROOT / "Tests" / "ModelTests" / "Fixtures" / "llama"
@@ -54,7 +60,27 @@ MATRIX_STD = 0.15  # embeddings, lm_head and all projection matrices
 NORM_STD = 0.2  # RMSNorm weights are 1 + NORM_STD * N(0, 1)
 CHECK_TOL = 1e-4  # --check-lethe-output: max abs logits difference
 
-# Every configuration: (fixture name, seed, LlamaConfig kwargs, T).
+# The decoder families: config class, model class, modeling module, class-name prefix.
+FAMILIES = {
+    "llama": (LlamaConfig, LlamaForCausalLM, modeling_llama, "Llama"),
+    "mistral": (MistralConfig, MistralForCausalLM, modeling_mistral, "Mistral"),
+    "qwen2": (Qwen2Config, Qwen2ForCausalLM, modeling_qwen2, "Qwen2"),
+}
+
+# The small shape of the family fixtures (committed files well under 100 KB each):
+# head_dim 8 so that rope scaling has frequencies in every band.
+SMALL = dict(
+    vocab_size=64,
+    hidden_size=32,
+    intermediate_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    rms_norm_eps=1e-6,
+)
+
+# Every configuration: (fixture name, seed, config kwargs, T). kwargs may name a
+# "family" (default llama) and a "rope_scaling" (rope_parameters besides theta).
 LLAMA_SPECS = [
     (
         "mha_tied",
@@ -105,6 +131,55 @@ LLAMA_SPECS = [
         ),
         7,
     ),
+    (
+        # Llama 3.1 scaling with original_max_position_embeddings 32 and theta 100: the
+        # wavelengths 6.3, 20, 63, 199 fall in the kept, interpolated and divided bands.
+        "llama3_rope",
+        1004,
+        dict(
+            SMALL,
+            rope_theta=100.0,
+            rope_scaling=dict(rope_type="llama3", factor=4.0, low_freq_factor=1.0, high_freq_factor=4.0,
+                              original_max_position_embeddings=32),
+            tie_word_embeddings=True,
+        ),
+        9,
+    ),
+    (
+        "linear_rope",
+        1005,
+        dict(SMALL, rope_theta=10000.0, rope_scaling=dict(rope_type="linear", factor=2.0), tie_word_embeddings=False),
+        9,
+    ),
+    (
+        # T = 9 > max_position_embeddings = 6: transformers stretches the base for seq_len 9.
+        "dynamic_rope",
+        1006,
+        dict(SMALL, rope_theta=10000.0, rope_scaling=dict(rope_type="dynamic", factor=3.0), tie_word_embeddings=True,
+             max_position_embeddings=6),
+        9,
+    ),
+    (
+        # Qwen2.5-0.5B's shape in miniature: q/k/v biases, tied embeddings, GQA.
+        "qwen2_bias",
+        1007,
+        dict(SMALL, family="qwen2", rope_theta=1000000.0, tie_word_embeddings=True, use_sliding_window=False),
+        9,
+    ),
+    (
+        # A window of 3 keys over 9 positions: query i sees keys i-2, i-1, i.
+        "mistral_window",
+        1008,
+        dict(SMALL, family="mistral", rope_theta=10000.0, tie_word_embeddings=False, sliding_window=3),
+        9,
+    ),
+    (
+        # Llama's attention_bias: biases on q, k, v and o.
+        "llama_attention_bias",
+        1009,
+        dict(SMALL, rope_theta=10000.0, tie_word_embeddings=True, attention_bias=True),
+        9,
+    ),
 ]
 COMMON_CONFIG = dict(
     max_position_embeddings=64,
@@ -113,10 +188,9 @@ COMMON_CONFIG = dict(
     # pad_token_id deliberately left None: with pad_token_id=0, nn.Embedding
     # would get padding_idx=0 and silently zero the gradient of row 0.
     hidden_act="silu",
-    attention_bias=False,
-    mlp_bias=False,
     attention_dropout=0.0,
 )
+LLAMA_ONLY_CONFIG = dict(attention_bias=False, mlp_bias=False)
 
 ADAMW_SETTINGS = {
     # name: (lr, beta1, beta2, eps, weight_decay, seed)
@@ -174,9 +248,10 @@ def quiet_transformers():
 # then verifies that stock HF (float64 and float32) agrees with this reference.
 # --------------------------------------------------------------------------
 @contextlib.contextmanager
-def full_float64_llama():
-    ml = modeling_llama
-    saved = (ml.LlamaRMSNorm.forward, ml.LlamaRotaryEmbedding.forward, ml.eager_attention_forward)
+def full_float64_llama(family: str = "llama"):
+    _, _, ml, prefix = FAMILIES[family]
+    rms_class, rope_class = getattr(ml, f"{prefix}RMSNorm"), getattr(ml, f"{prefix}RotaryEmbedding")
+    saved = (rms_class.forward, rope_class.forward, ml.eager_attention_forward)
     calls = {"rms": 0, "rope": 0, "attn": 0}
 
     def rms_forward(self, hidden_states):
@@ -184,12 +259,17 @@ def full_float64_llama():
         variance = hidden_states.pow(2).mean(-1, keepdim=True)
         return self.weight * (hidden_states * torch.rsqrt(variance + self.variance_epsilon))
 
+    @dynamic_rope_update  # dynamic NTK scaling recomputes self.inv_freq for long sequences
     def rope_forward(self, x, position_ids):
         calls["rope"] += 1
-        assert self.rope_type == "default" and self.attention_scaling == 1.0
-        base = self.config.rope_parameters["rope_theta"]
-        dim = self.inv_freq.shape[0] * 2  # = head_dim
-        inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim))
+        assert self.attention_scaling == 1.0
+        if self.rope_type == "default":
+            base = self.config.rope_parameters["rope_theta"]
+            dim = self.inv_freq.shape[0] * 2  # = head_dim
+            inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim))
+        else:
+            # Scaled frequencies exactly as transformers computes them (in float32).
+            inv_freq = self.inv_freq.to(torch.float64)
         freqs = position_ids[..., None].to(torch.float64) * inv_freq
         emb = torch.cat((freqs, freqs), dim=-1)
         return emb.cos().to(x.dtype), emb.sin().to(x.dtype)
@@ -205,13 +285,13 @@ def full_float64_llama():
         attn_output = torch.matmul(attn_weights, value_states)
         return attn_output.transpose(1, 2).contiguous(), attn_weights
 
-    ml.LlamaRMSNorm.forward = rms_forward
-    ml.LlamaRotaryEmbedding.forward = rope_forward
+    rms_class.forward = rms_forward
+    rope_class.forward = rope_forward
     ml.eager_attention_forward = attn_forward
     try:
         yield calls
     finally:
-        ml.LlamaRMSNorm.forward, ml.LlamaRotaryEmbedding.forward, ml.eager_attention_forward = saved
+        rms_class.forward, rope_class.forward, ml.eager_attention_forward = saved
 
 
 def causal_lm_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -227,34 +307,49 @@ def causal_lm_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 # --------------------------------------------------------------------------
 # Llama fixtures
 # --------------------------------------------------------------------------
-def build_config(spec_kwargs: dict) -> LlamaConfig:
-    kw = dict(COMMON_CONFIG)
+def family_of(spec_kwargs: dict) -> str:
+    return spec_kwargs.get("family", "llama")
+
+
+def expected_rope_parameters(spec_kwargs: dict) -> dict:
+    return {"rope_type": "default", **spec_kwargs.get("rope_scaling", {}), "rope_theta": spec_kwargs["rope_theta"]}
+
+
+def build_config(spec_kwargs: dict):
+    family = family_of(spec_kwargs)
+    kw = dict(COMMON_CONFIG, **(LLAMA_ONLY_CONFIG if family == "llama" else {}))
     kw.update(spec_kwargs)
-    theta = kw.pop("rope_theta")
-    # transformers 5.x: rope_theta lives inside rope_parameters.
-    kw["rope_parameters"] = {"rope_type": "default", "rope_theta": theta}
-    return LlamaConfig(**kw)
+    kw.pop("family", None)
+    kw.pop("rope_scaling", None)
+    kw.pop("rope_theta")
+    # transformers 5.x: rope_theta and the scaling live inside rope_parameters.
+    kw["rope_parameters"] = expected_rope_parameters(spec_kwargs)
+    return FAMILIES[family][0](**kw)
 
 
-def check_config(config: LlamaConfig, spec_kwargs: dict) -> None:
+def check_config(config, spec_kwargs: dict) -> None:
     # In transformers 5.x `config.rope_scaling` is a deprecated alias that returns
     # `config.rope_parameters`; "no RoPE scaling" means rope_type == "default".
-    assert config.rope_parameters == {
-        "rope_type": "default",
-        "rope_theta": spec_kwargs["rope_theta"],
-    }, config.rope_parameters
-    assert config.attention_bias is False and config.mlp_bias is False
-    assert config.pretraining_tp == 1
+    assert config.rope_parameters == expected_rope_parameters(spec_kwargs), config.rope_parameters
+    family = family_of(spec_kwargs)
+    assert config.model_type == family
+    if family == "llama":
+        assert config.attention_bias is spec_kwargs.get("attention_bias", False) and config.mlp_bias is False
+        assert config.pretraining_tp == 1
+    if family == "mistral":
+        assert config.sliding_window == spec_kwargs["sliding_window"]
+    if family == "qwen2":
+        assert config.sliding_window is None and set(config.layer_types) == {"full_attention"}
     assert config.hidden_act == "silu"
     assert config.pad_token_id is None
     for key in ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
                 "num_attention_heads", "num_key_value_heads", "tie_word_embeddings", "rms_norm_eps"):
         assert getattr(config, key) == spec_kwargs[key], key
     expected_head_dim = spec_kwargs.get("head_dim", spec_kwargs["hidden_size"] // spec_kwargs["num_attention_heads"])
-    assert config.head_dim == expected_head_dim
+    assert getattr(config, "head_dim", config.hidden_size // config.num_attention_heads) == expected_head_dim
 
 
-def init_weights(model: LlamaForCausalLM, seed: int) -> None:
+def init_weights(model: PreTrainedModel, seed: int) -> None:
     """Deterministic, deliberately large init (HF default std 0.02 is too gentle for a parity test)."""
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -265,9 +360,12 @@ def init_weights(model: LlamaForCausalLM, seed: int) -> None:
                 p.copy_(MATRIX_STD * torch.randn(p.shape, generator=gen, dtype=torch.float32))
 
 
-def make_inputs(vocab: int, T: int, seed: int) -> dict[str, list[list[int]]]:
+def make_inputs(vocab: int, T: int, seed: int, window: int | None = None) -> dict[str, list[list[int]]]:
     gen = torch.Generator().manual_seed(seed)
-    lengths = [T, T - 2, 3]
+    # Under a sliding window, a padded query more than `window` past the last real token
+    # sees no key at all; transformers' output there is undefined (NaN in float64, a
+    # uniform average in float32), so the short sequence keeps every padded query in reach.
+    lengths = [T, T - 2, 3 if window is None else max(3, T - window + 1)]
     input_ids, attention_mask, labels = [], [], []
     for L in lengths:
         # real tokens: BOS first, then ids in [3, vocab) (never pad/bos/eos)
@@ -295,8 +393,8 @@ def load_inputs(path: Path) -> dict[str, torch.Tensor]:
     return {k: torch.tensor(raw[k], dtype=torch.long) for k in ("input_ids", "attention_mask", "labels")}
 
 
-def load_hf(folder: Path, dtype=torch.float32) -> LlamaForCausalLM:
-    model, info = LlamaForCausalLM.from_pretrained(
+def load_hf(folder: Path, dtype=torch.float32) -> PreTrainedModel:
+    model, info = AutoModelForCausalLM.from_pretrained(
         str(folder), attn_implementation="eager", dtype=dtype, output_loading_info=True
     )
     bad = {k: v for k, v in info.items() if v and k != "error_msgs"}
@@ -306,10 +404,10 @@ def load_hf(folder: Path, dtype=torch.float32) -> LlamaForCausalLM:
     return model
 
 
-def reference_forward_backward(model: LlamaForCausalLM, inputs: dict[str, torch.Tensor]):
+def reference_forward_backward(model: PreTrainedModel, inputs: dict[str, torch.Tensor]):
     """float64 logits, loss and parameter gradients."""
     model.zero_grad(set_to_none=True)
-    with full_float64_llama() as calls:
+    with full_float64_llama(model.config.model_type) as calls:
         out = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])
         logits = out.logits
         assert logits.dtype == torch.float64
@@ -321,7 +419,7 @@ def reference_forward_backward(model: LlamaForCausalLM, inputs: dict[str, torch.
     return logits.detach(), loss.detach(), grads
 
 
-def stock_forward_backward(model: LlamaForCausalLM, inputs: dict[str, torch.Tensor]):
+def stock_forward_backward(model: PreTrainedModel, inputs: dict[str, torch.Tensor]):
     """Unmodified transformers, loss via labels=..."""
     model.zero_grad(set_to_none=True)
     out = model(**inputs)
@@ -349,7 +447,7 @@ def make_llama_fixture(name: str, seed: int, spec_kwargs: dict, T: int) -> dict:
     config = build_config(spec_kwargs)
     check_config(config, spec_kwargs)
     torch.manual_seed(seed)
-    model = LlamaForCausalLM(config).to(torch.float32)
+    model = FAMILIES[family_of(spec_kwargs)][1](config).to(torch.float32)
     init_weights(model, seed)
     if config.tie_word_embeddings:
         assert model.lm_head.weight is model.model.embed_tokens.weight
@@ -360,7 +458,7 @@ def make_llama_fixture(name: str, seed: int, spec_kwargs: dict, T: int) -> dict:
         # generation_config.json is also written by save_pretrained; not needed, not kept.
 
     # 2. inputs
-    inputs_raw = make_inputs(config.vocab_size, T, seed + 500)
+    inputs_raw = make_inputs(config.vocab_size, T, seed + 500, getattr(config, "sliding_window", None))
     write_inputs_json(out_dir / "inputs.json", inputs_raw)
     inputs = load_inputs(out_dir / "inputs.json")
 
@@ -416,7 +514,7 @@ def make_llama_fixture(name: str, seed: int, spec_kwargs: dict, T: int) -> dict:
     assert report["stock_f64_grad_rel"] < 1e-5 and report["stock_f32_grad_rel"] < 1e-3, report
     # The padded query rows must not influence anything else: perturbing pad ids
     # changes neither valid-position logits nor the loss.
-    with torch.no_grad(), full_float64_llama():
+    with torch.no_grad(), full_float64_llama(config.model_type):
         alt = dict(inputs)
         alt["input_ids"] = torch.where(inputs["attention_mask"] == 1, inputs["input_ids"], 5)
         alt_logits = ref_model(input_ids=alt["input_ids"], attention_mask=alt["attention_mask"]).logits
@@ -568,9 +666,12 @@ def make_adamw_fixture() -> dict:
 # --------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------
-def generate() -> None:
+def generate(only: list[str] | None = None) -> None:
     torch.set_num_threads(1)
-    reports = [make_llama_fixture(*spec) for spec in LLAMA_SPECS]
+    unknown = set(only or []) - {name for name, *_ in LLAMA_SPECS}
+    assert not unknown, f"no fixture spec named {sorted(unknown)}"
+    specs = [spec for spec in LLAMA_SPECS if only is None or spec[0] in only]
+    reports = [make_llama_fixture(*spec) for spec in specs]
     for r in reports:
         print(
             f"{r['name']:12s} loss={r['loss']:.6f} targets={r['n_targets']} |logits|max={r['logits_absmax']:.3f} "
@@ -581,17 +682,18 @@ def generate() -> None:
             f"grads rel {r['stock_f32_grad_rel']:.1e}"
         )
     # self-test of the check mode on the fixture folders themselves
-    for name, *_ in LLAMA_SPECS:
+    for name, *_ in specs:
         err = check_folder(LLAMA_DIR / name, LLAMA_DIR / name)
         assert err < CHECK_TOL
         print(f"{name:12s} check-lethe-output self-test: max abs logits diff {err:.2e}")
-    ad = make_adamw_fixture()
-    print(f"adamw: torch default foreach on CPU = {ad.pop('default_foreach')}")
-    for s, r in ad.items():
-        print(f"adamw {s}: {r}")
+    if only is None:
+        ad = make_adamw_fixture()
+        print(f"adamw: torch default foreach on CPU = {ad.pop('default_foreach')}")
+        for s, r in ad.items():
+            print(f"adamw {s}: {r}")
     total = sum(f.stat().st_size for d in (LLAMA_DIR, ADAMW_DIR) for f in d.rglob("*") if f.is_file())
     print(f"total bytes written: {total}")
-    assert total < 1_000_000
+    assert total < 2_000_000
     print(" ".join(f"{k}={v}" for k, v in versions().items()))
 
 
@@ -615,11 +717,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check-lethe-output", nargs=2, metavar=("DIR", "FIXTURE_NAME"),
                     help="compare a Lethe-written model folder against fixture FIXTURE_NAME")
+    ap.add_argument("--only", nargs="+", metavar="NAME", help="regenerate only these model fixtures (not adamw)")
     args = ap.parse_args(argv)
     quiet_transformers()
     if args.check_lethe_output:
         return check_lethe_output(*args.check_lethe_output)
-    generate()
+    generate(args.only)
     return 0
 
 

@@ -2,9 +2,11 @@ import Kernels
 import XCTest
 
 /// Plain loops in Double: query head h of batch b at time i attends to keys j ≤ i with
-/// keyMask[b, j], using key/value head h / (H / G); a query with no visible key outputs 0.
+/// keyMask[b, j] (and j > i − window), using key/value head h / (H / G); a query with no
+/// visible key outputs 0.
 private func naiveAttention(
-    _ qkv: [Float], keyMask: [Bool], batch B: Int, time T: Int, heads H: Int, keyValueHeads G: Int, headDim D: Int
+    _ qkv: [Float], keyMask: [Bool], batch B: Int, time T: Int, heads H: Int, keyValueHeads G: Int, headDim D: Int,
+    window: Int? = nil
 ) -> (out: [Double], probabilities: [Double]) {
     let stride = (H + 2 * G) * D, scale = 1 / Double(D).squareRoot()
     func q(_ b: Int, _ t: Int, _ h: Int, _ d: Int) -> Double { Double(qkv[(b * T + t) * stride + h * D + d]) }
@@ -16,7 +18,7 @@ private func naiveAttention(
         for h in 0..<H {
             let g = h / (H / G)
             for i in 0..<T {
-                let visible = (0...i).filter { keyMask[b * T + $0] }
+                let visible = (0...i).filter { keyMask[b * T + $0] && $0 > i - (window ?? T) }
                 guard !visible.isEmpty else { continue }
                 var scores = [Double](repeating: 0, count: T)
                 for j in visible {
@@ -43,8 +45,8 @@ final class AttentionTests: KernelTestCase {
     /// MHA, GQA with one group of three, and GQA with two groups of three.
     private let headConfigurations = [(heads: 3, keyValueHeads: 3), (heads: 3, keyValueHeads: 1), (heads: 6, keyValueHeads: 2)]
 
-    private func shape(_ heads: Int, _ keyValueHeads: Int) -> AttentionShape {
-        AttentionShape(batch: batch, time: time, heads: heads, keyValueHeads: keyValueHeads, headDim: headDim)
+    private func shape(_ heads: Int, _ keyValueHeads: Int, window: Int? = nil) -> AttentionShape {
+        AttentionShape(batch: batch, time: time, heads: heads, keyValueHeads: keyValueHeads, headDim: headDim, window: window)
     }
 
     private func forward(_ qkv: [Float], mask: [Bool], _ s: AttentionShape) -> (out: [Float], probabilities: [Float]) {
@@ -58,13 +60,15 @@ final class AttentionTests: KernelTestCase {
         var rng = SeededGenerator(seed: 60)
         forEachThreadCount([1, 2]) { threads in
             for (heads, keyValueHeads) in headConfigurations {
-                let s = shape(heads, keyValueHeads)
                 let qkv = rng.floats(batch * time * (heads + 2 * keyValueHeads) * headDim, in: -2...2)
-                for mask in [[Bool](repeating: true, count: batch * time), keyMask] {
-                    let (out, probabilities) = forward(qkv, mask: mask, s)
+                // Sliding windows of one key (itself), of two, and wider than the sequence.
+                let windows: [Int?] = [nil, 1, 2, 9]
+                let cases = [[Bool](repeating: true, count: batch * time), keyMask].flatMap { mask in windows.map { (mask, $0) } }
+                for (mask, window) in cases {
+                    let (out, probabilities) = forward(qkv, mask: mask, shape(heads, keyValueHeads, window: window))
                     let expected = naiveAttention(qkv, keyMask: mask, batch: batch, time: time, heads: heads,
-                                                  keyValueHeads: keyValueHeads, headDim: headDim)
-                    let label = "H=\(heads) G=\(keyValueHeads) mask=\(mask.contains(false)), \(threads) threads"
+                                                  keyValueHeads: keyValueHeads, headDim: headDim, window: window)
+                    let label = "H=\(heads) G=\(keyValueHeads) mask=\(mask.contains(false)) window=\(window.map(String.init) ?? "none"), \(threads) threads"
                     assertClose(out, expected.out, "out " + label)
                     assertClose(probabilities, expected.probabilities, "probabilities " + label)
                 }
@@ -107,12 +111,14 @@ final class AttentionTests: KernelTestCase {
     }
 
     /// Central differences of L = Σ r ⊙ out over every element of qkv, reported separately
-    /// for the q, k and v parts so each one must be right on its own.
+    /// for the q, k and v parts so each one must be right on its own; without and with a
+    /// sliding window of two keys.
     func testBackwardFiniteDifference() {
         var rng = SeededGenerator(seed: 63)
+        let windows: [Int?] = [nil, 2]
         forEachThreadCount([1, 2]) { threads in
-            for (heads, keyValueHeads) in headConfigurations {
-                let s = shape(heads, keyValueHeads), stride = (heads + 2 * keyValueHeads) * headDim
+            for ((heads, keyValueHeads), window) in headConfigurations.flatMap({ heads in windows.map { (heads, $0) } }) {
+                let s = shape(heads, keyValueHeads, window: window), stride = (heads + 2 * keyValueHeads) * headDim
                 let qkv = rng.floats(batch * time * stride), r = rng.floats(batch * time * heads * headDim)
                 let (_, probabilities) = forward(qkv, mask: keyMask, s)
                 var dQKV = [Float](repeating: .nan, count: qkv.count) // every element must be written
@@ -126,7 +132,7 @@ final class AttentionTests: KernelTestCase {
                              ("v", (heads + keyValueHeads) * headDim..<stride)]
                 for (name, columns) in parts {
                     let indices = qkv.indices.filter { columns.contains($0 % stride) }
-                    checkGradient("attention d\(name) H=\(heads) G=\(keyValueHeads), \(threads) threads",
+                    checkGradient("attention d\(name) H=\(heads) G=\(keyValueHeads) window=\(window.map(String.init) ?? "none"), \(threads) threads",
                                   analytic: dQKV, of: loss, at: qkv, indices: indices)
                 }
                 // Padded keys (batch 1, times 0 and 3) get no k or v gradient; the fully masked

@@ -4,7 +4,11 @@ import Model
 /// The committed reference data written by Tests/Fixtures/make_llama_fixtures.py.
 enum Fixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    /// Plain Llama (the generation fixtures run these three too).
     static let llamaNames = ["mha_tied", "gqa_untied", "gqa_headdim"]
+    /// Rope scaling, biases and a sliding window: Llama 3.x, Qwen2 and Mistral in miniature.
+    static let familyNames = ["llama3_rope", "linear_rope", "dynamic_rope", "qwen2_bias", "mistral_window", "llama_attention_bias"]
+    static var modelNames: [String] { llamaNames + familyNames }
 
     static func llamaFolder(_ name: String) -> URL { root.appendingPathComponent("llama/\(name)") }
 

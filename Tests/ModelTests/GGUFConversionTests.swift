@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Model
 import XCTest
 
@@ -7,6 +8,8 @@ import XCTest
 /// logits of Lethe's forward pass, tokenizer.json and tokenizer_config.json.
 final class GGUFConversionTests: XCTestCase {
     static let tinyModels = ["tiny_gpt2", "tiny_spm"]
+    /// Every tiny model, qwen2 (q/k/v biases, no permutation) included, for weights and logits.
+    static let tinyModelsOfEveryArchitecture = tinyModels + ["tiny_qwen2"]
 
     private func converted(_ name: String) throws -> (folder: URL, summary: GGUFModelConversion.Summary) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-gguf-test-\(UUID().uuidString)")
@@ -45,7 +48,7 @@ final class GGUFConversionTests: XCTestCase {
     }
 
     func testWeightsAreTransformersOwnAfterUndoingThePermutation() throws {
-        for name in Self.tinyModels {
+        for name in Self.tinyModelsOfEveryArchitecture {
             let model = try ModelFolder.load(converted(name).folder)
             let expected = try GGUFFixtures.safeTensors("\(name)/expected/weights.safetensors.zst")
             for tensor in model.layout.tensors {
@@ -60,7 +63,7 @@ final class GGUFConversionTests: XCTestCase {
 
     func testLogitsOfTheConvertedFolderMatchTransformersOnTheGGUF() throws {
         struct Inputs: Decodable { let sequences: [[Int]] }
-        for name in Self.tinyModels {
+        for name in Self.tinyModelsOfEveryArchitecture {
             let model = try ModelFolder.load(converted(name).folder)
             let inputs = try JSONDecoder().decode(Inputs.self, from: Data(contentsOf: GGUFFixtures.url("\(name)/inputs.json")))
             let expected = try GGUFFixtures.safeTensors("\(name)/expected/logits.safetensors.zst")
@@ -124,10 +127,10 @@ final class GGUFConversionTests: XCTestCase {
         XCTAssertEqual(config["add_bos_token"], .bool(false))
     }
 
-    func testQwen2IsConvertedWithItsBiasesAndSaysLetheCannotLoadIt() throws {
+    func testQwen2IsConvertedWithItsBiases() throws {
         let (folder, summary) = try converted("tiny_qwen2")
         XCTAssertEqual(summary.architecture, "qwen2")
-        XCTAssertTrue(summary.notes.contains { $0.contains("biases") }, "\(summary.notes)")
+        XCTAssertTrue(summary.notes.isEmpty, "\(summary.notes)")
         let config = try jsonObject(folder.appendingPathComponent("config.json"))
         let expected = try jsonObject(GGUFFixtures.url("tiny_qwen2/expected/config.json"))
         for key in ["hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
@@ -142,28 +145,91 @@ final class GGUFConversionTests: XCTestCase {
             let worst = zip(try weights.floats(info.name), try reference.floats(info.name)).map { abs($0 - $1) }.max() ?? 0
             XCTAssertLessThanOrEqual(worst, 1e-6, info.name)
         }
-        XCTAssertThrowsError(try ModelFolder.load(folder))
+        XCTAssertTrue(try ModelFolder.load(folder).config.queryKeyValueBias)
         try assertSameTokenizer(GGUFTokenizerConversion(GGUFFile(contentsOf: GGUFFixtures.url("tiny_qwen2/model.gguf"))),
                                 expected: "tiny_qwen2/expected")
     }
 
-    func testRopeScalingKeysBecomeRopeParametersThatLetheRefusesByName() throws {
+    /// A llama GGUF of metadata only (head size 16, theta 10000) with `extra` keys and tensors.
+    private func ropeConversion(_ extra: [(key: String, type: UInt32, value: [UInt8])],
+                                tensors: [GGUFTestFile.Tensor] = []) throws -> GGUFModelConversion {
         var built = GGUFTestFile()
         built.metadata = [("general.architecture", 8, GGUFTestFile.string("llama"))]
         for (key, value) in [("embedding_length", 64), ("block_count", 1), ("feed_forward_length", 96), ("attention.head_count", 4),
-                             ("context_length", 8192), ("vocab_size", 32), ("rope.scaling.original_context_length", 2048)] {
+                             ("context_length", 8192), ("vocab_size", 32)] {
             built.metadata.append(("llama.\(key)", 4, GGUFTestFile.le(UInt32(value))))
         }
-        built.metadata.append(("llama.rope.scaling.type", 8, GGUFTestFile.string("linear")))
-        built.metadata.append(("llama.rope.scaling.factor", 6, GGUFTestFile.le(Float(4).bitPattern)))
-        let conversion = try GGUFModelConversion(GGUFFile(bytes: built.build().bytes, name: "r.gguf"))
-        XCTAssertEqual(conversion.config["rope_parameters"], .object([
+        built.metadata += extra
+        built.tensors = tensors
+        return try GGUFModelConversion(GGUFFile(bytes: built.build().bytes, name: "r.gguf"))
+    }
+
+    func testRopeScalingKeysBecomeRopeParameters() throws {
+        let linear = try ropeConversion([("llama.rope.scaling.type", 8, GGUFTestFile.string("linear")),
+                                         ("llama.rope.scaling.factor", 6, GGUFTestFile.le(Float(4).bitPattern)),
+                                         ("llama.rope.scaling.original_context_length", 4, GGUFTestFile.le(UInt32(2048)))])
+        XCTAssertEqual(linear.config["rope_parameters"], .object([
             "rope_type": .string("linear"), "factor": .number(4), "original_max_position_embeddings": .number(2048),
             "rope_theta": .number(10000),
         ]))
-        XCTAssertEqual(conversion.config["max_position_embeddings"], .number(8192))
-        XCTAssertThrowsError(try conversion.loadLlama()) { error in
-            XCTAssertTrue("\(error)".contains("rope_parameters"), "\(error)")
+        XCTAssertEqual(linear.config["max_position_embeddings"], .number(8192))
+        XCTAssertEqual(try LlamaConfig(fields: linear.config).ropeScaling, .linear(factor: 4))
+        let yarn = try ropeConversion([("llama.rope.scaling.type", 8, GGUFTestFile.string("yarn")),
+                                       ("llama.rope.scaling.factor", 6, GGUFTestFile.le(Float(4).bitPattern))])
+        XCTAssertThrowsError(try yarn.loadLlama()) { error in
+            XCTAssertTrue("\(error)".contains("rope_parameters") && "\(error)".contains("yarn"), "\(error)")
+        }
+    }
+
+    /// llama.cpp's convert_hf_to_gguf.py divisors for a Llama 3.1 scaling, transcribed.
+    private func llamaCppRopeDivisors(factor: Double, low: Double, high: Double, context: Double) -> [Float] {
+        (0..<8).map { i in
+            let wavelength = 2 * Double.pi * pow(10000, Double(2 * i) / 16)
+            if wavelength < context / high { return 1 }
+            if wavelength > context / low { return Float(factor) }
+            let smooth = (context / wavelength - low) / (high - low)
+            return Float(1 / ((1 - smooth) / factor + smooth))
+        }
+    }
+
+    /// rope_freqs.weight becomes llama3 rope_parameters whose frequencies are the stored
+    /// divisors applied: here with two frequencies in the interpolated band (high_freq_factor
+    /// 8, not Llama 3.1's 4), so both band edges are recovered from the tensor.
+    func testLlama3RopeFactorsTensorBecomesEquivalentRopeParameters() throws {
+        let divisors = llamaCppRopeDivisors(factor: 8, low: 1, high: 8, context: 8192)
+        XCTAssertEqual(divisors.filter { $0 != 1 && $0 != 8 }.count, 2, "two frequencies in the band")
+        let conversion = try ropeConversion([], tensors: [
+            GGUFTestFile.Tensor(name: "rope_freqs.weight", dimensions: [8], type: 0, offset: nil, data: GGUFTestFile.floats(divisors)),
+        ])
+        let config = try LlamaConfig(fields: conversion.config)
+        guard case .llama3(let factor, let low, let high, let original)? = config.ropeScaling else {
+            return XCTFail("\(String(describing: config.ropeScaling))")
+        }
+        XCTAssertEqual(factor, 8)
+        XCTAssertEqual(low, 1, accuracy: 1e-3)
+        XCTAssertEqual(high, 8, accuracy: 1e-3)
+        XCTAssertEqual(original, 8192)
+        let base = RotaryTable.inverseFrequencies(headDim: 16, theta: 10000)
+        for (i, frequency) in config.rotaryInverseFrequencies(sequenceLength: 1).enumerated() {
+            XCTAssertEqual(frequency, base[i] / divisors[i], accuracy: 1e-5 * base[i], "frequency \(i)")
+        }
+        let ones = try ropeConversion([], tensors: [
+            GGUFTestFile.Tensor(name: "rope_freqs.weight", dimensions: [8], type: 0, offset: nil, data: GGUFTestFile.floats([Float](repeating: 1, count: 8))),
+        ])
+        XCTAssertNil(try LlamaConfig(fields: ones.config).ropeScaling, "divisors of 1 scale nothing")
+    }
+
+    func testRopeFactorsNoLlama3ScalingWritesAreRefusedNamingTheTensor() throws {
+        var divisors = llamaCppRopeDivisors(factor: 8, low: 1, high: 8, context: 8192)
+        divisors.swapAt(0, 7)  // the highest frequency divided most: no llama3 scaling does that
+        for (values, words) in [(divisors, "divisor"), ([Float](repeating: 2, count: 4), "one per rotary frequency")] {
+            let tensor = GGUFTestFile.Tensor(name: "rope_freqs.weight", dimensions: [UInt64(values.count)], type: 0, offset: nil,
+                                             data: GGUFTestFile.floats(values))
+            XCTAssertThrowsError(try ropeConversion([], tensors: [tensor])) { error in
+                guard case .invalidValue(_, let key, let reason)? = error as? GGUFError else { return XCTFail("\(error)") }
+                XCTAssertEqual(key, "rope_freqs.weight")
+                XCTAssertTrue(reason.contains(words), reason)
+            }
         }
     }
 

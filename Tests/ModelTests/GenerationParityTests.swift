@@ -35,27 +35,36 @@ final class GenerationParityTests: XCTestCase {
     }
 
     /// Prefill of each prefix, token by token, and prefill then single tokens all give the
-    /// full forward pass's logits at every position.
+    /// full forward pass's logits at every position: for the Llama fixtures and for the
+    /// families' (biases, a sliding window of 3 keys, scaled rope; dynamic_rope's session
+    /// holds its 6 positions, within which dynamic scaling leaves the frequencies alone).
     func testCachedLogitsEqualFullForwardAtEveryPosition() throws {
-        for name in Fixtures.llamaNames {
+        for name in Fixtures.modelNames {
             let model = try ModelFolder.load(Fixtures.llamaFolder(name))
             var generator = SeededGenerator(seed: 71)
-            let sequence = [1] + (1..<30).map { _ in Int.random(in: 3..<model.config.vocabSize, using: &generator) }
+            let length = min(30, model.config.maxPositionEmbeddings)
+            let sequence = [1] + (1..<length).map { _ in Int.random(in: 3..<model.config.vocabSize, using: &generator) }
             try assertCachedLogitsMatchForward(model, sequence, prefixLengths: Array(1...sequence.count), name)
         }
     }
 
-    /// A prompt longer than one prefill chunk runs in several chunks with the same result.
+    /// A prompt longer than one prefill chunk runs in several chunks with the same result,
+    /// with and without a sliding window (which then reaches back into the previous chunk).
     func testPrefillAcrossChunksEqualsFullForward() throws {
         let config = LlamaConfig(vocabSize: 128, hiddenSize: 32, intermediateSize: 48, layerCount: 2, headCount: 4,
                                  keyValueHeadCount: 2, maxPositionEmbeddings: 256)
-        let model = LlamaModel(config: config)
-        model.initializeRandomly(seed: 72, standardDeviation: 0.15)
-        var generator = SeededGenerator(seed: 73)
-        let sequence = (0..<150).map { _ in Int.random(in: 0..<128, using: &generator) }
-        let chunk = InferenceSession.prefillChunk
-        try assertCachedLogitsMatchForward(model, sequence, prefixLengths: [1, chunk - 1, chunk, chunk + 1, 2 * chunk + 1, 150],
-                                           "random, prefill chunk \(chunk)")
+        var windowed = config.jsonObject
+        windowed["model_type"] = .string("mistral")
+        windowed["sliding_window"] = .number(10)
+        for config in [config, try LlamaConfig(fields: windowed)] {
+            let model = LlamaModel(config: config)
+            model.initializeRandomly(seed: 72, standardDeviation: 0.15)
+            var generator = SeededGenerator(seed: 73)
+            let sequence = (0..<150).map { _ in Int.random(in: 0..<128, using: &generator) }
+            let chunk = InferenceSession.prefillChunk
+            try assertCachedLogitsMatchForward(model, sequence, prefixLengths: [1, chunk - 1, chunk, chunk + 1, 2 * chunk + 1, 150],
+                                               "random, prefill chunk \(chunk), window \(config.slidingWindow.map(String.init) ?? "none")")
+        }
     }
 
     private func assertCachedLogitsMatchForward(

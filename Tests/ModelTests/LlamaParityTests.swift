@@ -3,10 +3,12 @@ import Model
 import XCTest
 
 /// The model against Hugging Face `LlamaForCausalLM` on committed fixtures: MHA and GQA,
-/// tied and untied embeddings, two rope_theta values, an explicit head_dim, padding.
+/// tied and untied embeddings, two rope_theta values, an explicit head_dim, padding; and
+/// against `MistralForCausalLM` (sliding window), `Qwen2ForCausalLM` (q/k/v biases), and
+/// Llama with attention_bias and llama3, linear and dynamic rope scaling.
 final class LlamaParityTests: XCTestCase {
     func testLogitsLossAndEveryGradientMatchTransformers() throws {
-        for name in Fixtures.llamaNames {
+        for name in Fixtures.modelNames {
             let model = try ModelFolder.load(Fixtures.llamaFolder(name))
             let reference = try Fixtures.reference(name)
             let batch = try Fixtures.batch(name)

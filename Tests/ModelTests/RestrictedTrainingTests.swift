@@ -5,19 +5,6 @@ import XCTest
 /// Backward over a restricted set of trainable parameters: the same gradients for what trains
 /// as with every parameter training, no gradient memory for the rest.
 final class RestrictedTrainingTests: XCTestCase {
-    private func model(tied: Bool, layers: Int = 3) -> LlamaModel {
-        let config = LlamaConfig(vocabSize: 13, hiddenSize: 8, intermediateSize: 12, layerCount: layers,
-                                 headCount: 4, keyValueHeadCount: 2, headDim: 4, rmsNormEpsilon: 1e-5,
-                                 ropeTheta: 100, maxPositionEmbeddings: 16, tieWordEmbeddings: tied)
-        let model = LlamaModel(config: config)
-        model.initializeRandomly(seed: 7, standardDeviation: 0.5)
-        var generator = SeededGenerator(seed: 3)
-        for tensor in model.layout.normTensors {
-            for i in 0..<tensor.count { model.parameters[tensor.offset + i] = 1 + 0.3 * generator.nextGaussian() }
-        }
-        return model
-    }
-
     private func range(_ tensor: ParameterLayout.Tensor) -> Range<Int> { tensor.offset..<tensor.offset + tensor.count }
 
     /// Two micro-batches' gradients (the second accumulating), as a training step makes them.
@@ -31,33 +18,33 @@ final class RestrictedTrainingTests: XCTestCase {
     }
 
     func testTrainedTensorsGetTheGradientsOfFullTrainingAndFrozenOnesNoMemory() throws {
-        for tied in [true, false] {
-            let reference = model(tied: tied)
+        for (tied, biases) in [(true, false), (false, false), (true, true)] {
+            let reference = try GradientCheckModel.make(tied: tied, layers: 3, attentionBias: biases)
             try accumulateGradients(reference)
             let layout = reference.layout
             let scopes: [(String, (ParameterLayout.Tensor) -> Bool)] = [
                 ("upper layers", { $0.name.hasPrefix("model.layers.1.") || $0.name.hasPrefix("model.layers.2.") }),
                 ("top layer", { $0.name.hasPrefix("model.layers.2.") }),
                 ("mlp", { $0.name.contains(".mlp.") }),
-                ("norms and head", { $0.shape.count == 1 || $0.name == "lm_head.weight" }),
+                ("norms, biases and head", { $0.shape.count == 1 || $0.name == "lm_head.weight" }),
                 ("embedding and top layer", { $0.name == "model.embed_tokens.weight" || $0.name.hasPrefix("model.layers.2.") }),
             ]
             for (name, trains) in scopes {
-                let restricted = model(tied: tied)
+                let restricted = try GradientCheckModel.make(tied: tied, layers: 3, attentionBias: biases)
                 let trained = layout.tensors.filter(trains)
                 restricted.restrictTraining(to: trained.map(range))
                 try accumulateGradients(restricted)
-                XCTAssertEqual(restricted.gradients.count, trained.reduce(0) { $0 + $1.count }, "tied=\(tied) \(name)")
+                XCTAssertEqual(restricted.gradients.count, trained.reduce(0) { $0 + $1.count }, "tied=\(tied) biases=\(biases) \(name)")
                 for tensor in layout.tensors {
                     guard let gradient = restricted.gradients(of: range(tensor)) else {
-                        XCTAssertFalse(trains(tensor), "tied=\(tied) \(name): \(tensor.name) trains but has no gradient")
+                        XCTAssertFalse(trains(tensor), "tied=\(tied) biases=\(biases) \(name): \(tensor.name) trains but has no gradient")
                         continue
                     }
-                    XCTAssertTrue(trains(tensor), "tied=\(tied) \(name): \(tensor.name) is frozen but has a gradient")
+                    XCTAssertTrue(trains(tensor), "tied=\(tied) biases=\(biases) \(name): \(tensor.name) is frozen but has a gradient")
                     let expected = reference.gradients[range(tensor)]
                     let scale = expected.reduce(0) { max($0, abs($1)) } + 1e-6
                     for (actual, wanted) in zip(gradient, expected) {
-                        XCTAssertEqual(actual, wanted, accuracy: 1e-5 * scale, "tied=\(tied) \(name): \(tensor.name)")
+                        XCTAssertEqual(actual, wanted, accuracy: 1e-5 * scale, "tied=\(tied) biases=\(biases) \(name): \(tensor.name)")
                     }
                 }
             }
@@ -65,7 +52,7 @@ final class RestrictedTrainingTests: XCTestCase {
     }
 
     func testBackwardStopsAtTheLowestTrainedLayerAndLayersBelowKeepNoActivations() throws {
-        let model = model(tied: true, layers: 4)
+        let model = try GradientCheckModel.make(tied: true, layers: 4)
         let batch = try TokenBatch(sequences: [[1, 5, 7, 2, 9, 11], [1, 3, 12]])
         try model.forward(batch)
         let everyLayerKept = model.activationByteCount

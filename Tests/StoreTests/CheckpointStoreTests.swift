@@ -34,6 +34,26 @@ final class CheckpointStoreTests: XCTestCase {
         XCTAssertTrue(try t.store.verify().isHealthy)
     }
 
+    func testTheParentsWeightsHandedToCommitGiveTheSameDeltaAndOthersAreNotUsedAsItsBase() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let parentBytes = try t.store.loadSafeTensorsBytes(version: 0)
+        let child = TemporaryStore.nudged(t.baseModel, seed: 1)
+        let handed = try t.store.commit(child, CommitDetails(kind: "unlearn", reason: "a"), parent: 0, parentWeights: parentBytes, expectedHead: 0)
+        let handedObject = try XCTUnwrap(try t.store.registry.object(id: handed.object))
+        XCTAssertEqual(handedObject.encoding, .delta)
+        XCTAssertEqual(handedObject.baseObject, try t.store.registry.version(0)?.object)
+        XCTAssertEqual(try t.store.loadSafeTensorsBytes(version: handed.id), try TemporaryStore.bytes(of: child))
+
+        // Bytes that are not the parent's (here the child's own) are ignored: the delta is still against the parent.
+        let grandchild = TemporaryStore.nudged(child, seed: 2)
+        let wrong = try t.store.commit(grandchild, CommitDetails(kind: "unlearn", reason: "b"), parent: handed.id,
+                                       parentWeights: parentBytes, expectedHead: handed.id)
+        XCTAssertEqual(try t.store.loadSafeTensorsBytes(version: wrong.id), try TemporaryStore.bytes(of: grandchild))
+        XCTAssertEqual(try t.store.registry.object(id: wrong.object)?.baseObject, handed.object)
+        XCTAssertTrue(try t.store.verify().isHealthy)
+    }
+
     func testCommitRefusesWhenHeadMovedMeanwhile() throws {
         let t = try TemporaryStore()
         defer { t.remove() }

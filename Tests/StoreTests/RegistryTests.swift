@@ -105,7 +105,8 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(try registry.appliedMigrations(), RegistryMigrations.identifiers)
         XCTAssertEqual(
             Set(try registry.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")),
-            ["grdb_migrations", "objects", "versions", "head", "head_log", "requests", "forget_items", "version_requests"])
+            ["grdb_migrations", "objects", "versions", "head", "head_log", "requests", "forget_items", "version_requests",
+             "utility_references"])
         let indexes = Set(try registry.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
         XCTAssertTrue(
             indexes.isSuperset(of: ["versions_parent", "requests_status", "forget_items_state", "objects_base_object"]))
@@ -143,7 +144,8 @@ final class RegistryTests: XCTestCase {
         try old.close()
 
         let registry = try openRegistry()
-        XCTAssertEqual(try registry.appliedMigrations(), ["v1", "v2-forget-item-failed", "v3-request-submitter-uid", "v4-request-content"])
+        XCTAssertEqual(try registry.appliedMigrations(), ["v1", "v2-forget-item-failed", "v3-request-submitter-uid", "v4-request-content",
+                                                         "v5-utility-references"])
         let request = try XCTUnwrap(try registry.request(id: "r"))
         XCTAssertNil(request.submitterUID, "who handed an old request in is unknown: only an admin may withdraw it")
         XCTAssertNil(request.submitterName)
@@ -160,6 +162,27 @@ final class RegistryTests: XCTestCase {
                        ["forget_items_request_id", "forget_items_state", "forget_items_forgotten_in_version",
                         "forget_items_no_delete", "forget_items_content_immutable"])
         XCTAssertEqual(try registry.foreignKeyViolations(), [])
+    }
+
+    func testUtilityReferencesAreRecordedOncePerBaseVersionAndChecked() throws {
+        let registry = try initialisedRegistry()
+        let fingerprint = UtilityReferenceRecord.fingerprint(prompt: "Who?", completion: nil)
+        XCTAssertNotEqual(fingerprint, UtilityReferenceRecord.fingerprint(prompt: "Who?", completion: ""), "a prompt alone is not an empty answer")
+        let record = UtilityReferenceRecord(baseVersion: 0, fingerprint: fingerprint, reference: "Them.", baseProbability: 0.4, baseRecall: 1)
+        try registry.insertUtilityReferences([record])
+        var again = record
+        again.reference = "Someone else."
+        try registry.insertUtilityReferences([again])
+        XCTAssertEqual(try registry.utilityReferences(baseVersion: 0), [fingerprint: record], "the first reference recorded stays")
+        XCTAssertEqual(try registry.utilityReferences(baseVersion: 1), [:])
+        XCTAssertThrowsError(try registry.insertUtilityReferences([UtilityReferenceRecord(
+            baseVersion: 7, fingerprint: fingerprint, reference: "x", baseProbability: 0.1, baseRecall: nil)])) { error in
+            XCTAssertEqual(error as? RegistryError, .unknownVersion(7))
+        }
+        var bad = record
+        bad.fingerprint = UtilityReferenceRecord.fingerprint(prompt: "Where?", completion: nil)
+        bad.baseProbability = 1.5
+        XCTAssertThrowsError(try registry.insertUtilityReferences([bad]), "p̄ is a probability")
     }
 
     func testARollbackReopensForgottenItemsButFailedItemsStayFailed() throws {

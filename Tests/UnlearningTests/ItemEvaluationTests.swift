@@ -1,4 +1,5 @@
 import Foundation
+import Corpus
 import Model
 import XCTest
 @testable import Unlearning

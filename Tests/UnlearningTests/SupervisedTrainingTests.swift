@@ -3,6 +3,7 @@ import Kernels
 import Model
 import XCTest
 @testable import Unlearning
+@testable import EmbeddedModel
 
 final class SupervisedTrainingTests: XCTestCase {
     private let config = LlamaConfig(vocabSize: 32, hiddenSize: 16, intermediateSize: 32, layerCount: 2, headCount: 2,

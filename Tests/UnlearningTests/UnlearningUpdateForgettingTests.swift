@@ -1,4 +1,5 @@
 import Foundation
+import EmbeddedModel
 import Model
 import XCTest
 @testable import Unlearning

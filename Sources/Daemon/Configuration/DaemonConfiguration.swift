@@ -13,10 +13,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// The request spool's root.
     public var spool = "spool"
     /// The model folder a missing store is initialised from (version 0).
-    public var baseModel = "Checkpoints/base"
-    /// The corpus whose retain questions are paired with forget items and measure utility.
-    public var corpus = "Checkpoints/base/corpus"
-    /// Retain examples per update, evenly spaced over the corpus's retain90 split.
+    public var baseModel = defaultBaseModel
+    /// The fictitious corpus whose retain questions are paired with forget items and measure
+    /// utility: the embedded default's data. Nil: `defaultCorpus` when no `retain_set` is given.
+    public var corpus: String?
+    /// The user's retain set: JSONL files of items (the request item schema) the model must keep,
+    /// paired with forget items in every update. Replaces the corpus.
+    public var retainSet: [String] = []
+    /// The user's utility set: JSONL files of items, or prompts alone, on which model utility is
+    /// measured. Empty: the retain set measures utility.
+    public var utilitySet: [String] = []
+    /// Retain examples per update, evenly spaced over the retain set (or the corpus's retain90 split).
     public var retainItems = 400
     /// Items of the accumulated forget set replayed in each update besides the new ones.
     public var replayItems = 40
@@ -75,6 +82,20 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     public init() {}
 
+    /// The embedded default's model folder and corpus.
+    public static let defaultBaseModel = "Checkpoints/base"
+    public static let defaultCorpus = "Checkpoints/base/corpus"
+
+    /// Where the retain and utility data come from.
+    public enum KeptDataSource: Sendable, Equatable {
+        case corpus(String)
+        case sets(retain: [String], utility: [String])
+    }
+
+    public var keptDataSource: KeptDataSource {
+        retainSet.isEmpty ? .corpus(corpus ?? Self.defaultCorpus) : .sets(retain: retainSet, utility: utilitySet.isEmpty ? retainSet : utilitySet)
+    }
+
     /// Reads `file`; errors name the file and the key.
     public static func load(_ file: URL) throws -> DaemonConfiguration {
         let data: Data
@@ -94,7 +115,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         store = try reader.string(root, "store", default: store)
         spool = try reader.string(root, "spool", default: spool)
         baseModel = try reader.string(root, "base_model", default: baseModel)
-        corpus = try reader.string(root, "corpus", default: corpus)
+        if root["corpus"] != nil { corpus = try reader.string(root, "corpus", default: "") }
+        retainSet = try reader.paths(root, "retain_set")
+        utilitySet = try reader.paths(root, "utility_set")
         retainItems = try reader.int(root, "retain_items", default: retainItems, in: 1...100_000)
         replayItems = try reader.int(root, "replay_items", default: replayItems, in: 0...100_000)
         maxItemsPerJob = try reader.int(root, "max_items_per_job", default: maxItemsPerJob, in: 1...1_000_000)
@@ -173,6 +196,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
             try reader.rejectUnknown(object, prefix: "policy")
         }
         try reader.rejectUnknown(root, prefix: nil)
+        if corpus != nil && !retainSet.isEmpty {
+            throw ConfigurationError(file: file, key: "corpus", reason: "and retain_set are two sources of the data to keep: give one of them")
+        }
+        if !utilitySet.isEmpty && retainSet.isEmpty {
+            throw ConfigurationError(file: file, key: "retain_set", reason: "is required with utility_set: the items every update pairs with its forget items")
+        }
+        let isEmbeddedModel = URL(fileURLWithPath: baseModel).standardizedFileURL == URL(fileURLWithPath: Self.defaultBaseModel).standardizedFileURL
+        if !isEmbeddedModel && corpus == nil && retainSet.isEmpty {
+            throw ConfigurationError(file: file, key: "retain_set", reason: "is required when base_model is not the embedded model: "
+                                         + "one or more JSONL files of what the model must keep (docs/configuration.md)")
+        }
         guard policy.allowedMethods.contains(update.method) else {
             throw ConfigurationError(file: file, key: "policy.allowed_methods", reason: "must include update.method (\(update.method))")
         }
@@ -209,6 +243,18 @@ struct ConfigurationReader {
             throw ConfigurationError(file: file, key: path(key, prefix), reason: "must be a non-empty string")
         }
         return text
+    }
+
+    /// A path or a non-empty array of paths.
+    mutating func paths(_ object: [String: JSONValue], _ key: String) throws -> [String] {
+        guard let entry = object[key] else { return [] }
+        seen.insert(key)
+        let entries: [JSONValue] = if case .array(let list) = entry { list } else { [entry] }
+        let paths = entries.compactMap { if case .string(let path) = $0, !path.isEmpty { path } else { nil } }
+        guard !entries.isEmpty, paths.count == entries.count else {
+            throw ConfigurationError(file: file, key: key, reason: "must be a file path or a non-empty array of file paths")
+        }
+        return paths
     }
 
     mutating func bool(_ object: [String: JSONValue], _ key: String, default value: Bool, prefix: String? = nil) throws -> Bool {

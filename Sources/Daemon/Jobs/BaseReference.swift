@@ -5,7 +5,8 @@ import Unlearning
 
 /// The base version every later version is held to: the root of HEAD's lineage (the model as
 /// it was imported). Its model is loaded once; its utility is measured once per set of utility
-/// questions, and each forget item's p̄ under it once (kept in the item's scores).
+/// questions (on a utility set, from the references recorded with it), and each forget item's
+/// p̄ under it once (kept in the item's scores).
 final class BaseReference {
     let version: Int
     let model: LlamaModel
@@ -16,11 +17,10 @@ final class BaseReference {
         model = try store.loadModel(version: version)
     }
 
-    /// The base model's utility on these questions (measured on first use).
-    func utility(retain: [CorpusItem], general: [CorpusItem], texts: ModelTexts) throws -> Double {
-        let key = (retain + general).map(\.id)
+    /// The base model's utility on the items `key` names: `measure`d on first use.
+    func utility(of key: [String], measure: () throws -> Double) rethrows -> Double {
         if let known = utilities[key] { return known }
-        let measured = try ForgetGate.utility(of: model, retain: retain, general: general, texts: texts)
+        let measured = try measure()
         utilities[key] = measured
         return measured
     }

@@ -43,24 +43,14 @@ public struct GateResult: Sendable {
 }
 
 /// Measures a candidate version: forget scores of the job's items and of a sample of the
-/// forget set, and model utility on corpus questions no forget item asks.
+/// forget set, and model utility on the kept data's questions that no forget item asks.
 struct ForgetGate {
     let configuration: DaemonConfiguration
     let texts: ModelTexts
-    let corpus: Corpus
+    let kept: KeptData
 
     var criteria: ForgetCriteria {
         ForgetCriteria(maxRougeLRecall: configuration.gate.maxRougeLRecall, maxProbabilityRatio: configuration.gate.maxProbabilityRatio)
-    }
-
-    /// `utility_items` questions of retain90 and of the general split, evenly spaced, less the
-    /// ones the forget set asks (forgetting those is the point, not a loss of utility). The
-    /// sample stays the same as the forget set grows, so the base version is measured once.
-    func utilityItems(excluding forgetPrompts: Set<String>) -> (retain: [CorpusItem], general: [CorpusItem]) {
-        let pick = { (split: CorpusSplit) in
-            corpus.items(in: split).evenlySpaced(configuration.gate.utilityItems).filter { !forgetPrompts.contains($0.question) }
-        }
-        return (pick(.retain90), pick(.general))
     }
 
     /// The questions of the forget set's items that are not withdrawn.
@@ -68,28 +58,22 @@ struct ForgetGate {
         Set(try registry.forgetItems().filter { $0.state != .withdrawn }.compactMap(\.prompt))
     }
 
-    /// Measures the base version's utility now (at start-up), so the first job does not wait for it.
+    /// Measures the base version's utility now (at start-up), so the first job does not wait for
+    /// it: on a utility set, the references are computed and recorded.
     func measureBase(_ base: BaseReference, registry: Registry) throws {
-        let (retain, general) = utilityItems(excluding: try Self.forgetPrompts(registry))
-        _ = try base.utility(retain: retain, general: general, texts: texts)
-    }
-
-    static func utility(of model: LlamaModel, retain: [CorpusItem], general: [CorpusItem], texts: ModelTexts) throws -> Double {
-        let measure = { (items: [CorpusItem]) in
-            try SplitEvaluation.measure(items, model: model, format: texts.format).utilityFigures
-        }
-        return try ModelUtility(retain: measure(retain), general: measure(general)).value
+        _ = try kept.utility(of: base.model, base: base, forgetPrompts: try Self.forgetPrompts(registry),
+                             sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry)
     }
 
     func measure(_ model: LlamaModel, plan: JobPlan, settings: JobSettings, baseProbabilities: [String: Double], base: BaseReference,
-                 forgetPrompts: Set<String>, cancellation: JobCancellation) throws -> GateResult {
+                 forgetPrompts: Set<String>, registry: Registry, cancellation: JobCancellation) throws -> GateResult {
         let targets = plan.targets, sample = plan.gateSample
         let scores = try texts.scores((targets + sample).map { ($0.id, ItemText($0)) }, baseProbabilities: baseProbabilities,
                                       model: model, between: cancellation.check)
         try cancellation.check()
-        let (retain, general) = utilityItems(excluding: forgetPrompts)
-        let utility = try Self.utility(of: model, retain: retain, general: general, texts: texts)
-        let baseUtility = try base.utility(retain: retain, general: general, texts: texts)
+        let (utility, baseUtility) = try kept.utility(of: model, base: base, forgetPrompts: forgetPrompts,
+                                                      sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry,
+                                                      between: cancellation.check)
         let failing = { (items: [ForgetItemRecord]) in items.filter { !criteria.isForgotten(scores[$0.id]!) }.map(\.id) }
         return GateResult(scores: scores, utility: utility, baseUtility: baseUtility, maxUtilityDrop: settings.maxUtilityDrop,
                           unforgotten: failing(targets), regressed: failing(sample))

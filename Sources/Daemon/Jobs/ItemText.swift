@@ -2,6 +2,7 @@ import Foundation
 import Model
 import Store
 import Unlearning
+import Corpus
 
 /// A forget or retain item as the model reads it: a question and its answer under the model's
 /// conversation format, or a passage (every token of it) after the start of the sequence.
@@ -9,6 +10,10 @@ struct ItemText: Sendable, Equatable {
     let prompt: String
     let completion: String
     let isPassage: Bool
+
+    init(prompt: String, completion: String, isPassage: Bool) {
+        (self.prompt, self.completion, self.isPassage) = (prompt, completion, isPassage)
+    }
 
     init(_ content: RequestItem.Content) {
         switch content {
@@ -69,6 +74,12 @@ struct ModelTexts {
             for (item, value) in zip(group, values) { result[item.id] = value }
         }
         return result
+    }
+
+    /// `model`'s greedy answers to `prompts` (questions in the model's conversation format).
+    func answers(_ prompts: [String], model: LlamaModel) throws -> [String] {
+        try AnswerRecall.measure(prompts.enumerated().map { ("\($0.offset)", $0.element, "") }, model: model, format: format)
+            .items.map(\.generated)
     }
 
     /// Each item's forget score under `model`, given its p̄ under the base version; `between`

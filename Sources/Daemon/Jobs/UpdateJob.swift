@@ -58,16 +58,18 @@ final class UpdateJob {
     let store: CheckpointStore
     let configuration: DaemonConfiguration
     let texts: ModelTexts
-    let corpus: Corpus
+    let kept: KeptData
     let base: BaseReference
+    let parent: ParentWeights
     let cancellation: JobCancellation
     /// Called at every step and phase; what it throws ends the job there.
     let progress: (JobProgress) throws -> Void
 
-    init(plan: JobPlan, store: CheckpointStore, configuration: DaemonConfiguration, texts: ModelTexts, corpus: Corpus,
-         base: BaseReference, cancellation: JobCancellation, progress: @escaping (JobProgress) throws -> Void) {
-        (self.plan, self.store, self.configuration, self.texts, self.corpus) = (plan, store, configuration, texts, corpus)
-        (self.base, self.cancellation, self.progress) = (base, cancellation, progress)
+    init(plan: JobPlan, store: CheckpointStore, configuration: DaemonConfiguration, texts: ModelTexts, kept: KeptData,
+         base: BaseReference, parent: ParentWeights, cancellation: JobCancellation, progress: @escaping (JobProgress) throws -> Void) {
+        precondition(parent.version == plan.head, "a job starts from its plan's head")
+        (self.plan, self.store, self.configuration, self.texts, self.kept) = (plan, store, configuration, texts, kept)
+        (self.base, self.parent, self.cancellation, self.progress) = (base, parent, cancellation, progress)
     }
 
     func run(attempt: Int, step: EscalationStep.Kind) throws -> JobResult {
@@ -84,10 +86,9 @@ final class UpdateJob {
         }
         let forgetPrompts = try ForgetGate.forgetPrompts(store.registry)
         let requestRetain = plan.members.flatMap(\.request.retain).map { ItemText($0.content) }
-        let corpusRetain = corpus.items(in: .retain90).filter { !forgetPrompts.contains($0.question) }
-            .evenlySpaced(configuration.retainItems).map(ItemText.init)
+        let keptRetain = kept.retainTexts(excluding: forgetPrompts, count: configuration.retainItems)
         // Retain texts that do not fit the context or the format are left out: they only steady the update.
-        let retain = (requestRetain + corpusRetain).compactMap { try? texts.example($0) }.filter(texts.fits)
+        let retain = (requestRetain + keptRetain).compactMap { try? texts.example($0) }.filter(texts.fits)
 
         let scored = plan.targets + plan.gateSample
         var baseProbabilities: [String: Double] = [:]
@@ -96,10 +97,10 @@ final class UpdateJob {
         try cancellation.check()
         baseProbabilities.merge(try texts.probabilities(unknown.map { ($0.id, ItemText($0)) }, model: base.model)) { $1 }
 
-        let gate = ForgetGate(configuration: configuration, texts: texts, corpus: corpus)
+        let gate = ForgetGate(configuration: configuration, texts: texts, kept: kept)
         let clock = ContinuousClock()
         try cancellation.check()
-        let model = try store.loadModel(version: plan.head)
+        let model = try store.model(weights: parent.bytes, version: parent.version)
         let started = clock.now
         let update = try UnlearningUpdate(model: model, forget: forget, retain: retain,
                                           options: plan.settings.unlearningOptions(configuration, model: model.config, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt)),
@@ -113,7 +114,7 @@ final class UpdateJob {
         try progress(JobProgress(phase: .gating, attempt: attempt))
         let gateStarted = clock.now
         let result = try gate.measure(model, plan: plan, settings: plan.settings, baseProbabilities: baseProbabilities, base: base,
-                                      forgetPrompts: forgetPrompts, cancellation: cancellation)
+                                      forgetPrompts: forgetPrompts, registry: store.registry, cancellation: cancellation)
         return JobResult(model: model, gate: result, settings: plan.settings, attempt: attempt, step: step, steps: update.step,
                          trainSeconds: trainSeconds, gateSeconds: (clock.now - gateStarted).seconds)
     }

@@ -217,6 +217,38 @@ public struct RequestParser: Sendable {
 
     /// `{"prompt": ..., "completion": ...}` or `{"text": ...}`, with an optional `id`.
     private func item(_ value: StrictJSONValue, field: String, fail: (String?, String) -> RequestError) throws(RequestError) -> RequestItem {
+        guard case .item(let content) = try dataSetItem(value, field: field, promptAlone: false, fail: fail) else {
+            preconditionFailure("a prompt alone is refused unless promptAlone")
+        }
+        let id: String
+        if case .object(let fields) = value, let value = fields["id"] {
+            guard case .string(let explicit) = value, Self.isValidID(explicit) else { throw fail("\(field).id", Self.idRule) }
+            id = explicit
+        } else {
+            id = "item-" + Self.fingerprint(content).prefix(12)
+        }
+        return RequestItem(id: id, content: content)
+    }
+
+    /// A retain or utility set (a configuration's JSONL file): one item a line, in the request
+    /// item schema; a utility set's line may also be a prompt alone. Errors name the file and line.
+    public func dataSet(_ bytes: [UInt8], fileName: String, promptAlone: Bool) throws(RequestError) -> [DataSetItem] {
+        let fail = { (field: String?, reason: String) in RequestError(file: fileName, field: field, reason: reason) }
+        if let offset = bytes.firstIndex(of: 0) { throw fail(nil, "contains a NUL byte at offset \(offset)") }
+        if let offset = Self.firstInvalidUTF8(bytes) { throw fail(nil, "is not valid UTF-8 (byte offset \(offset))") }
+        var items: [DataSetItem] = []
+        for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
+            let field = "line \(index + 1)"
+            items.append(try dataSetItem(try read(line, field: field, fail: fail), field: field, promptAlone: promptAlone, fail: fail))
+        }
+        guard !items.isEmpty else { throw fail(nil, "has no item lines") }
+        return items
+    }
+
+    /// An item's content; with `promptAlone`, `{"prompt": ...}` is a prompt to be answered.
+    private func dataSetItem(_ value: StrictJSONValue, field: String, promptAlone: Bool,
+                             fail: (String?, String) -> RequestError) throws(RequestError) -> DataSetItem {
         guard case .object(let fields) = value else {
             throw fail(field, "must be an object with \"prompt\" and \"completion\", or with \"text\"")
         }
@@ -235,23 +267,15 @@ public struct RequestParser: Sendable {
             }
             return string
         }
-        let content: RequestItem.Content
         switch (try text("prompt"), try text("completion"), try text("text")) {
-        case (let prompt?, let completion?, nil): content = .completion(prompt: prompt, completion: completion)
-        case (nil, nil, let whole?): content = .text(whole)
+        case (let prompt?, let completion?, nil): return .item(.completion(prompt: prompt, completion: completion))
+        case (nil, nil, let whole?): return .item(.text(whole))
+        case (let prompt?, nil, nil) where promptAlone: return .prompt(prompt)
         case (_, _, _?): throw fail(field, "has \"text\" and also \"prompt\" or \"completion\": use one form")
         case (nil, _?, nil): throw fail("\(field).prompt", "is required with \"completion\"")
         case (_?, nil, nil): throw fail("\(field).completion", "is required with \"prompt\"")
         case (nil, nil, nil): throw fail(field, "needs \"prompt\" and \"completion\", or \"text\"")
         }
-        let id: String
-        if let value = fields["id"] {
-            guard case .string(let explicit) = value, Self.isValidID(explicit) else { throw fail("\(field).id", Self.idRule) }
-            id = explicit
-        } else {
-            id = "item-" + Self.fingerprint(content).prefix(12)
-        }
-        return RequestItem(id: id, content: content)
     }
 
     /// The forget set's fingerprint of an item's content (`ForgetItemRecord.fingerprint`): the

@@ -36,6 +36,13 @@ public struct RequestItem: Sendable, Equatable, Codable {
     }
 }
 
+/// One line of a retain or utility set.
+public enum DataSetItem: Sendable, Equatable {
+    case item(RequestItem.Content)
+    /// A prompt alone (utility sets): the base version's greedy answer becomes its reference.
+    case prompt(String)
+}
+
 public struct ForgetRequest: Sendable, Equatable {
     public let id: String
     public let submittedBy: String

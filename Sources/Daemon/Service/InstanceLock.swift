@@ -21,12 +21,13 @@ public final class InstanceLock {
 
 public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case alreadyRunning(store: String)
-    case corpusUnreadable(path: String, reason: String)
+    /// The retain or utility data (a corpus or a set) named by `key`.
+    case dataUnreadable(path: String, key: String, reason: String)
 
     public var description: String {
         switch self {
         case .alreadyRunning(let store): "another lethe daemon serves the store \(store) (it holds \(store)/daemon.lock)"
-        case .corpusUnreadable(let path, let reason): "the retain corpus \(path) cannot be read (configuration key corpus): \(reason)"
+        case .dataUnreadable(let path, let key, let reason): "\(path) (configuration key \(key)) cannot be read: \(reason)"
         }
     }
 }

@@ -60,16 +60,14 @@ public final class LetheDaemon: @unchecked Sendable {
         let spool = try SpoolFolders(self.spool)
         for change in spool.tightened { logger.notice("spool folder mode tightened", metadata: ["change": "\(change)"]) }
         folders = spool
+        // The data to keep is read before a first start imports the model: a bad file stops it sooner.
+        let kept = try KeptData.load(configuration)
         let store = try openStore(storeRoot)
         configureStore(store)
         try recover(store: store, spool: spool)
         let texts = try ModelTexts(modelFolder: store.layout.modelFiles, config: try store.config())
-        let corpus: Corpus
-        do { corpus = try Corpus.load(from: URL(fileURLWithPath: configuration.corpus)) } catch {
-            throw DaemonError.corpusUnreadable(path: configuration.corpus, reason: "\(error)")
-        }
         let watcher = try SpoolWatcher(directory: self.spool.url(.incoming))
-        var base = try loadBase(store: store, head: try store.head(), texts: texts, corpus: corpus)
+        var base = try loadBase(store: store, head: try store.head(), texts: texts, kept: kept)
         let watchdog = startWatchdog()
         defer { watchdog?.cancel() }
 
@@ -79,7 +77,7 @@ public final class LetheDaemon: @unchecked Sendable {
 
         while !cancellation.isCancelled {
             do {
-                try serveOnce(store: store, spool: spool, texts: texts, corpus: corpus, base: &base, watcher: watcher)
+                try serveOnce(store: store, spool: spool, texts: texts, kept: kept, base: &base, watcher: watcher)
             } catch let error as SpoolIntegrityError {
                 // Serving on would read or write where a submitter points: stop, say why.
                 logger.critical("stopped serving: \(error)")
@@ -104,7 +102,7 @@ public final class LetheDaemon: @unchecked Sendable {
     }
 
     /// One turn of the loop: ingest, answer what ended, plan, then run the job or wait.
-    private func serveOnce(store: CheckpointStore, spool: SpoolFolders, texts: ModelTexts, corpus: Corpus, base: inout BaseReference,
+    private func serveOnce(store: CheckpointStore, spool: SpoolFolders, texts: ModelTexts, kept: KeptData, base: inout BaseReference,
                            watcher: SpoolWatcher) throws {
         if reloadRequested.take() { reloadConfiguration() }
         let intake = RequestIntake(spool: spool, registry: store.registry, parser: parser, adminGroup: configuration.adminGroup)
@@ -120,7 +118,7 @@ public final class LetheDaemon: @unchecked Sendable {
         }
         let head = try store.head()
         if try store.registry.read({ try $0.lineage(of: head) }).last != base.version {
-            base = try loadBase(store: store, head: head, texts: texts, corpus: corpus)
+            base = try loadBase(store: store, head: head, texts: texts, kept: kept)
         }
         var unplannable: [UnplannableRequest] = []
         let planner = JobPlanner(spool: spool, registry: store.registry, configuration: configuration)
@@ -128,7 +126,7 @@ public final class LetheDaemon: @unchecked Sendable {
                                     unplannable: &unplannable)
         try end(unplannable, store: store, intake: intake)
         if let plan {
-            return try runJob(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
+            return try runJob(plan, store: store, intake: intake, texts: texts, kept: kept, base: base)
         }
         status.postponement = nil
         publishStatus(.idle, store: store, force: status.state != .idle)
@@ -149,9 +147,9 @@ public final class LetheDaemon: @unchecked Sendable {
     }
 
     /// The base version of `head`'s lineage, its utility measured now so that no job waits for it.
-    private func loadBase(store: CheckpointStore, head: Int, texts: ModelTexts, corpus: Corpus) throws -> BaseReference {
+    private func loadBase(store: CheckpointStore, head: Int, texts: ModelTexts, kept: KeptData) throws -> BaseReference {
         let base = try BaseReference(store: store, head: head)
-        try ForgetGate(configuration: configuration, texts: texts, corpus: corpus).measureBase(base, registry: store.registry)
+        try ForgetGate(configuration: configuration, texts: texts, kept: kept).measureBase(base, registry: store.registry)
         return base
     }
 
@@ -171,11 +169,13 @@ public final class LetheDaemon: @unchecked Sendable {
         guard let file = configurationFile else { return logger.notice("SIGHUP: no configuration file to reload; defaults kept") }
         do {
             var loaded = try DaemonConfiguration.load(file)
-            if loaded.store != configuration.store || loaded.spool != configuration.spool || loaded.corpus != configuration.corpus
-                || loaded.baseModel != configuration.baseModel {
-                logger.warning("SIGHUP: store, spool, corpus and base_model apply at the next start; the other keys apply now")
-                (loaded.store, loaded.spool, loaded.corpus, loaded.baseModel) = (configuration.store, configuration.spool,
-                                                                                 configuration.corpus, configuration.baseModel)
+            // The kept data was read at start and its references recorded: it changes with a restart.
+            if loaded.store != configuration.store || loaded.spool != configuration.spool || loaded.baseModel != configuration.baseModel
+                || loaded.corpus != configuration.corpus || loaded.retainSet != configuration.retainSet
+                || loaded.utilitySet != configuration.utilitySet {
+                logger.warning("SIGHUP: store, spool, base_model, corpus, retain_set and utility_set apply at the next start; the other keys apply now")
+                (loaded.store, loaded.spool, loaded.baseModel) = (configuration.store, configuration.spool, configuration.baseModel)
+                (loaded.corpus, loaded.retainSet, loaded.utilitySet) = (configuration.corpus, configuration.retainSet, configuration.utilitySet)
             }
             configuration = loaded
             logger.notice("configuration reloaded", metadata: ["file": "\(file.path)"])
@@ -188,13 +188,13 @@ public final class LetheDaemon: @unchecked Sendable {
 
     /// Runs a job; when it fails for any reason of its own (not a shutdown, not a moved HEAD), its
     /// requests fail with the error, and its re-opened items wait until HEAD moves.
-    private func runJob(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, corpus: Corpus,
+    private func runJob(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, kept: KeptData,
                         base: BaseReference) throws {
         try store.registry.transaction { transaction in
             for id in plan.requestIDs { try transaction.updateRequestStatus(id: id, to: .running) }
         }
         do {
-            try perform(plan, store: store, intake: intake, texts: texts, corpus: corpus, base: base)
+            try perform(plan, store: store, intake: intake, texts: texts, kept: kept, base: base)
             status.postponement = nil
         } catch let error as SpoolIntegrityError {
             try requeue(plan.requestIDs, store: store)
@@ -214,15 +214,16 @@ public final class LetheDaemon: @unchecked Sendable {
     /// items: every attempt publishes a version for the requests whose every item it forgets,
     /// so they never wait for the others; a request still missing items after the last step
     /// fails with each item's attempts and numbers, and those items are `failed`.
-    private func perform(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, corpus: Corpus,
+    private func perform(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, kept: KeptData,
                          base: BaseReference) throws {
         var steps = EscalationLadder(configuration: configuration).steps(after: plan.settings)[...]
         let planner = JobPlanner(spool: intake.spool, registry: store.registry, configuration: configuration)
         var (plan, step, attempt) = (plan, EscalationStep(kind: .job, settings: plan.settings), 1)
         var tried = [step.kind.rawValue]
         var attempts: [String: [JSONValue]] = [:]
+        var parent = try ParentWeights(store: store, version: plan.head)
         var outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
-                                     corpus: corpus, base: base)
+                                     kept: kept, base: base, parent: parent)
         while case .missed(let members, let head, let result) = outcome {
             // The next step that trains something else or otherwise than the attempt before.
             var next: (plan: JobPlan, step: EscalationStep)?
@@ -239,8 +240,9 @@ public final class LetheDaemon: @unchecked Sendable {
             logger.notice("escalating requests whose items were not forgotten", metadata: [
                 "request": "\(plan.requestIDs.joined(separator: ","))", "items": "\(plan.targets.count)", "step": "\(step.kind.rawValue)",
                 "method": "\(step.settings.method.rawValue)", "epochs": "\(step.settings.epochs)", "learning_rate": "\(step.settings.learningRate)"])
+            if parent.version != plan.head { parent = try ParentWeights(store: store, version: plan.head) }
             outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
-                                     corpus: corpus, base: base)
+                                     kept: kept, base: base, parent: parent)
         }
     }
 
@@ -418,8 +420,8 @@ public final class LetheDaemon: @unchecked Sendable {
     /// version for the requests whose every item it forgets and answers them. Returns the
     /// requests that miss items while the utility budget holds, for the next step.
     private func attemptJob(_ plan: JobPlan, step: EscalationStep, attempt: Int, attempts: inout [String: [JSONValue]],
-                            store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, corpus: Corpus,
-                            base: BaseReference) throws -> AttemptOutcome {
+                            store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, kept: KeptData,
+                            base: BaseReference, parent: ParentWeights) throws -> AttemptOutcome {
         let ids = plan.requestIDs
         let metadata: Logger.Metadata = ["request": "\(ids.joined(separator: ","))", "head": "\(plan.head)"]
         logger.info("job started", metadata: metadata.merging([
@@ -427,8 +429,8 @@ public final class LetheDaemon: @unchecked Sendable {
             "method": "\(plan.settings.method.rawValue)", "attempt": "\(attempt)"]) { $1 })
         let jobStarted = Date()
         var lastIntake = jobStarted
-        let job = UpdateJob(plan: plan, store: store, configuration: configuration, texts: texts, corpus: corpus, base: base,
-                            cancellation: cancellation) { [self] progress in
+        let job = UpdateJob(plan: plan, store: store, configuration: configuration, texts: texts, kept: kept, base: base,
+                            parent: parent, cancellation: cancellation) { [self] progress in
             status.job = DaemonStatus.Job(requests: ids, items: plan.targets.count, parent: plan.head, startedAt: jobStarted, progress: progress)
             publishStatus(.working, store: store, force: progress.phase != .training)
             // Requests that arrive meanwhile are recorded (and refusals, duplicates and
@@ -502,7 +504,7 @@ public final class LetheDaemon: @unchecked Sendable {
                 kind: "unlearn", method: result.settings.method.rawValue, hyperparameters: result.settings.hyperparameters,
                 metrics: result.metrics, note: "forgot \(plan.targets.count - unforgotten.count) of \(plan.targets.count) items (\(plan.reopened.count) re-opened), replayed \(plan.replay.count)",
                 requests: appliedIDs, reason: appliedIDs.isEmpty ? "re-applied pending items" : "forget requests \(appliedIDs.joined(separator: ", "))",
-                actor: Self.actor), parent: plan.head, expectedHead: plan.head) { transaction, version in
+                actor: Self.actor), parent: plan.head, parentWeights: parent.bytes, expectedHead: plan.head) { transaction, version in
                 // A withdrawal may have ended a request while it trained: it stays as it is.
                 for id in appliedIDs where try transaction.request(id: id)?.status == .running {
                     try transaction.updateRequestStatus(id: id, to: .applied, version: version.id)

@@ -26,7 +26,8 @@ public final class InferenceSession {
         self.model = model
         cache = KVCache(config: c, capacity: capacity)
         buffers = InferenceBuffers(config: c, rows: min(Self.prefillChunk, capacity), capacity: capacity)
-        rotary = RotaryTable(headDim: c.headDim, positions: capacity, theta: Float(c.ropeTheta))
+        // Capacity never exceeds max_position_embeddings, so dynamic NTK scaling never stretches.
+        rotary = c.rotaryTable(positions: capacity)
     }
 
     /// Positions the cache can hold.
@@ -80,6 +81,7 @@ public final class InferenceSession {
         for (l, w) in layout.layers.enumerated() {
             rmsNormForward(b.norm, rstd: b.rstd, b.residual, weight: p + w.inputNorm, rows: n, channels: C, epsilon: eps)
             linear(b.qkv, b.norm, p + w.qkv, rows: n, inputs: C, outputs: qkvWidth)
+            if let bias = w.qkvBias { biasForward(b.qkv, bias: p + bias, rows: n, columns: qkvWidth) }
             rotaryForward(b.qkv, positions: b.positions, table: rotary, count: n, rowStride: qkvWidth, heads: H)
             rotaryForward(b.qkv + H * D, positions: b.positions, table: rotary, count: n, rowStride: qkvWidth, heads: G)
             cache.store(layer: l, qkv: b.qkv, rowStride: qkvWidth, rows: n, start: start)
@@ -87,6 +89,7 @@ public final class InferenceSession {
                                    keys: cache.keys(layer: l), values: cache.values(layer: l), keyMask: b.keyMask,
                                    start: start, count: n, shape: cache.shape)
             linear(b.branch, b.attention, p + w.output, rows: n, inputs: H * D, outputs: C)
+            if let bias = w.outputBias { biasForward(b.branch, bias: p + bias, rows: n, columns: C) }
             residualForward(b.residual, b.residual, b.branch, count: n * C)
 
             rmsNormForward(b.norm, rstd: b.rstd, b.residual, weight: p + w.postAttentionNorm, rows: n, channels: C, epsilon: eps)

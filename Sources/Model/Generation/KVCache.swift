@@ -14,7 +14,7 @@ final class KVCache {
 
     init(config: LlamaConfig, capacity: Int) {
         shape = CachedAttentionShape(heads: config.headCount, keyValueHeads: config.keyValueHeadCount,
-                                     headDim: config.headDim, capacity: capacity)
+                                     headDim: config.headDim, capacity: capacity, window: config.slidingWindow)
         layerSize = config.keyValueHeadCount * capacity * config.headDim
         let total = 2 * config.layerCount * layerSize
         storage = .allocate(capacity: total)

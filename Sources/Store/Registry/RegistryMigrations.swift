@@ -22,6 +22,7 @@ enum RegistryMigrations {
         migrator.registerMigration("v2-forget-item-failed", migrate: addFailedForgetItemState)
         migrator.registerMigration("v3-request-submitter-uid", migrate: addRequestSubmitterUID)
         migrator.registerMigration("v4-request-content", migrate: addRequestContent)
+        migrator.registerMigration("v5-utility-references", migrate: createUtilityReferences)
         return migrator
     }
 
@@ -259,5 +260,23 @@ enum RegistryMigrations {
     /// it names) as a JSON object, recorded when it is queued, so its file is read only once.
     private static func addRequestContent(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE requests ADD COLUMN content TEXT CHECK (content IS NULL OR \(jsonObject("content")));")
+    }
+
+    /// v5: the references a base version's utility is measured against on the user's utility set,
+    /// one row per item: the answer (the item's completion, or the base version's greedy answer to
+    /// a prompt given alone), its p̄ under the base version and the base version's ROUGE-L recall
+    /// of it. Computed once per base version, so no later job runs the base model for them.
+    private static func createUtilityReferences(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE utility_references (
+                base_version     INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+                fingerprint      TEXT    NOT NULL CHECK (length(fingerprint) = 64),
+                reference        TEXT    NOT NULL,
+                base_probability REAL    NOT NULL CHECK (base_probability >= 0 AND base_probability <= 1),
+                base_recall      REAL    CHECK (base_recall IS NULL OR (base_recall >= 0 AND base_recall <= 1)),
+                created_at       TEXT    NOT NULL DEFAULT \(now),
+                PRIMARY KEY (base_version, fingerprint)
+            );
+            """)
     }
 }

@@ -1,4 +1,5 @@
 import Model
+import Corpus
 
 /// How well an unlearned model forgot a forget split, against the retain model (trained
 /// without it): TOFU's forget quality and model utility, and MUSE's membership-inference AUC

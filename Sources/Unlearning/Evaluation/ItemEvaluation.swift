@@ -1,3 +1,4 @@
+import Corpus
 /// TOFU's figures for one corpus item under one model.
 public struct ItemEvaluation: Sendable {
     public let id: String

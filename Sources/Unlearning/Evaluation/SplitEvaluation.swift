@@ -1,4 +1,5 @@
 import Model
+import Corpus
 
 /// TOFU's figures for the items of a split under one model: each item's, and their means.
 public struct SplitEvaluation: Sendable {

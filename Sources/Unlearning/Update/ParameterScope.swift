@@ -38,7 +38,7 @@ public enum ParameterScope: Sendable, Codable, Equatable {
     }
 
     /// The trainable stretches of the flat parameter buffer, adjacent tensors merged, in order.
-    func trainableRanges(in layout: ParameterLayout, layerCount: Int) throws -> [Range<Int>] {
+    public func trainableRanges(in layout: ParameterLayout, layerCount: Int) throws -> [Range<Int>] {
         let isTrainable: (String) -> Bool
         switch self {
         case .all:

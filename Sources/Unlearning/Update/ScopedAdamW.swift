@@ -4,12 +4,12 @@ import Model
 /// moments) per stretch: the rest gets no update at all, not even weight decay. The model is
 /// told to train only these stretches, so it holds gradients for them alone and the global
 /// norm that clipping sees is the trainable one.
-final class ScopedAdamW {
-    let ranges: [Range<Int>]
+public final class ScopedAdamW {
+    public let ranges: [Range<Int>]
     private let optimizers: [AdamW]
 
     /// Restricts `model`'s training to `ranges`.
-    init(model: LlamaModel, ranges: [Range<Int>], configuration: AdamWConfiguration) {
+    public init(model: LlamaModel, ranges: [Range<Int>], configuration: AdamWConfiguration) {
         self.ranges = ranges
         optimizers = ranges.map { AdamW(parameterCount: $0.count, configuration: configuration) }
         model.restrictTraining(to: ranges)
@@ -18,7 +18,7 @@ final class ScopedAdamW {
     /// Clips to `maxGradientNorm` and steps `model`'s parameters at `learningRate`; returns the
     /// trainable gradients' norm before clipping.
     @discardableResult
-    func update(_ model: LlamaModel, maxGradientNorm: Float, learningRate: Double) -> Float {
+    public func update(_ model: LlamaModel, maxGradientNorm: Float, learningRate: Double) -> Float {
         precondition(model.gradientMap.ranges == ranges, "the model was told to train other parameters since")
         let norm = model.clipGradients(maxNorm: maxGradientNorm)
         for (range, optimizer) in zip(ranges, optimizers) {

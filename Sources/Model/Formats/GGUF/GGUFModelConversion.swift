@@ -4,6 +4,9 @@ import Foundation
 /// (`from_pretrained(dir, gguf_file=...)`): config.json from the `<architecture>.*` keys,
 /// every tensor dequantized to Float32 under its Hugging Face name in model.safetensors, the
 /// query and key projections un-permuted, tokenizer.json and tokenizer_config.json rebuilt.
+/// Two departures, both towards the model the file was converted from: `rope.scaling.*`
+/// keys become rope_parameters, and a `rope_freqs.weight` tensor (Llama 3.1's scaling as
+/// llama.cpp writes it) becomes llama3 rope_parameters; transformers ignores both.
 public struct GGUFModelConversion {
     /// What was written, and what a user should know about it.
     public struct Summary: Sendable {
@@ -63,12 +66,14 @@ public struct GGUFModelConversion {
             "torch_dtype": .string("float32"),
         ]
         // The rotary dimension is the head size for llama and mistral (transformers maps it so).
+        let headDim = architecture == "qwen2" ? hidden / headCount : try file.integer("\(architecture).rope.dimension_count") ?? hidden / headCount
         if architecture != "qwen2" {
-            config["head_dim"] = .number(Double(try file.integer("\(architecture).rope.dimension_count") ?? hidden / headCount))
+            config["head_dim"] = .number(Double(headDim))
             config["attention_bias"] = .bool(false)
             config["mlp_bias"] = .bool(false)
         }
-        var rope: [String: JSONValue] = ["rope_type": .string("default"), "rope_theta": .number(try file.real("\(architecture).rope.freq_base") ?? 10000)]
+        let theta = try file.real("\(architecture).rope.freq_base") ?? 10000
+        var rope: [String: JSONValue] = ["rope_type": .string("default"), "rope_theta": .number(theta)]
         if let type = try file.string("\(architecture).rope.scaling.type", required: false), type != "none" {
             rope["rope_type"] = .string(type)
             if let factor = try file.real("\(architecture).rope.scaling.factor") { rope["factor"] = .number(factor) }
@@ -76,12 +81,19 @@ public struct GGUFModelConversion {
                 rope["original_max_position_embeddings"] = .number(Double(original))
             }
         }
+        if let tensor = file.tensor(named: Self.ropeFactorsTensor),
+           let llama3 = try GGUFRopeFactors.llama3Parameters(of: tensor, in: file, headDim: headDim, theta: theta) {
+            rope.merge(llama3) { $1 }
+        }
         config["rope_parameters"] = .object(rope)
         for (key, name) in [("bos_token_id", "bos_token_id"), ("eos_token_id", "eos_token_id"), ("padding_token_id", "pad_token_id")] {
             config[name] = try file.integer("tokenizer.ggml.\(key)").map { .number(Double($0)) } ?? .null
         }
         self.config = config
     }
+
+    /// Llama 3.1's rope scaling as llama.cpp stores it; read into the config, not a weight.
+    static let ropeFactorsTensor = "rope_freqs.weight"
 
     /// The Hugging Face name of a GGUF tensor, or nil for one a Llama-family model lacks.
     static func huggingFaceName(_ name: String) -> String? {
@@ -132,32 +144,23 @@ public struct GGUFModelConversion {
         var storedTypes: [String: Int] = [:]
         for tensor in file.tensors { storedTypes[tensor.type.name, default: 0] += 1 }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let parameterCount: Int
-        if architecture == "qwen2" {
-            parameterCount = try writeTensorsAsTheyAre(to: folder)
-            try Self.writeJSON(.object(config), to: folder.appendingPathComponent(ModelFolder.configFile))
-            notes.append("qwen2's attention projections have biases, which Lethe's model does not implement yet: transformers loads this folder, Lethe does not")
-        } else {
-            let llama = try loadLlama()
-            parameterCount = llama.layout.count
-            try ModelFolder.write(llama, to: folder)
+        let llama = try loadLlama()
+        try ModelFolder.write(llama, to: folder)
+        if file.tensor(named: Self.ropeFactorsTensor) != nil {
+            notes.append("\(Self.ropeFactorsTensor) was read into rope_parameters (transformers' GGUF loader ignores it)")
         }
         try Data(tokenizer.tokenizerFileText.utf8).write(to: folder.appendingPathComponent(Tokenizer.fileName), options: .atomic)
         try Self.writeJSON(tokenizer.tokenizerConfig, to: folder.appendingPathComponent(Tokenizer.configFileName))
-        return Summary(architecture: architecture, parameterCount: parameterCount, storedTypes: storedTypes, notes: notes)
+        return Summary(architecture: architecture, parameterCount: llama.layout.count, storedTypes: storedTypes, notes: notes)
     }
 
-    /// The llama model the file holds, in Lethe's parameter buffer. Every tensor's name and
+    /// The model the file holds (llama, mistral or qwen2), in Lethe's parameter buffer. Every tensor's name and
     /// shape is checked against the layout before the buffer is allocated, so a file whose
     /// metadata promises a model its tensors do not hold fails before it costs memory.
     public func loadLlama() throws -> LlamaModel {
         let layout = ParameterLayout(config: try LlamaConfig(fields: config))
         var placed: [(tensor: GGUFFile.TensorInfo, target: ParameterLayout.Tensor)] = []
-        for tensor in file.tensors {
-            if tensor.name == "rope_freqs.weight" {
-                throw GGUFError.invalidValue(file: file.path, key: tensor.name,
-                                             reason: "holds Llama 3.1-style rope scaling frequencies, which Lethe's rotary embedding does not implement")
-            }
+        for tensor in file.tensors where tensor.name != Self.ropeFactorsTensor {
             guard let name = Self.huggingFaceName(tensor.name), let target = layout.tensor(named: name) else {
                 throw GGUFError.unexpectedTensor(file: file.path, tensor: tensor.name)
             }
@@ -175,19 +178,6 @@ public struct GGUFModelConversion {
             try readHuggingFaceValues(of: tensor, into: UnsafeMutableBufferPointer(rebasing: model.parameters[target.offset..<target.offset + target.count]))
         }
         return model
-    }
-
-    /// Every tensor under its Hugging Face name, for architectures Lethe's model cannot hold.
-    private func writeTensorsAsTheyAre(to folder: URL) throws -> Int {
-        var tensors: [SafeTensorsWriter.Tensor] = []
-        for tensor in file.tensors {
-            guard let name = Self.huggingFaceName(tensor.name) else { throw GGUFError.unexpectedTensor(file: file.path, tensor: tensor.name) }
-            var values = [Float](repeating: 0, count: tensor.elementCount)
-            try values.withUnsafeMutableBufferPointer { buffer throws(GGUFError) in try readHuggingFaceValues(of: tensor, into: buffer) }
-            tensors.append(SafeTensorsWriter.Tensor(name: name, shape: tensor.shape, values: values))
-        }
-        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent(ModelFolder.weightsFile))
-        return tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
     }
 
     static func writeJSON(_ value: JSONValue, to url: URL) throws {
