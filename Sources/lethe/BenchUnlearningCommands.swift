@@ -24,6 +24,12 @@ struct BenchTofu: ParsableCommand {
     @Option(help: "The parameters that train in every update: all, mlp, upper-half or layers:A-B (default: all).")
     var scope: ParameterScope?
 
+    func validate() throws {
+        if options.writeDocs != nil && (methods != nil || splits != nil || scope != nil) {
+            throw ValidationError("--write-docs writes the committed report: run the whole benchmark, without --methods, --splits or --scope")
+        }
+    }
+
     func run() throws {
         var plan = options.quick ? TofuBenchmark.Plan.quick : .standard
         if let methods {
