@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Time full training steps (forward, backward, AdamW) on random tokens."
+        abstract: "Time training steps (forward, backward, AdamW over a parameter scope) on random tokens, and the memory they hold."
     )
 
     @Option(help: "Model shape: small, smol (SmolLM-135M; also smollm2-135m) or llama-3.2-1b (random weights).")

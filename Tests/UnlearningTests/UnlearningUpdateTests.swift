@@ -80,12 +80,15 @@ final class UnlearningUpdateTests: XCTestCase {
         }
     }
 
-    func testTheRecommendedScopeIsAllUnlessTheFullUpdateTakesMoreThanHalfTheMemory() throws {
+    func testTheRecommendedScopeIsTheFirstOfAllAndMLPThatFitsInHalfTheMemoryElseTheUpperHalf() throws {
         let config = Fixture.config
-        let full = try ParameterScope.all.parameterBytes(for: config)
+        let full = try ParameterScope.all.parameterBytes(for: config), mlp = try ParameterScope.mlp.parameterBytes(for: config)
         XCTAssertEqual(full, 16 * ParameterLayout(config: config).count)
+        XCTAssertLessThan(mlp, full)
         XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * full)), .all)
-        XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * full - 1)), .upperHalf)
+        XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * full - 2)), .mlp)
+        XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * mlp)), .mlp)
+        XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * mlp - 2)), .upperHalf)
         let llama = LlamaConfig(vocabSize: 128_256, hiddenSize: 2048, intermediateSize: 8192, layerCount: 16, headCount: 32,
                                 keyValueHeadCount: 8, headDim: 64, tieWordEmbeddings: true)
         XCTAssertEqual(ParameterScope.recommended(for: llama, memoryBytes: 24 << 30), .upperHalf, "Llama-3.2-1B on 24 GiB")

@@ -24,14 +24,16 @@ extension ParameterScope {
         return 4 * layout.count + 12 * trainable
     }
 
-    /// The scope an update uses unless told otherwise: `all` while such an update's parameters
-    /// (`parameterBytes`) take at most half of `memoryBytes` (the machine's), so that the
-    /// activations, the reference data and the daemon's other copies of the weights fit beside
-    /// them; otherwise the upper half of the layers. docs/dipo.md ("Parameter scope") gives the
-    /// measurements behind it.
+    /// The scope an update uses unless told otherwise: the first of `all`, `mlp` and
+    /// `upper-half` whose update parameters (`parameterBytes`) take at most half of
+    /// `memoryBytes` (the machine's), so that the activations, the reference data and the
+    /// daemon's other copies of the weights fit beside them; `upper-half` when none does.
+    /// On the embedded model `all` and `mlp` forget equally well and `upper-half` forgets far
+    /// less (docs/dipo.md, "Parameter scope").
     public static func recommended(for config: LlamaConfig,
                                    memoryBytes: UInt64 = ProcessInfo.processInfo.physicalMemory) -> ParameterScope {
-        let full = (try? ParameterScope.all.parameterBytes(for: config)) ?? .max
-        return UInt64(full) <= memoryBytes / 2 ? .all : .upperHalf
+        [.all, .mlp].first { scope in
+            (try? scope.parameterBytes(for: config)).map { UInt64($0) <= memoryBytes / 2 } ?? false
+        } ?? .upperHalf
     }
 }
