@@ -74,6 +74,7 @@ public final class SupervisedTraining {
         batching = ExampleBatching(examples: examples, batchSize: options.batchSize, seed: options.seed)
         optimizer = AdamW(parameterCount: model.layout.count,
                           configuration: AdamWConfiguration(learningRate: options.learningRate, weightDecay: options.weightDecay))
+        model.restrictTraining(to: [0..<model.layout.count])  // every parameter trains, whatever the model did before
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
                                         totalSteps: options.epochs * batching.batchesPerEpoch,
                                         decay: options.decay, floorRatio: options.floorRatio)

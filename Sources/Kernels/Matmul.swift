@@ -25,9 +25,9 @@ public func matmulForward(
 
 /// Backward of `matmulForward`: dInput = dOut · weight (overwritten, skipped when nil)
 /// and dWeight += dOutᵀ · input (or = when `accumulateWeight` is false, which spares
-/// zeroing the gradients before the first micro-batch).
+/// zeroing the gradients before the first micro-batch; skipped when nil: a frozen weight).
 public func matmulBackward(
-    dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
+    dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
     dOut: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rows: Int, inputs: Int, outputs: Int, accumulateWeight: Bool = true
 ) {
@@ -41,6 +41,7 @@ public func matmulBackward(
                 0, dInput + chunk.lowerBound * inputs, Int32(inputs))
         }
     }
+    guard let dWeight else { return }
     // Split the weight's rows: each thread owns a disjoint block of dWeight.
     Parallelism.forEachChunk(of: outputs, minimumChunk: minimumRowsPerThread) { chunk in
         cblas_sgemm(

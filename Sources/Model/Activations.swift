@@ -1,10 +1,14 @@
 /// Every buffer a training step needs for one batch shape (B, T), carved from one
 /// allocation when the shape is first seen (llm.c's activation layout), so the step
 /// itself never allocates. Forward keeps what backward needs per layer; the backward
-/// scratch buffers are shared by all layers.
+/// scratch buffers are shared by all layers. Layers below the lowest one backward reaches
+/// (`keptFrom`) keep nothing but their residual stream: they share one set of buffers.
 final class Activations {
     let batchSize: Int
     let length: Int
+    let keptFrom: Int
+    /// The bytes of the one allocation.
+    let byteCount: Int
     // Kept by forward, per layer unless noted.
     let residual: [UnsafeMutablePointer<Float>]      // L + 1 × [N, C]: the residual stream entering each layer, and the last
     let residualMid: [UnsafeMutablePointer<Float>]   // [N, C]: after the attention branch
@@ -34,15 +38,19 @@ final class Activations {
 
     private let arena: UnsafeMutablePointer<Float>
 
-    init(config c: LlamaConfig, batchSize B: Int, length T: Int) {
+    init(config c: LlamaConfig, batchSize B: Int, length T: Int, keptFrom: Int = 0) {
         let N = B * T, C = c.hiddenSize, L = c.layerCount, I = c.intermediateSize
         let qkvWidth = (c.headCount + 2 * c.keyValueHeadCount) * c.headDim
         let attentionWidth = c.headCount * c.headDim
         let scores = B * c.headCount * T * T
-        let perLayer = 2 * N * C + N * C + N + N * qkvWidth + scores + N * attentionWidth + N * C + N + 2 * N * I
-        let shared = N * C + N * C + N + N * c.vocabSize + 2 * N
+        // Layer l's buffers: its own from `keptFrom` up, the one shared set (slot 0) below.
+        let keptFrom = min(max(keptFrom, 0), L), sharedSlot = keptFrom > 0 ? 1 : 0
+        let slots = L - keptFrom + sharedSlot
+        let slotOfLayer = (0..<L).map { $0 < keptFrom ? 0 : $0 - keptFrom + sharedSlot }
+        let perLayer = N * C + N * C + N + N * qkvWidth + scores + N * attentionWidth + N * C + N + 2 * N * I
+        let shared = (L + 1) * N * C + N * C + N + N * c.vocabSize + 2 * N
             + N * C + N * I + 2 * N * C + N * attentionWidth + N * qkvWidth + scores + N * I + 2 * N * I
-        let total = L * perLayer + shared
+        let total = slots * perLayer + shared
         arena = .allocate(capacity: total)
         arena.initialize(repeating: 0, count: total)
 
@@ -51,16 +59,20 @@ final class Activations {
             defer { cursor += count }
             return cursor
         }
+        func takePerLayer(_ count: Int) -> [UnsafeMutablePointer<Float>] {
+            let blocks = (0..<slots).map { _ in take(count) }
+            return slotOfLayer.map { blocks[$0] }
+        }
         residual = (0...L).map { _ in take(N * C) }
-        residualMid = (0..<L).map { _ in take(N * C) }
-        inputNorm = (0..<L).map { _ in take(N * C) }
-        inputRstd = (0..<L).map { _ in take(N) }
-        qkv = (0..<L).map { _ in take(N * qkvWidth) }
-        probabilities = (0..<L).map { _ in take(scores) }
-        attention = (0..<L).map { _ in take(N * attentionWidth) }
-        postNorm = (0..<L).map { _ in take(N * C) }
-        postRstd = (0..<L).map { _ in take(N) }
-        gateUp = (0..<L).map { _ in take(2 * N * I) }
+        residualMid = takePerLayer(N * C)
+        inputNorm = takePerLayer(N * C)
+        inputRstd = takePerLayer(N)
+        qkv = takePerLayer(N * qkvWidth)
+        probabilities = takePerLayer(scores)
+        attention = takePerLayer(N * attentionWidth)
+        postNorm = takePerLayer(N * C)
+        postRstd = takePerLayer(N)
+        gateUp = takePerLayer(2 * N * I)
         finalNorm = take(N * C)
         finalRstd = take(N)
         logits = take(N * c.vocabSize)
@@ -78,6 +90,8 @@ final class Activations {
         precondition(cursor == arena + total, "activation layout and its size disagree")
         batchSize = B
         length = T
+        self.keptFrom = keptFrom
+        byteCount = total * MemoryLayout<Float>.size
     }
 
     deinit { arena.deallocate() }

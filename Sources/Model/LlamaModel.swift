@@ -11,6 +11,11 @@ public final class LlamaModel {
     public let layout: ParameterLayout
     /// All parameters, laid out by `layout`.
     public let parameters: UnsafeMutableBufferPointer<Float>
+    /// Which parameters train: every one unless `restrictTraining(to:)` said otherwise.
+    public private(set) var gradientMap: GradientMap
+    /// The lowest decoder layer that trains (−1: the embedding does; `layerCount`: none does):
+    /// backward stops there, nothing below it needs a gradient.
+    public private(set) var lowestTrainedLayer = -1
     private var gradientStorage: UnsafeMutableBufferPointer<Float>?
     /// Set by `zeroGradients()`: the gradients read as zero, and the next backward writes
     /// them instead of adding to them, so no pass over memory is spent on zeroing.
@@ -22,6 +27,9 @@ public final class LlamaModel {
     private var otherPlans: [Activations] = []
     /// How many plans are kept at most: a handful of length buckets, not every possible shape.
     public static let keptPlanCount = 4
+    /// The most bytes the kept plans may hold together: at a real model's shape one plan is
+    /// gigabytes (the logits alone are N × V floats), and reallocating it costs less than keeping it.
+    public static let keptPlanBytes = 1 << 30
     private var rotary: RotaryTable
     private var batch: TokenBatch?
     private var countedTargets = 0
@@ -32,6 +40,7 @@ public final class LlamaModel {
         layout = ParameterLayout(config: config)
         parameters = .allocate(capacity: layout.count)
         parameters.initialize(repeating: 0)
+        gradientMap = .all(parameterCount: layout.count)
         rotary = config.rotaryTable(positions: config.maxPositionEmbeddings)
     }
 
@@ -40,7 +49,8 @@ public final class LlamaModel {
         gradientStorage?.deallocate()
     }
 
-    /// Gradients, mirroring `parameters`; allocated (zeroed) on first use.
+    /// Gradients of the trainable parameters, laid out by `gradientMap` (mirroring `parameters`
+    /// when every parameter trains); allocated (zeroed) on first use.
     public var gradients: UnsafeMutableBufferPointer<Float> {
         let storage = allocatedGradients
         if gradientsPendingZero {
@@ -52,7 +62,7 @@ public final class LlamaModel {
 
     private var allocatedGradients: UnsafeMutableBufferPointer<Float> {
         if let gradientStorage { return gradientStorage }
-        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.count)
+        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: gradientMap.count)
         storage.initialize(repeating: 0)
         gradientStorage = storage
         return storage
@@ -62,10 +72,49 @@ public final class LlamaModel {
         if gradientStorage != nil { gradientsPendingZero = true }
     }
 
+    /// The gradients of `range` of the parameter buffer; nil when it is frozen.
+    public func gradients(of range: Range<Int>) -> UnsafeMutableBufferPointer<Float>? {
+        gradientMap.gradientOffset(of: range).map { UnsafeMutableBufferPointer(rebasing: gradients[$0..<$0 + range.count]) }
+    }
+
+    /// Trains only `ranges` of the parameter buffer (sorted, disjoint; every fused matrix, such
+    /// as q/k/v or gate/up, whole or not at all): the rest is frozen, with no gradient memory,
+    /// and backward stops at the lowest layer that trains. Gradients held so far are dropped
+    /// when the set changes.
+    public func restrictTraining(to ranges: [Range<Int>]) {
+        let map = GradientMap(ranges: ranges, parameterCount: layout.count)
+        guard map != gradientMap else { return }
+        let C = config.hiddenSize, qkvWidth = (config.headCount + 2 * config.keyValueHeadCount) * config.headDim
+        for w in layout.layers {
+            let qkvBias = w.qkvBias.map { [$0..<$0 + qkvWidth] } ?? []
+            for fused in [w.qkv..<w.qkv + qkvWidth * C, w.gateUp..<w.gateUp + 2 * config.intermediateSize * C] + qkvBias {
+                _ = map.gradientOffset(of: fused)  // traps when a range cuts the fused matrix
+            }
+        }
+        gradientStorage?.deallocate()
+        gradientStorage = nil
+        gradientsPendingZero = false
+        gradientMap = map
+        activations = nil  // plans keep the layers backward reaches, which may change now
+        otherPlans = []
+        if map.trainsAny(of: layout.embedding..<layout.embedding + config.vocabSize * C) {
+            lowestTrainedLayer = -1
+        } else {
+            lowestTrainedLayer = (0..<config.layerCount).first { l in
+                layout.tensors.contains { $0.name.hasPrefix("model.layers.\(l).") && map.trainsAny(of: $0.offset..<$0.offset + $0.count) }
+            } ?? config.layerCount
+        }
+    }
+
     /// The logits of the last forward pass, [N, V] row-major (∂L/∂logits after a loss head).
     public var logits: UnsafeMutableBufferPointer<Float> {
         guard let activations else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
         return UnsafeMutableBufferPointer(start: activations.logits, count: activations.batchSize * activations.length * config.vocabSize)
+    }
+
+    /// Bytes held by the activation plans (the current batch shape's and the kept ones).
+    public var activationByteCount: Int {
+        otherPlans.reduce(activations?.byteCount ?? 0) { $0 + $1.byteCount }
     }
 
     private func plan(for batch: TokenBatch) -> Activations {
@@ -80,7 +129,8 @@ public final class LlamaModel {
         }
         // Free the oldest plans before allocating the new one.
         if otherPlans.count >= Self.keptPlanCount { otherPlans.removeFirst(otherPlans.count - Self.keptPlanCount + 1) }
-        let planned = Activations(config: config, batchSize: batch.batchSize, length: batch.length)
+        while otherPlans.reduce(0, { $0 + $1.byteCount }) > Self.keptPlanBytes { otherPlans.removeFirst() }
+        let planned = Activations(config: config, batchSize: batch.batchSize, length: batch.length, keptFrom: lowestTrainedLayer)
         activations = planned
         return planned
     }
@@ -185,64 +235,78 @@ public final class LlamaModel {
 
     // MARK: backward
 
-    /// Accumulates ∂L/∂parameters into `gradients`, given ∂L/∂logits in `logits`.
+    /// Accumulates ∂L/∂parameters into `gradients`, given ∂L/∂logits in `logits`: the trainable
+    /// parameters' only. Frozen weights pass the gradient on without one of their own; below
+    /// the lowest layer that trains nothing is computed.
     public func backward() {
-        guard let a = activations, let batch else { return }
-        let c = config, p = parameters.baseAddress!, g = allocatedGradients.baseAddress!
+        guard let a = activations, let batch, gradientMap.count > 0 else { return }
+        let c = config, p = parameters.baseAddress!, gradientBase = allocatedGradients.baseAddress!
         let N = batch.tokenCount, C = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize
         let H = c.headCount, G = c.keyValueHeadCount, D = c.headDim
         let qkvWidth = (H + 2 * G) * D
         let shape = attentionShape
+        /// Where the gradients of the `count` parameters at `offset` go; nil when they are frozen.
+        func g(_ offset: Int, _ count: Int) -> UnsafeMutablePointer<Float>? {
+            gradientMap.gradientOffset(of: offset..<offset + count).map { gradientBase + $0 }
+        }
+        let lowest = lowestTrainedLayer, reachesLayers = lowest < c.layerCount
         // Each gradient below is written once before anything adds to it, except the untied
         // embedding's, which only the scatter-add of the embedding backward produces.
         let accumulate = !gradientsPendingZero
         gradientsPendingZero = false
-        if !accumulate && !c.tieWordEmbeddings {
-            (g + layout.embedding).update(repeating: 0, count: V * C)
+        let embeddingGradient = g(layout.embedding, V * C)
+        if !accumulate && !c.tieWordEmbeddings, let embeddingGradient {
+            embeddingGradient.update(repeating: 0, count: V * C)
         }
 
         a.dResidual.update(repeating: 0, count: N * C)
-        matmulBackward(dInput: a.dNorm, dWeight: g + layout.lmHead, dOut: a.logits, input: a.finalNorm,
+        let finalNormGradient = g(layout.finalNorm, C)
+        matmulBackward(dInput: reachesLayers || finalNormGradient != nil ? a.dNorm : nil, dWeight: g(layout.lmHead, V * C),
+                       dOut: a.logits, input: a.finalNorm,
                        weight: p + layout.lmHead, rows: N, inputs: C, outputs: V, accumulateWeight: accumulate)
-        rmsNormBackward(dInput: a.dResidual, dWeight: g + layout.finalNorm, dOut: a.dNorm, input: a.residual[c.layerCount],
+        rmsNormBackward(dInput: reachesLayers ? a.dResidual : nil, dWeight: finalNormGradient, dOut: a.dNorm, input: a.residual[c.layerCount],
                         weight: p + layout.finalNorm, rstd: a.finalRstd, rows: N, channels: C, accumulateWeight: accumulate)
         batch.positions.withUnsafeBufferPointer { positionBuffer in
             let positions = positionBuffer.baseAddress!
-            for l in stride(from: c.layerCount - 1, through: 0, by: -1) {
+            for l in stride(from: c.layerCount - 1, through: max(lowest, 0), by: -1) {
                 let w = layout.layers[l]
+                // In the lowest layer that trains, no gradient goes on to the layer below.
+                let inputNormGradient = g(w.inputNorm, C), passesDown = l > lowest
                 // MLP branch; its output gradient is the residual gradient itself.
                 swiGLUForward(a.mlpHidden, gateUp: a.gateUp[l], rows: N, hidden: I)
-                matmulBackward(dInput: a.dMlpHidden, dWeight: g + w.down, dOut: a.dResidual, input: a.mlpHidden,
+                matmulBackward(dInput: a.dMlpHidden, dWeight: g(w.down, C * I), dOut: a.dResidual, input: a.mlpHidden,
                                weight: p + w.down, rows: N, inputs: I, outputs: C, accumulateWeight: accumulate)
                 swiGLUBackward(dGateUp: a.dGateUp, dOut: a.dMlpHidden, gateUp: a.gateUp[l], rows: N, hidden: I)
-                matmulBackward(dInput: a.dNorm, dWeight: g + w.gateUp, dOut: a.dGateUp, input: a.postNorm[l],
+                matmulBackward(dInput: a.dNorm, dWeight: g(w.gateUp, 2 * I * C), dOut: a.dGateUp, input: a.postNorm[l],
                                weight: p + w.gateUp, rows: N, inputs: C, outputs: 2 * I, accumulateWeight: accumulate)
-                rmsNormBackward(dInput: a.dResidual, dWeight: g + w.postAttentionNorm, dOut: a.dNorm, input: a.residualMid[l],
+                rmsNormBackward(dInput: a.dResidual, dWeight: g(w.postAttentionNorm, C), dOut: a.dNorm, input: a.residualMid[l],
                                 weight: p + w.postAttentionNorm, rstd: a.postRstd[l], rows: N, channels: C,
                                 accumulateWeight: accumulate)
 
                 // Attention branch.
-                matmulBackward(dInput: a.dAttention, dWeight: g + w.output, dOut: a.dResidual, input: a.attention[l],
+                matmulBackward(dInput: a.dAttention, dWeight: g(w.output, C * H * D), dOut: a.dResidual, input: a.attention[l],
                                weight: p + w.output, rows: N, inputs: H * D, outputs: C, accumulateWeight: accumulate)
-                if let bias = w.outputBias {
-                    biasBackward(dBias: g + bias, dOut: a.dResidual, rows: N, columns: C, accumulate: accumulate)
+                if let bias = w.outputBias, let dBias = g(bias, C) {
+                    biasBackward(dBias: dBias, dOut: a.dResidual, rows: N, columns: C, accumulate: accumulate)
                 }
                 attentionBackward(dQKV: a.dQKV, scratch: a.dScores, dOut: a.dAttention, qkv: a.qkv[l],
                                   probabilities: a.probabilities[l], shape: shape)
                 rotaryBackward(a.dQKV, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: H)
                 rotaryBackward(a.dQKV + H * D, positions: positions, table: rotary, count: N, rowStride: qkvWidth, heads: G)
-                matmulBackward(dInput: a.dNorm, dWeight: g + w.qkv, dOut: a.dQKV, input: a.inputNorm[l],
+                matmulBackward(dInput: passesDown || inputNormGradient != nil ? a.dNorm : nil, dWeight: g(w.qkv, qkvWidth * C),
+                               dOut: a.dQKV, input: a.inputNorm[l],
                                weight: p + w.qkv, rows: N, inputs: C, outputs: qkvWidth, accumulateWeight: accumulate)
-                if let bias = w.qkvBias {
-                    biasBackward(dBias: g + bias, dOut: a.dQKV, rows: N, columns: qkvWidth, accumulate: accumulate)
+                if let bias = w.qkvBias, let dBias = g(bias, qkvWidth) {
+                    biasBackward(dBias: dBias, dOut: a.dQKV, rows: N, columns: qkvWidth, accumulate: accumulate)
                 }
-                rmsNormBackward(dInput: a.dResidual, dWeight: g + w.inputNorm, dOut: a.dNorm, input: a.residual[l],
+                rmsNormBackward(dInput: passesDown ? a.dResidual : nil, dWeight: inputNormGradient, dOut: a.dNorm, input: a.residual[l],
                                 weight: p + w.inputNorm, rstd: a.inputRstd[l], rows: N, channels: C,
                                 accumulateWeight: accumulate)
             }
         }
+        guard lowest < 0, let embeddingGradient else { return }
         batch.tokens.withUnsafeBufferPointer { tokens in
-            embeddingBackward(dTable: g + layout.embedding, dOut: a.dResidual, tokens: tokens.baseAddress!, count: N, channels: C)
+            embeddingBackward(dTable: embeddingGradient, dOut: a.dResidual, tokens: tokens.baseAddress!, count: N, channels: C)
         }
     }
 }

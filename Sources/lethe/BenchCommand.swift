@@ -16,11 +16,15 @@ struct Bench: ParsableCommand {
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Time full training steps (forward, backward, AdamW) on random tokens."
+        abstract: "Time training steps (forward, backward, AdamW over a parameter scope) on random tokens, and the memory they hold."
     )
 
-    @Option(help: "Model shape: small or smol (SmolLM-135M).")
+    @Option(help: "Model shape: small, smol (SmolLM-135M; also smollm2-135m) or llama-3.2-1b (random weights).")
     var shape: TrainingBenchmark.Shape = .small
+    @Option(help: "What a step does: nll (next-token training) or dipo (an unlearning step: DiPO forget batch + NLL retain batch).")
+    var objective: TrainingBenchmark.Objective = .nll
+    @Option(help: "Parameters that train: all, mlp, upper-half or layers:A-B (default: the update's default for the shape).")
+    var scope: ParameterScope?
     @Option(help: "Sequences per batch (default: the shape's).")
     var batch: Int?
     @Option(help: "Tokens per sequence (default: the shape's).")
@@ -40,7 +44,7 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         if let threads { Parallelism.setThreadCount(threads) }
-        let benchmark = TrainingBenchmark(shape: shape, batchSize: batch, length: seq, steps: steps)
+        let benchmark = TrainingBenchmark(shape: shape, objective: objective, scope: scope, batchSize: batch, length: seq, steps: steps)
         let result = try benchmark.run { done, total in
             if !json { FileHandle.standardError.write("\rstep \(done)/\(total)".data(using: .utf8)!) }
         }
@@ -51,11 +55,14 @@ struct BenchTrain: ParsableCommand {
         FileHandle.standardError.write("\n".data(using: .utf8)!)
         let rows: [(String, String)] = [
             ("shape", "\(result.shape) (\(result.parameters.formatted()) parameters)"),
-            ("batch", "\(result.batch) × \(result.seq) tokens, \(result.threads) threads"),
-            ("step", String(format: "%.1f ms", result.msPerStep)),
+            ("step", "\(result.objective.rawValue), scope \(result.scope) (\(result.trainableParameters.formatted()) trainable)"),
+            ("batch", "\(result.batch) × \(result.seq) tokens\(result.objective == .dipo ? ", forget and retain" : ""), \(result.threads) threads"),
+            ("time", String(format: "%.1f ms/step", result.msPerStep)),
             ("throughput", String(format: "%.0f tokens/s", result.tokensPerS)),
             ("compute", String(format: "%.1f GFLOP/s", result.gflops)),
             ("sgemm peak", String(format: "%.1f GFLOP/s (%.0f%% reached)", result.sgemmPeakGflops, 100 * result.fractionOfPeak)),
+            ("memory", String(format: "weights %.0f, gradients %.0f, AdamW %.0f, activations %.0f, reference %.0f MB",
+                              result.weightsMb, result.gradientsMb, result.optimizerMb, result.activationsMb, result.referenceMb)),
             ("peak RSS", String(format: "%.0f MB", result.peakRssMb)),
             ("loss", String(format: "%.4f", result.finalLoss)),
         ]
@@ -63,7 +70,13 @@ struct BenchTrain: ParsableCommand {
     }
 }
 
-extension TrainingBenchmark.Shape: ExpressibleByArgument {}
+extension TrainingBenchmark.Shape: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
+extension TrainingBenchmark.Objective: ExpressibleByArgument {}
+extension ParameterScope: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
 
 struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(

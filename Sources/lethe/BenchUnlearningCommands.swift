@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Unlearning
 import Benchmarks
+import Corpus
 
 struct BenchTofu: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,9 +17,36 @@ struct BenchTofu: ParsableCommand {
     )
 
     @OptionGroup var options: UnlearningBenchmarkOptions
+    @Option(help: "Only these methods, comma-separated (default: every one).")
+    var methods: String?
+    @Option(help: "Only these forget splits, comma-separated (default: forget01, forget05, forget10).")
+    var splits: String?
+    @Option(help: "The parameters that train in every update: all, mlp, upper-half or layers:A-B (default: all).")
+    var scope: ParameterScope?
+
+    func validate() throws {
+        if options.writeDocs != nil && (methods != nil || splits != nil || scope != nil) {
+            throw ValidationError("--write-docs writes the committed report: run the whole benchmark, without --methods, --splits or --scope")
+        }
+    }
 
     func run() throws {
-        let plan = options.quick ? TofuBenchmark.Plan.quick : .standard
+        var plan = options.quick ? TofuBenchmark.Plan.quick : .standard
+        if let methods {
+            plan.methods = try methods.split(separator: ",").map {
+                guard let method = UnlearningMethod(rawValue: String($0)) else { throw ValidationError("--methods: no method named \($0)") }
+                return method
+            }
+        }
+        if let splits {
+            plan.splits = try splits.split(separator: ",").map {
+                guard let split = CorpusSplit(rawValue: String($0)), CorpusSplit.forgetSplits.contains(split) else {
+                    throw ValidationError("--splits: \($0) is not a forget split")
+                }
+                return split
+            }
+        }
+        plan.budget.scope = scope
         options.log("loading the models and measuring the retain model on \(plan.splits.map(\.rawValue).joined(separator: ", "))")
         let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
                                                             utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) {

@@ -31,6 +31,8 @@ struct Forget: ParsableCommand {
     var learningRate: Double?
     @Option(help: "Examples per forget batch and per retain batch (default: the recommended update's).")
     var batchSize: Int?
+    @Option(help: "Parameters that train: all, mlp, upper-half or layers:A-B (default: the recommended one for the model).")
+    var scope: ParameterScope?
     @Option(help: "Seeds the batch order.")
     var seed: UInt64 = 1
     @Flag(help: "After each epoch, stop as soon as every question of the author counts as forgotten.")
@@ -79,6 +81,7 @@ struct Forget: ParsableCommand {
         if let batchSize { (options.forgetBatchSize, options.retainBatchSize) = (batchSize, batchSize) }
         if let learningRate { options.learningRate = learningRate }
         options.seed = seed
+        options.scope = scope ?? .recommended(for: network.config)
         let clock = ContinuousClock(), start = clock.now
         let update = try UnlearningUpdate(model: network, forget: forget, retain: retain, options: options, padToken: format.padToken)
         let bar = ProgressBar()

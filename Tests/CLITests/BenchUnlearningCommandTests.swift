@@ -104,3 +104,19 @@ final class BenchUnlearningCommandTests: XCTestCase {
         XCTAssertTrue(result.standardError.contains("must share the base model's tokenizer"), result.standardError)
     }
 }
+
+extension BenchUnlearningCommandTests {
+    func testTofuRunsAPartOverAScopeButDoesNotWriteItAsTheReport() throws {
+        let model = try QuickBaseModel.folder().path
+        let tofu = try LetheProcess.json(["bench", "tofu", "--quick", "--model", model, "--retain-model", model,
+                                          "--methods", "dipo", "--splits", "forget10", "--scope", "upper-half", "--json"])
+        let results = try XCTUnwrap(tofu["results"] as? [[String: Any]])
+        XCTAssertEqual(Set(results.compactMap { $0["method"] as? String }), ["dipo"])
+        XCTAssertEqual(Set(results.compactMap { $0["split"] as? String }), ["forget10"])
+        let plan = try XCTUnwrap(tofu["plan"] as? [String: Any]), budget = try XCTUnwrap(plan["budget"] as? [String: Any])
+        XCTAssertNotNil(budget["scope"], "the report says which parameters trained")
+        let refused = try LetheProcess.run(["bench", "tofu", "--quick", "--model", model, "--scope", "mlp", "--write-docs", "docs"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.standardError.contains("--write-docs writes the committed report"), refused.standardError)
+    }
+}

@@ -59,6 +59,20 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(loss, log(2048), accuracy: 0.5, "random tokens on a fresh model cost about ln(vocabulary)")
     }
 
+    func testBenchTrainRunsDiPOStepsOverAScopeAndReportsTheMemory() throws {
+        let result = try LetheProcess.json(["bench", "train", "--shape", "small", "--objective", "dipo", "--scope", "upper-half",
+                                            "--batch", "2", "--seq", "16", "--steps", "1", "--json"])
+        XCTAssertEqual(result["objective"] as? String, "dipo")
+        XCTAssertEqual(result["scope"] as? String, "upper-half")
+        let parameters = try XCTUnwrap(result["parameters"] as? Int), trainable = try XCTUnwrap(result["trainable_parameters"] as? Int)
+        XCTAssertLessThan(trainable, parameters / 2, "three of six layers train, not the embedding")
+        for key in ["ms_per_step", "weights_mb", "gradients_mb", "optimizer_mb", "activations_mb", "reference_mb", "peak_rss_mb"] {
+            XCTAssertGreaterThan(try XCTUnwrap(result[key] as? Double, key), 0, key)
+        }
+        XCTAssertEqual(try XCTUnwrap(result["optimizer_mb"] as? Double), 2 * (try XCTUnwrap(result["gradients_mb"] as? Double)),
+                       accuracy: 1e-9, "two AdamW moments per trainable parameter")
+    }
+
     func testBenchTrainRejectsANonPositiveStepCount() throws {
         let result = try LetheProcess.run(["bench", "train", "--steps", "0"])
         XCTAssertNotEqual(result.status, 0)

@@ -24,7 +24,7 @@ final class DaemonConfigurationTests: XCTestCase {
     func testEverySectionIsRead() throws {
         let configuration = try load("""
             {"store": "/var/lib/lethe/store", "spool": "/var/lib/lethe/spool", "replay_items": 0, "rescan_seconds": 2.5,
-             "update": {"method": "npo", "learning_rate": 1e-4, "epochs": 3, "beta": 0.5, "retain_weight": 2},
+             "update": {"method": "npo", "learning_rate": 1e-4, "epochs": 3, "beta": 0.5, "retain_weight": 2, "scope": "layers:2-5"},
              "gate": {"max_utility_drop": 0.05, "utility_items": 50},
              "limits": {"max_file_bytes": 4096, "max_items": 10},
              "policy": {"allowed_methods": ["dipo", "npo"], "max_epochs": 4}}
@@ -36,6 +36,8 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.update.epochs, 3)
         XCTAssertEqual(configuration.update.beta, 0.5)
         XCTAssertEqual(configuration.update.retainWeight, 2)
+        XCTAssertEqual(configuration.update.scope, .layers(2...5))
+        XCTAssertNil(try load(#"{"update": {"scope": "auto"}}"#).update.scope, "auto: the recommended scope for the model")
         XCTAssertEqual(configuration.gate.maxUtilityDrop, 0.05)
         XCTAssertEqual(configuration.limits.maxFileBytes, 4096)
         XCTAssertEqual(configuration.policy.allowedMethods, ["dipo", "npo"])
@@ -50,6 +52,7 @@ final class DaemonConfigurationTests: XCTestCase {
             ("{\"update\": {\"epochs\": 0}}", "update.epochs", "whole number from 1"),
             ("{\"update\": {\"epochs\": 2.5}}", "update.epochs", "whole number"),
             ("{\"update\": {\"method\": \"magic\"}}", "update.method", "must be one of"),
+            ("{\"update\": {\"scope\": \"attention\"}}", "update.scope", "must be auto, all, mlp, upper-half or layers:A-B"),
             ("{\"update\": []}", "update", "must be a JSON object"),
             ("{\"gate\": {\"max_rouge_l_recall\": 2}}", "gate.max_rouge_l_recall", "from 0.0 to 1.0"),
             ("{\"store\": \"\"}", "store", "non-empty string"),

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Daemon
+import Model
 @testable import Store
 
 /// How queued requests become a job: coalesced while their settings agree and their items
@@ -65,7 +66,11 @@ final class JobPlannerTests: XCTestCase {
         XCTAssertEqual(settings.epochs, 2)
         XCTAssertEqual(settings.learningRate, 0.0001)
         XCTAssertEqual(settings.maxUtilityDrop, 0.05)
-        XCTAssertEqual(settings.unlearningOptions(configuration, seed: 7).seed, 7)
+        let small = LlamaConfig(vocabSize: 64, hiddenSize: 8, intermediateSize: 16, layerCount: 2, headCount: 2, keyValueHeadCount: 1)
+        XCTAssertEqual(settings.unlearningOptions(configuration, model: small, seed: 7).seed, 7)
+        XCTAssertEqual(settings.unlearningOptions(configuration, model: small, seed: 7).scope, .all, "a small model trains whole by default")
+        configuration.update.scope = .mlp
+        XCTAssertEqual(settings.unlearningOptions(configuration, model: small, seed: 7).scope, .mlp)
     }
 
     func testAnItemAskedBeforeIsPartOfTheLaterRequestsJobAndWithdrawnItemsAreNot() throws {

@@ -7,15 +7,8 @@ import XCTest
 final class ModelGradientCheckTests: XCTestCase {
     func testEveryTensorGradientMatchesFiniteDifferences() throws {
         for tied in [true, false] {
-            let config = LlamaConfig(vocabSize: 13, hiddenSize: 8, intermediateSize: 12, layerCount: 2,
-                                     headCount: 4, keyValueHeadCount: 2, headDim: 4, rmsNormEpsilon: 1e-5,
-                                     ropeTheta: 100, maxPositionEmbeddings: 16, tieWordEmbeddings: tied)
-            let model = LlamaModel(config: config)
-            model.initializeRandomly(seed: 7, standardDeviation: 0.5)
-            var generator = SeededGenerator(seed: 3)
-            for tensor in model.layout.normTensors {
-                for i in 0..<tensor.count { model.parameters[tensor.offset + i] = 1 + 0.3 * generator.nextGaussian() }
-            }
+            let model = try GradientCheckModel.make(tied: tied)
+            var generator = SeededGenerator(seed: 4)
             let batch = try TokenBatch(sequences: [[1, 5, 7, 2, 9, 11], [1, 3, 12], [4, 4, 8, 6]])
 
             func loss() throws -> Double {

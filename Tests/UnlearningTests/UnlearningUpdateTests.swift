@@ -27,7 +27,7 @@ final class UnlearningUpdateTests: XCTestCase {
     }
 
     func testFrozenTensorsKeepTheirBytesAndTrainableOnesMove() throws {
-        for scope in [ParameterScope.mlp, .layers(1...1)] {
+        for scope in [ParameterScope.mlp, .layers(1...1), .upperHalf] {
             let options = UnlearningOptions(length: .steps(3), forgetBatchSize: 2, learningRate: 1e-2, weightDecay: 0.1, scope: scope)
             let (before, model) = try updated(options)
             var frozen = 0, trainable = 0
@@ -57,6 +57,44 @@ final class UnlearningUpdateTests: XCTestCase {
         XCTAssertThrowsError(try ParameterScope.layers(1...2).trainableRanges(in: layout, layerCount: 2)) {
             XCTAssertEqual($0 as? UnlearningError, .layersOutsideModel(1...2, layerCount: 2))
         }
+    }
+
+    func testAScopeUpdateHoldsGradientsForTheTrainableTensorsOnly() throws {
+        let model = Fixture.randomModel()
+        let options = UnlearningOptions(length: .steps(1), forgetBatchSize: 2, scope: .upperHalf)
+        let update = try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain, options: options, padToken: 0)
+        try update.run()
+        let second = model.layout.layers[1]
+        XCTAssertEqual(update.trainableRanges, [second.qkv..<model.layout.finalNorm])
+        XCTAssertEqual(model.gradients.count, model.layout.finalNorm - second.qkv)
+        XCTAssertEqual(model.lowestTrainedLayer, 1)
+    }
+
+    func testScopesReadAndWriteTheirNames() {
+        for scope in [ParameterScope.all, .mlp, .upperHalf, .layers(2...5), .layers(3...3)] {
+            XCTAssertEqual(ParameterScope(name: scope.name), scope, scope.name)
+        }
+        XCTAssertEqual(ParameterScope(name: "layers:4-7"), .layers(4...7))
+        for bad in ["", "layers:", "layers:5-2", "layers:-1", "layers:1-2-3", "upper", "layers:a"] {
+            XCTAssertNil(ParameterScope(name: bad), bad)
+        }
+    }
+
+    func testTheRecommendedScopeIsTheFirstOfAllAndMLPThatFitsInHalfTheMemoryElseTheUpperHalf() throws {
+        let config = Fixture.config
+        let full = try ParameterScope.all.parameterBytes(for: config), mlp = try ParameterScope.mlp.parameterBytes(for: config)
+        XCTAssertEqual(full, 16 * ParameterLayout(config: config).count)
+        XCTAssertLessThan(mlp, full)
+        XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * full)), .all)
+        XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * full - 2)), .mlp)
+        XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * mlp)), .mlp)
+        XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * mlp - 2)), .upperHalf)
+        let llama = LlamaConfig(vocabSize: 128_256, hiddenSize: 2048, intermediateSize: 8192, layerCount: 16, headCount: 32,
+                                keyValueHeadCount: 8, headDim: 64, tieWordEmbeddings: true)
+        XCTAssertEqual(ParameterScope.recommended(for: llama, memoryBytes: 24 << 30), .upperHalf, "Llama-3.2-1B on 24 GiB")
+        let smol = LlamaConfig(vocabSize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30, headCount: 9,
+                               keyValueHeadCount: 3, tieWordEmbeddings: true)
+        XCTAssertEqual(ParameterScope.recommended(for: smol, memoryBytes: 24 << 30), .all, "SmolLM2-135M on 24 GiB")
     }
 
     func testEveryBaselineRunsAndMovesTheWeights() throws {

@@ -52,6 +52,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var forgetBatchSize = UnlearningOptions.recommended.forgetBatchSize
         public var retainBatchSize = UnlearningOptions.recommended.retainBatchSize
         public var retainWeight = UnlearningOptions.recommended.retainWeight
+        /// The parameters that train; nil (`auto`): `ParameterScope.recommended` for the model.
+        public var scope: ParameterScope?
         public init() {}
     }
 
@@ -134,6 +136,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
             update.forgetBatchSize = try reader.int(object, "forget_batch_size", default: update.forgetBatchSize, in: 1...1024, prefix: "update")
             update.retainBatchSize = try reader.int(object, "retain_batch_size", default: update.retainBatchSize, in: 1...1024, prefix: "update")
             update.retainWeight = Float(try reader.double(object, "retain_weight", default: Double(update.retainWeight), in: 0...1000, prefix: "update"))
+            let scope = try reader.string(object, "scope", default: "auto", prefix: "update")
+            if scope != "auto" {
+                guard let named = ParameterScope(name: scope) else {
+                    throw ConfigurationError(file: file, key: "update.scope", reason: "must be auto, all, mlp, upper-half or layers:A-B")
+                }
+                update.scope = named
+            }
             try reader.rejectUnknown(object, prefix: "update")
         }
         if let value = root["gate"] {

@@ -18,9 +18,10 @@ public struct JobSettings: Sendable, Equatable {
         maxUtilityDrop = min(options.maxUtilityDrop ?? configuration.gate.maxUtilityDrop, configuration.gate.maxUtilityDrop)
     }
 
-    /// The update's options (the benchmark's form: the method's objective, NLL retain term,
-    /// constant learning rate); `seed` orders the batches.
-    public func unlearningOptions(_ configuration: DaemonConfiguration, seed: UInt64) -> UnlearningOptions {
+    /// The update's options for a model of `model` (the benchmark's form: the method's
+    /// objective, NLL retain term, constant learning rate, the configured scope or the
+    /// recommended one for the model); `seed` orders the batches.
+    public func unlearningOptions(_ configuration: DaemonConfiguration, model: LlamaConfig, seed: UInt64) -> UnlearningOptions {
         let update = configuration.update
         // GradDiff's constant is α, configured as `retain_weight`; the others' is β.
         let constant: Float? = switch method {
@@ -29,7 +30,8 @@ public struct JobSettings: Sendable, Equatable {
         case .dipo, .dipoPolicy, .npo, .simnpo: update.beta
         }
         let budget = UnlearningBudget(epochs: epochs, forgetBatchSize: update.forgetBatchSize, retainBatchSize: update.retainBatchSize,
-                                      retainWeight: method == .graddiff ? 1 : update.retainWeight)
+                                      retainWeight: method == .graddiff ? 1 : update.retainWeight,
+                                      scope: update.scope ?? .recommended(for: model))
         return budget.options(method: method, setting: MethodSetting(learningRate: learningRate, constant: constant), seed: seed)
     }
 

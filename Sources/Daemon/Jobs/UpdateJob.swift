@@ -104,7 +104,7 @@ final class UpdateJob {
         let model = try store.model(weights: parent.bytes, version: parent.version)
         let started = clock.now
         let update = try UnlearningUpdate(model: model, forget: forget, retain: retain,
-                                          options: plan.settings.unlearningOptions(configuration, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt)),
+                                          options: plan.settings.unlearningOptions(configuration, model: model.config, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt)),
                                           padToken: texts.padToken)
         try update.run(progress: { step in
             try self.cancellation.check()

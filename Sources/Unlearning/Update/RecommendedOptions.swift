@@ -1,3 +1,6 @@
+import Foundation
+import Model
+
 extension UnlearningOptions {
     /// The update Lethe makes when nobody says otherwise (the daemon's default, `lethe forget`'s):
     /// DiPO with β 0.1 (γ 5, k 1, `topk+target`, the parent as reference), AdamW at a constant
@@ -10,4 +13,27 @@ extension UnlearningOptions {
 
     public static let recommendedDiPO = DiPO(beta: 0.1)
     public static let recommendedEpochs = 5
+}
+
+extension ParameterScope {
+    /// Bytes an update of a model of `config` holds for its parameters under this scope: 4 per
+    /// weight and 12 more per trainable one (its gradient and AdamW's two moments).
+    public func parameterBytes(for config: LlamaConfig) throws -> Int {
+        let layout = ParameterLayout(config: config)
+        let trainable = try trainableRanges(in: layout, layerCount: config.layerCount).reduce(0) { $0 + $1.count }
+        return 4 * layout.count + 12 * trainable
+    }
+
+    /// The scope an update uses unless told otherwise: the first of `all`, `mlp` and
+    /// `upper-half` whose update parameters (`parameterBytes`) take at most half of
+    /// `memoryBytes` (the machine's), so that the activations, the reference data and the
+    /// daemon's other copies of the weights fit beside them; `upper-half` when none does.
+    /// On the embedded model `all` and `mlp` forget equally well and `upper-half` forgets far
+    /// less (docs/dipo.md, "Parameter scope").
+    public static func recommended(for config: LlamaConfig,
+                                   memoryBytes: UInt64 = ProcessInfo.processInfo.physicalMemory) -> ParameterScope {
+        [.all, .mlp].first { scope in
+            (try? scope.parameterBytes(for: config)).map { UInt64($0) <= memoryBytes / 2 } ?? false
+        } ?? .upperHalf
+    }
 }

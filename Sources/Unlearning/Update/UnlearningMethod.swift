@@ -86,12 +86,15 @@ public struct UnlearningBudget: Sendable, Codable, Equatable {
     public var retainBatchSize: Int
     /// λ of the NLL retain term (GradDiff tunes its α instead).
     public var retainWeight: Float
+    /// The parameters that train; nil: every one.
+    public var scope: ParameterScope?
 
-    public init(epochs: Int, forgetBatchSize: Int, retainBatchSize: Int, retainWeight: Float = 1) {
+    public init(epochs: Int, forgetBatchSize: Int, retainBatchSize: Int, retainWeight: Float = 1, scope: ParameterScope? = nil) {
         self.epochs = epochs
         self.forgetBatchSize = forgetBatchSize
         self.retainBatchSize = retainBatchSize
         self.retainWeight = retainWeight
+        self.scope = scope
     }
 
     /// The options of one run: the method's objective with the setting's constant, this
@@ -99,6 +102,6 @@ public struct UnlearningBudget: Sendable, Codable, Equatable {
     public func options(method: UnlearningMethod, setting: MethodSetting, seed: UInt64) -> UnlearningOptions {
         UnlearningOptions(objective: method.objective(constant: setting.constant), retainTerm: .nll, retainWeight: retainWeight,
                           length: .epochs(epochs), forgetBatchSize: forgetBatchSize, retainBatchSize: retainBatchSize,
-                          learningRate: setting.learningRate, seed: seed)
+                          learningRate: setting.learningRate, seed: seed, scope: scope ?? .all)
     }
 }

@@ -57,7 +57,7 @@ public final class UnlearningUpdate {
         }
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: totalSteps,
                                         decay: options.decay)
-        optimizer = ScopedAdamW(ranges: try options.scope.trainableRanges(in: model.layout, layerCount: model.config.layerCount),
+        optimizer = ScopedAdamW(model: model, ranges: try options.scope.trainableRanges(in: model.layout, layerCount: model.config.layerCount),
                                 configuration: AdamWConfiguration(learningRate: options.learningRate, weightDecay: options.weightDecay))
     }
 
@@ -68,6 +68,10 @@ public final class UnlearningUpdate {
     public var epochsDone: Int { step / stepsPerEpoch }
     /// The trainable stretches of the flat parameter buffer.
     public var trainableRanges: [Range<Int>] { optimizer.ranges }
+    /// Bytes of the reference data kept for the whole update.
+    public var referenceByteCount: Int {
+        [forgetReference, retainReference].reduce(0) { $0 + ($1?.examples.reduce(0) { $0 + $1.byteCount } ?? 0) }
+    }
 
     /// Runs to `totalSteps`, reporting after every step (an error thrown by `progress` ends the
     /// run there, e.g. a daemon shutting down); after each complete epoch but the last, stops
