@@ -53,7 +53,8 @@ final class DaemonUserDataTests: XCTestCase {
         // The retain set's 34 items and the utility set's have references too: the retain set's prompts alone are answered by the base version.
         let references = try store.registry.utilityReferences(baseVersion: 0)
         XCTAssertEqual(references.count, utilityCount + 34)
-        XCTAssertEqual(references.values.filter { $0.baseRecall == nil }.count, 2, "the passages are measured by p̄ alone")
+        XCTAssertEqual(references.values.filter { $0.baseRecall == nil }.count, 9,
+                       "the 2 passages and the base version's 7 own answers are measured by p̄ alone")
         XCTAssertTrue(references.values.allSatisfy { (0...1).contains($0.baseProbability) && !$0.reference.isEmpty })
 
         for name in names {
@@ -61,7 +62,7 @@ final class DaemonUserDataTests: XCTestCase {
             XCTAssertEqual(report["status"] as? String, "applied")
             let metrics = try XCTUnwrap(report["metrics"] as? [String: Any])
             let utility = try XCTUnwrap(metrics["utility"] as? Double), base = try XCTUnwrap(metrics["base_utility"] as? Double)
-            XCTAssertGreaterThan(base, 0.3, "the base version recalls its own answers and the given ones in part")
+            XCTAssertGreaterThan(base, 0, "the base version recalls the given answers in part")
             XCTAssertLessThanOrEqual(base, 1)
             XCTAssertTrue((0...1).contains(utility), "\(metrics)")
             let figures = try XCTUnwrap(metrics["utility_figures"] as? [String: Double])
