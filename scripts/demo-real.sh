@@ -27,7 +27,7 @@ cat > real/lethe.json <<JSON
 {"store": "real/Checkpoints", "spool": "real/spool", "base_model": "$gguf",
  "retain_set": "examples/smollm2/retain.jsonl", "utility_set": "examples/smollm2/utility.jsonl",
  "retain_items": 60, "rescan_seconds": 1,
- "update": {"learning_rate": 0.00005, "epochs": 5}}
+ "update": {"learning_rate": 0.00002, "epochs": 5}}
 JSON
 "$lethe" daemon --config real/lethe.json 2>>real/daemon.log &
 daemon=$!
