@@ -65,6 +65,7 @@ final class DaemonUserDataTests: XCTestCase {
             XCTAssertGreaterThan(base, 0, "the base version recalls the given answers in part")
             XCTAssertLessThanOrEqual(base, 1)
             XCTAssertTrue((0...1).contains(utility), "\(metrics)")
+            XCTAssertEqual(metrics["scope"] as? String, "all", "a small model trains every parameter")
             let figures = try XCTUnwrap(metrics["utility_figures"] as? [String: Double])
             XCTAssertEqual(Set(figures.keys), ["rouge_l_recall", "probability_ratio"])
             let harmonicMean = 2 / (1 / figures["rouge_l_recall"]! + 1 / figures["probability_ratio"]!)

@@ -26,12 +26,14 @@ public struct JobResult {
     public let attempt: Int
     public let step: EscalationStep.Kind
     public let steps: Int
+    /// The parameter scope the update trained (`ParameterScope.name`).
+    public let scope: String
     public let trainSeconds: Double
     public let gateSeconds: Double
 
     public var metrics: [String: JSONValue] {
         gate.metrics.merging(["attempts": .number(Double(attempt)), "escalation_step": .string(step.rawValue),
-                              "steps": .number(Double(steps)), "train_seconds": .number(trainSeconds),
+                              "steps": .number(Double(steps)), "scope": .string(scope), "train_seconds": .number(trainSeconds),
                               "gate_seconds": .number(gateSeconds)]) { $1 }
     }
 
@@ -103,9 +105,8 @@ final class UpdateJob {
         try cancellation.check()
         let model = try store.model(weights: parent.bytes, version: parent.version)
         let started = clock.now
-        let update = try UnlearningUpdate(model: model, forget: forget, retain: retain,
-                                          options: plan.settings.unlearningOptions(configuration, model: model.config, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt)),
-                                          padToken: texts.padToken)
+        let options = plan.settings.unlearningOptions(configuration, model: model.config, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt))
+        let update = try UnlearningUpdate(model: model, forget: forget, retain: retain, options: options, padToken: texts.padToken)
         try update.run(progress: { step in
             try self.cancellation.check()
             try self.progress(JobProgress(phase: .training, attempt: attempt, step: step.step, totalSteps: step.totalSteps,
@@ -117,6 +118,6 @@ final class UpdateJob {
         let result = try gate.measure(model, plan: plan, settings: plan.settings, baseProbabilities: baseProbabilities, base: base,
                                       forgetPrompts: forgetPrompts, registry: store.registry, cancellation: cancellation)
         return JobResult(model: model, gate: result, settings: plan.settings, attempt: attempt, step: step, steps: update.step,
-                         trainSeconds: trainSeconds, gateSeconds: (clock.now - gateStarted).seconds)
+                         scope: options.scope.name, trainSeconds: trainSeconds, gateSeconds: (clock.now - gateStarted).seconds)
     }
 }

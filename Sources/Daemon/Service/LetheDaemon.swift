@@ -67,6 +67,9 @@ public final class LetheDaemon: @unchecked Sendable {
         try recover(store: store, spool: spool)
         let texts = try ModelTexts(modelFolder: store.layout.modelFiles, config: try store.config())
         let watcher = try SpoolWatcher(directory: self.spool.url(.incoming))
+        // Measuring the base version can take minutes on a first start (a real model's references):
+        // `lethe status` says so meanwhile.
+        publishStatus(.starting, store: store, force: true)
         var base = try loadBase(store: store, head: try store.head(), texts: texts, kept: kept)
         let watchdog = startWatchdog()
         defer { watchdog?.cancel() }
