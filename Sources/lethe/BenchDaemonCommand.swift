@@ -115,7 +115,10 @@ struct BenchDaemon: ParsableCommand {
         let spool = Spool(root: directory.appendingPathComponent("spool"))
         var configuration: [String: Any] = [:]
         if let config {
-            configuration = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: config))) as? [String: Any] ?? [:]
+            guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: config))) as? [String: Any] else {
+                throw ValidationError("--config \(config) must hold a JSON object (a daemon configuration)")
+            }
+            configuration = object
         }
         for key in ["corpus", "retain_set", "utility_set"] { configuration.removeValue(forKey: key) }
         configuration.merge(["store": directory.appendingPathComponent("store").path, "spool": spool.root.path, "base_model": model,

@@ -4,6 +4,7 @@ import Store
 import Unlearning
 import XCTest
 import Corpus
+import Model
 
 /// The daemon on the user's own data: a `retain_set` and a `utility_set` of JSONL files and no
 /// corpus. Requests are applied and gated on them, the utility set's references are recorded
@@ -87,6 +88,27 @@ final class DaemonUserDataTests: XCTestCase {
         XCTAssertEqual(try store.registry.utilityReferences(baseVersion: 0).count, utilityCount + 34, "no reference computed twice")
         XCTAssertEqual(daemon.stop(), 0)
         XCTAssertEqual(try LetheProcess.run(["verify", "--store", daemon.storeURL.path]).status, 0)
+    }
+
+    func testAUtilitySetTheForgetSetEmptiesAnswersWithoutNaNAndThenStopsTheNextStartNamingTheKey() throws {
+        let (daemon, _) = try userDataDaemon()
+        let questions = try DaemonHarness.questions(of: "author-001").prefix(4)
+        let utility = daemon.directory.appendingPathComponent("utility.jsonl")
+        try questions.map { "{\"prompt\": \(JSONStringLiteral.quoted($0.question))}" }.joined(separator: "\n")
+            .write(to: utility, atomically: true, encoding: .utf8)
+        let name = try daemon.submit(DaemonHarness.request(id: "r1", author: "author-001"))
+        try daemon.start()
+        daemon.waitForAnswers([name])
+        let report = try daemon.report(name)
+        let metrics = try XCTUnwrap(report["metrics"] as? [String: Any], "\(report)")
+        XCTAssertEqual(metrics["utility"] as? Double, 0, "nothing is left to measure")
+        XCTAssertEqual((metrics["utility_figures"] as? [String: Double])?["probability_ratio"], 0, "0, not NaN")
+        XCTAssertEqual(daemon.stop(), 0)
+
+        try daemon.start()
+        XCTAssertTrue(daemon.wait { daemon.process?.isRunning == false }, daemon.log)
+        XCTAssertNotEqual(daemon.stop(), 0)
+        XCTAssertTrue(daemon.log.contains("the configuration key utility_set measures no utility"), daemon.log)
     }
 
     func testABadLineOfTheRetainSetStopsTheStartNamingTheFileTheLineAndTheKey() throws {

@@ -57,18 +57,28 @@ struct ForgetGate {
         ForgetCriteria(maxRougeLRecall: configuration.gate.maxRougeLRecall, maxProbabilityRatio: configuration.gate.maxProbabilityRatio)
     }
 
-    /// The questions of the forget set's items that are not withdrawn.
+    /// The questions (and passages) of the forget set's items that are not withdrawn.
     static func forgetPrompts(_ registry: Registry) throws -> Set<String> {
-        Set(try registry.forgetItems().filter { $0.state != .withdrawn }.compactMap(\.prompt))
+        // A passage asked to be forgotten is its own "prompt": the user's sets leave it out too.
+        Set(try registry.forgetItems().filter { $0.state != .withdrawn }.compactMap { $0.prompt ?? $0.text })
     }
 
     /// Measures the base version's utility now (at start-up), so the first job does not wait for
     /// it: on the user's sets, the references are computed and recorded (the retain set's too).
+    /// Data that leaves nothing to keep or to measure is refused here, before any job.
     func measureBase(_ base: BaseReference, registry: Registry) throws {
         let forgetPrompts = try Self.forgetPrompts(registry)
-        _ = try kept.retainTexts(excluding: forgetPrompts, count: configuration.retainItems, base: base, texts: texts, registry: registry)
-        _ = try kept.utility(of: base.model, base: base, forgetPrompts: forgetPrompts,
-                             sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry)
+        let retain = try kept.retainTexts(excluding: forgetPrompts, count: configuration.retainItems, base: base, texts: texts,
+                                          registry: registry)
+        let utility = try kept.utility(of: base.model, base: base, forgetPrompts: forgetPrompts,
+                                       sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry)
+        guard case .sets = kept else { return }
+        let nothingLeft = "every item of its sample is asked to be forgotten or has an answer of no word"
+        if retain.isEmpty { throw DaemonError.dataUnusable(key: "retain_set", reason: "leaves no retain example: \(nothingLeft)") }
+        if utility.base == 0 {
+            throw DaemonError.dataUnusable(key: configuration.utilitySet.isEmpty ? "retain_set" : "utility_set",
+                                           reason: "measures no utility: \(nothingLeft), or the base version recalls none of the given answers")
+        }
     }
 
     func measure(_ model: LlamaModel, plan: JobPlan, settings: JobSettings, baseProbabilities: [String: Double], base: BaseReference,

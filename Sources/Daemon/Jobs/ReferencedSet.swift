@@ -52,7 +52,9 @@ struct ReferencedSet {
     /// prompt with no word) are left out; `text` holds the reference as its completion.
     func references(excluding forgetPrompts: Set<String>, sampleSize: Int, base: BaseReference, texts: ModelTexts,
                     registry: Registry) throws -> [Measured] {
-        let sample = entries.filter { $0.text.isPassage || !forgetPrompts.contains($0.text.prompt) }.evenlySpaced(sampleSize)
+        // Thinned before the forget set's questions leave it, as the corpus's sample is: the
+        // sample stays the same as the forget set grows, so its references are all computed at start.
+        let sample = entries.evenlySpaced(sampleSize).filter { !forgetPrompts.contains($0.text.isPassage ? $0.text.completion : $0.text.prompt) }
         var recorded = try registry.utilityReferences(baseVersion: base.version)
         let missing = sample.filter { recorded[$0.fingerprint] == nil }
         if !missing.isEmpty {
@@ -118,7 +120,8 @@ struct ReferencedSet {
         return MeasuredUtility(value: Self.value(recalls: recalls, ratios: ratios), figures: named)
     }
 
-    private static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+    /// 0 for no value: a sample the forget set has emptied measures nothing, not NaN.
+    private static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
     /// The harmonic mean of mean recall (when any question is measured) and mean p̄ ratio; 0 for no item.
     private static func value(recalls: [Double], ratios: [Double]) -> Double {

@@ -23,11 +23,14 @@ public enum DaemonError: Error, Equatable, CustomStringConvertible {
     case alreadyRunning(store: String)
     /// The retain or utility data (a corpus or a set) named by `key`.
     case dataUnreadable(path: String, key: String, reason: String)
+    /// The data named by `key` reads but leaves nothing to keep or to measure.
+    case dataUnusable(key: String, reason: String)
 
     public var description: String {
         switch self {
         case .alreadyRunning(let store): "another lethe daemon serves the store \(store) (it holds \(store)/daemon.lock)"
         case .dataUnreadable(let path, let key, let reason): "\(path) (configuration key \(key)) cannot be read: \(reason)"
+        case .dataUnusable(let key, let reason): "the configuration key \(key) \(reason)"
         }
     }
 }

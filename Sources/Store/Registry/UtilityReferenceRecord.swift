@@ -13,8 +13,8 @@ public struct UtilityReferenceRecord: Codable, Sendable, Equatable, FetchableRec
     public var reference: String
     /// p̄ of `reference` under the base version.
     public var baseProbability: Double
-    /// The base version's ROUGE-L recall of `reference`: 1 for its own answer; nil for a passage,
-    /// which is measured by its likelihood alone.
+    /// The base version's ROUGE-L recall of `reference`; nil for a passage and for the base
+    /// version's own answer, which are measured by their likelihood alone.
     public var baseRecall: Double?
 
     public init(baseVersion: Int, fingerprint: String, reference: String, baseProbability: Double, baseRecall: Double?) {
