@@ -92,6 +92,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         case sets(retain: [String], utility: [String])
     }
 
+    /// The key that names the utility data's files: `utility_set`, else `retain_set` (which then serves both).
+    var utilitySetKey: String { utilitySet.isEmpty ? "retain_set" : "utility_set" }
+
     public var keptDataSource: KeptDataSource {
         retainSet.isEmpty ? .corpus(corpus ?? Self.defaultCorpus) : .sets(retain: retainSet, utility: utilitySet.isEmpty ? retainSet : utilitySet)
     }

@@ -76,7 +76,7 @@ struct ForgetGate {
         let nothingLeft = "every item of its sample is asked to be forgotten or has an answer of no word"
         if retain.isEmpty { throw DaemonError.dataUnusable(key: "retain_set", reason: "leaves no retain example: \(nothingLeft)") }
         if utility.base == 0 {
-            throw DaemonError.dataUnusable(key: configuration.utilitySet.isEmpty ? "retain_set" : "utility_set",
+            throw DaemonError.dataUnusable(key: configuration.utilitySetKey,
                                            reason: "measures no utility: \(nothingLeft), or the base version recalls none of the given answers")
         }
     }

@@ -20,7 +20,7 @@ enum KeptData {
             }
         case .sets(let retainFiles, let utilityFiles):
             let retain = try readSets(retainFiles, key: "retain_set")
-            let utility = try readSets(utilityFiles, key: configuration.utilitySet.isEmpty ? "retain_set" : "utility_set")
+            let utility = try readSets(utilityFiles, key: configuration.utilitySetKey)
             return .sets(retain: ReferencedSet(items: retain), utility: ReferencedSet(items: utility))
         }
     }

@@ -75,7 +75,7 @@ struct ReferencedSet {
             (entry, ItemText(prompt: entry.text.prompt, completion: entry.completion ?? answers[entry.fingerprint]!, isPassage: entry.text.isPassage))
         }.filter { !RougeL.words($0.1.completion).isEmpty }
         let figures = try measure(referenced.map { (id: $0.0.fingerprint, text: $0.1, recalled: $0.0.completion != nil && !$0.1.isPassage) },
-                                  baseProbabilities: [:], model: base.model, texts: texts, between: {})
+                                  model: base.model, texts: texts, between: {})
         return entries.map { entry in
             guard let scored = figures[entry.fingerprint] else {
                 // The base version answered with no word: recorded so it is not asked again, and never measured.
@@ -90,11 +90,12 @@ struct ReferencedSet {
 
     /// Each item's p̄ under `model` and, for the `recalled` ones, its greedy answer's ROUGE-L recall
     /// of the reference (only those are answered).
-    private static func measure(_ items: [(id: String, text: ItemText, recalled: Bool)], baseProbabilities: [String: Double],
-                                model: LlamaModel, texts: ModelTexts, between: () throws -> Void) throws
+    private static func measure(_ items: [(id: String, text: ItemText, recalled: Bool)], model: LlamaModel, texts: ModelTexts,
+                                between: () throws -> Void) throws
         -> [String: (probability: Double, recall: Double?)] {
         let recalled = items.filter(\.recalled), other = items.filter { !$0.recalled }
-        let scores = try texts.scores(recalled.map { ($0.id, $0.text) }, baseProbabilities: baseProbabilities, model: model, between: between)
+        // The p̄ ratio is taken against the recorded reference's, not the score's.
+        let scores = try texts.scores(recalled.map { ($0.id, $0.text) }, baseProbabilities: [:], model: model, between: between)
         var result = scores.mapValues { (probability: $0.probability, recall: Optional($0.rougeLRecall)) }
         try between()
         for (id, probability) in try texts.probabilities(other.map { ($0.id, $0.text) }, model: model) {
@@ -112,7 +113,7 @@ struct ReferencedSet {
     func utility(of model: LlamaModel, references measured: [Measured], texts: ModelTexts, between: () throws -> Void) throws
         -> MeasuredUtility {
         let figures = try Self.measure(measured.map { (id: $0.reference.fingerprint, text: $0.text, recalled: $0.reference.baseRecall != nil) },
-                                       baseProbabilities: [:], model: model, texts: texts, between: between)
+                                       model: model, texts: texts, between: between)
         let recalls = measured.compactMap { figures[$0.reference.fingerprint]!.recall }
         let ratios = measured.map { min(1, figures[$0.reference.fingerprint]!.probability / $0.reference.baseProbability) }
         var named = ["probability_ratio": Self.mean(ratios)]
