@@ -29,9 +29,10 @@ public struct ExampleBatching: Sendable {
     /// The batches of `epoch` as example indices: a seeded shuffle, cut into windows of a few
     /// batches whose examples are sorted by length, then the batches shuffled. The same for a
     /// seed on every run, so a resumed run sees exactly the batches an uninterrupted one would.
-    public func batches(epoch: Int) -> [[Int]] {
+    /// `among`: only these example indices take part (an update's items still training).
+    public func batches(epoch: Int, among indices: [Int]? = nil) -> [[Int]] {
         var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
-        let shuffled = Array(examples.indices).shuffled(using: &generator)
+        let shuffled = (indices ?? Array(examples.indices)).shuffled(using: &generator)
         let window = batchSize * Self.bucketWindow
         var batches: [[Int]] = []
         for start in stride(from: 0, to: shuffled.count, by: window) {

@@ -26,6 +26,8 @@ struct Status: ParsableCommand {
         let head: Int?
         let queued: [String]
         let pendingItems: Int
+        /// HEAD's model utility against the base version's and the budget spent; nil without gate figures.
+        let utility: UtilityDrift?
     }
 
     func run() throws {
@@ -37,8 +39,10 @@ struct Status: ParsableCommand {
         let queued = try registry.requests(status: .queued).map(\.id) + registry.requests(status: .running).map(\.id)
         let pending = try registry.forgetItems(state: .pending).count
         let head = try registry.head()
+        let drift = try head.flatMap { try registry.version($0) }.flatMap { UtilityDrift($0, gate: configuration.gate) }
         if json {
-            return print(try encodeJSON(Output(running: running, daemon: daemon, head: head, queued: queued, pendingItems: pending)))
+            return print(try encodeJSON(Output(running: running, daemon: daemon, head: head, queued: queued, pendingItems: pending,
+                                               utility: drift)))
         }
         let rows: [(String, String)] = [
             ("daemon", daemon.map { running ? "running (pid \($0.pid)): \($0.line)" : "not running (last seen \(relativeTime($0.updatedAt)): \($0.state.rawValue))" }
@@ -46,6 +50,7 @@ struct Status: ParsableCommand {
             ("HEAD", head.map { id in "\(id)" + ((try? registry.version(id)).flatMap { $0.map { " (\($0.kind.rawValue), \(relativeTime($0.createdAt)))" } } ?? "") } ?? "-"),
             ("queue", queued.isEmpty ? "empty" : "\(queued.count) open: \(queued.prefix(5).joined(separator: ", "))\(queued.count > 5 ? ", …" : "")"),
             ("forget set", "\(pending) pending items"),
+            ("utility", drift?.line ?? "no gate figures at HEAD"),
         ]
         printTable(rows)
         if follow && running { JobFollower(spool: spoolRoot).follow(waitForJob: false) { _ in false } }

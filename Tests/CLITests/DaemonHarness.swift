@@ -40,8 +40,18 @@ final class DaemonHarness {
         _ = try SpoolFolders(spool)
     }
 
+    /// Writes the configuration. A `gate` without them gets no per-request utility budget and no
+    /// floors on the probability ratio or the fluency: the quick model's small updates are not what
+    /// those limits are calibrated on (DaemonGateLimitsTests tests them).
     func writeConfiguration() throws {
-        try JSONSerialization.data(withJSONObject: configuration, options: [.sortedKeys]).write(to: configURL)
+        var written = configuration
+        if var gate = written["gate"] as? [String: Any] {
+            for (key, value) in ["max_utility_drop_per_request": 1.0, "min_probability_ratio": 0.0, "min_fluency": 0.0] where gate[key] == nil {
+                gate[key] = value
+            }
+            written["gate"] = gate
+        }
+        try JSONSerialization.data(withJSONObject: written, options: [.sortedKeys]).write(to: configURL)
     }
 
     deinit {

@@ -124,6 +124,35 @@ final class UnlearningUpdateTests: XCTestCase {
         XCTAssertEqual(update.totalSteps, 8)
     }
 
+    func testItemsLeaveTheBatchesAtTheForgetTargetAndTheUpdateEndsWhenAllHave() throws {
+        let base = Fixture.randomModel()
+        let model = Fixture.randomModel()
+        let options = UnlearningOptions(objective: .gradAscent, length: .epochs(200), forgetBatchSize: 2, learningRate: 1e-2, forgetTarget: 0.5)
+        let update = try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain, options: options, padToken: 0)
+        var reached: [Int] = []
+        try update.run(progress: { _ in reached.append(update.atTarget.count) })
+        XCTAssertEqual(update.atTarget.count, Fixture.forget.count, "every item reached half its p̄")
+        XCTAssertLessThan(update.step, update.totalSteps, "and the update ended there")
+        XCTAssertEqual(reached, reached.sorted(), "an item at the target stays out")
+
+        // Under the moved model, every item is already at the target against the base: a replay trains nothing.
+        let replayed = try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain, options: options, padToken: 0,
+                                            base: base)
+        let before = Array(model.parameters)
+        try replayed.run()
+        XCTAssertEqual(replayed.step, 0)
+        XCTAssertEqual(Array(model.parameters), before)
+        // Without a base, the parent is the reference: every item trains again.
+        let fresh = try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain,
+                                         options: { var o = options; o.length = .steps(1); return o }(), padToken: 0)
+        try fresh.run()
+        XCTAssertEqual(fresh.step, 1)
+        XCTAssertThrowsError(try UnlearningUpdate(model: model, forget: Fixture.forget, retain: Fixture.retain,
+                                                  options: { var o = options; o.forgetTarget = 1; return o }(), padToken: 0)) {
+            XCTAssertEqual($0 as? UnlearningError, .invalidOption(name: "forgetTarget", value: 1))
+        }
+    }
+
     func testInvalidSettingsAreRejectedByName() {
         let model = Fixture.randomModel()
         XCTAssertThrowsError(try UnlearningUpdate(model: model, forget: Fixture.forget, retain: [],

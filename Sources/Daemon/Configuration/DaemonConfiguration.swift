@@ -54,6 +54,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var retainWeight = UnlearningOptions.recommended.retainWeight
         /// The parameters that train; nil (`auto`): `ParameterScope.recommended` for the model.
         public var scope: ParameterScope?
+        /// Per-item early stopping (`UnlearningOptions.forgetTarget`): an item stops training once
+        /// its answer's p̄ is at most this fraction of the base version's; 0: never.
+        public var forgetTarget = UnlearningOptions.recommendedForgetTarget
+        /// The retain term: NLL of the retain answers, or KL to the base version's distributions on them.
+        public var retainTerm = UnlearningOptions.recommendedRetainTerm
         public init() {}
     }
 
@@ -62,6 +67,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var maxProbabilityRatio = ForgetCriteria().maxProbabilityRatio
         /// The most model utility a version may lose against the base version, as a fraction.
         public var maxUtilityDrop = 0.1
+        /// The most one job may add to that loss (its version's drift less its parent's), as a
+        /// fraction of the base version's utility: no single request spends the budget.
+        public var maxUtilityDropPerRequest = 0.02
+        /// A job whose answers' p̄ ratio (geometric mean) falls below this is over-forgotten: a
+        /// model that never saw the embedded corpus's forget10 authors shows 0.022–0.048 per author.
+        public var minProbabilityRatio = 0.005
+        /// A job whose greedy answers' fluency to the base version (geometric mean of
+        /// `AnswerFluency`) falls below this is degenerate.
+        public var minFluency = 0.001
+        /// `lethe status` warns once the utility drift passes this fraction of `max_utility_drop`.
+        public var utilityAlarm = 0.75
         /// Utility questions of retain90 and of the general split.
         public var utilityItems = 100
         /// Items of the accumulated forget set scored besides the job's own (all when 0).
@@ -139,6 +155,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
             update.forgetBatchSize = try reader.int(object, "forget_batch_size", default: update.forgetBatchSize, in: 1...1024, prefix: "update")
             update.retainBatchSize = try reader.int(object, "retain_batch_size", default: update.retainBatchSize, in: 1...1024, prefix: "update")
             update.retainWeight = Float(try reader.double(object, "retain_weight", default: Double(update.retainWeight), in: 0...1000, prefix: "update"))
+            update.forgetTarget = try reader.double(object, "forget_target", default: update.forgetTarget, in: 0...0.99, prefix: "update")
+            let retainTerm = try reader.string(object, "retain_term", default: update.retainTerm.rawValue, prefix: "update")
+            guard let term = UnlearningOptions.RetainTerm(rawValue: retainTerm) else {
+                throw ConfigurationError(file: file, key: "update.retain_term", reason: "must be nll or kl")
+            }
+            update.retainTerm = term
             let scope = try reader.string(object, "scope", default: "auto", prefix: "update")
             if scope != "auto" {
                 guard let named = ParameterScope(name: scope) else {
@@ -153,6 +175,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
             gate.maxRougeLRecall = try reader.double(object, "max_rouge_l_recall", default: gate.maxRougeLRecall, in: 0...1, prefix: "gate")
             gate.maxProbabilityRatio = try reader.double(object, "max_probability_ratio", default: gate.maxProbabilityRatio, in: 1e-9...1, prefix: "gate")
             gate.maxUtilityDrop = try reader.double(object, "max_utility_drop", default: gate.maxUtilityDrop, in: 0...1, prefix: "gate")
+            gate.maxUtilityDropPerRequest = try reader.double(object, "max_utility_drop_per_request", default: gate.maxUtilityDropPerRequest,
+                                                              in: 0...1, prefix: "gate")
+            gate.minProbabilityRatio = try reader.double(object, "min_probability_ratio", default: gate.minProbabilityRatio, in: 0...1, prefix: "gate")
+            gate.minFluency = try reader.double(object, "min_fluency", default: gate.minFluency, in: 0...1, prefix: "gate")
+            gate.utilityAlarm = try reader.double(object, "utility_alarm", default: gate.utilityAlarm, in: 0...1, prefix: "gate")
             gate.utilityItems = try reader.int(object, "utility_items", default: gate.utilityItems, in: 1...100_000, prefix: "gate")
             gate.forgetSample = try reader.int(object, "forget_sample", default: gate.forgetSample, in: 0...1_000_000, prefix: "gate")
             try reader.rejectUnknown(object, prefix: "gate")

@@ -4,8 +4,9 @@ import Store
 import Unlearning
 
 /// What the gate measured on a candidate version, and whether it may be published: every item
-/// the job had to forget meets the forget criteria, and model utility is within the budget of
-/// the base version's.
+/// the job had to forget meets the forget criteria, without being forgotten far past the level
+/// of a model that never saw it or into word salad, and model utility is within the budget of
+/// the base version's, all told and for this job alone.
 public struct GateResult: Sendable {
     /// Item id → its forget score: the job's items and the sample of the forget set.
     public let scores: [String: ForgetItemScore]
@@ -14,16 +15,34 @@ public struct GateResult: Sendable {
     /// p̄ ratio, or the corpus's six TOFU figures).
     public let utilityFigures: [String: Double]
     public let baseUtility: Double
-    public let maxUtilityDrop: Double
+    public let limits: GateLimits
     /// The job's items the version does not forget.
     public let unforgotten: [String]
     /// Items of the sample, forgotten before, that this version no longer forgets.
     public let regressed: [String]
+    /// The geometric mean of the job's items' p̄ ratios (version against base version).
+    public let jobProbabilityRatio: Double
+    /// The geometric mean of the fluency of the job's items' greedy answers (`AnswerFluency`,
+    /// judged by the base version).
+    public let jobFluency: Double
+    /// The parent version's utility drift (its base utility less its utility, as its gate
+    /// measured them); 0 for the base version, nil when the parent has no gate figures (an import).
+    public let parentDrift: Double?
 
-    public var utilityFloor: Double { baseUtility * (1 - maxUtilityDrop) }
+    public var utilityFloor: Double { baseUtility * (1 - limits.maxUtilityDrop) }
     public var isWithinUtilityBudget: Bool { utility >= utilityFloor }
-    /// Every item forgotten and utility within budget: no retry is needed.
-    public var passed: Bool { unforgotten.isEmpty && isWithinUtilityBudget }
+    /// What this job cost: the version's drift less its parent's.
+    public var requestCost: Double? { parentDrift.map { baseUtility - utility - $0 } }
+    public var requestCostLimit: Double { baseUtility * limits.maxUtilityDropPerRequest }
+    public var isWithinRequestBudget: Bool { requestCost.map { $0 <= requestCostLimit } ?? true }
+    /// The job's answers are far less likely than a never-seen item's (`min_probability_ratio`).
+    public var isOverForgotten: Bool { jobProbabilityRatio < limits.minProbabilityRatio }
+    /// The job's answers are word salad to the base version (`min_fluency`).
+    public var isDegenerate: Bool { jobFluency < limits.minFluency }
+    /// Nothing but unforgotten items stops the version: the escalation ladder may go on.
+    public var isPublishable: Bool { isWithinUtilityBudget && isWithinRequestBudget && !isOverForgotten && !isDegenerate }
+    /// Every item forgotten and every limit held: no retry is needed.
+    public var passed: Bool { unforgotten.isEmpty && isPublishable }
 
     /// Why the version was not published, in words with the numbers.
     public var failureReason: String? {
@@ -33,7 +52,19 @@ public struct GateResult: Sendable {
         }
         if !isWithinUtilityBudget {
             reasons.append(String(format: "model utility %.4f is below %.4f (the base version's %.4f less %.0f %%)", utility, utilityFloor,
-                                  baseUtility, maxUtilityDrop * 100))
+                                  baseUtility, limits.maxUtilityDrop * 100))
+        }
+        if let cost = requestCost, !isWithinRequestBudget {
+            reasons.append(String(format: "the job costs %.4f of model utility, more than %.4f (%.1f %% of the base version's %.4f)", cost,
+                                  requestCostLimit, limits.maxUtilityDropPerRequest * 100, baseUtility))
+        }
+        if isOverForgotten {
+            reasons.append(String(format: "over-forgotten: the job's answers are %.4f as likely as under the base version (geometric mean), below %.4f",
+                                  jobProbabilityRatio, limits.minProbabilityRatio))
+        }
+        if isDegenerate {
+            reasons.append(String(format: "degenerate: the job's answers have fluency %.5f to the base version (geometric mean), below %.5f",
+                                  jobFluency, limits.minFluency))
         }
         return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
     }
@@ -41,9 +72,27 @@ public struct GateResult: Sendable {
     public var metrics: [String: JSONValue] {
         ["utility": .number(utility), "utility_figures": .object(utilityFigures.mapValues(JSONValue.number)),
          "base_utility": .number(baseUtility), "utility_floor": .number(utilityFloor),
+         "request_cost": requestCost.map(JSONValue.number) ?? .null, "request_cost_limit": .number(requestCostLimit),
+         "job_probability_ratio": .number(jobProbabilityRatio), "min_probability_ratio": .number(limits.minProbabilityRatio),
+         "job_fluency": .number(jobFluency), "min_fluency": .number(limits.minFluency),
          "items_scored": .number(Double(scores.count)), "unforgotten": .array(unforgotten.map(JSONValue.string)),
          "regressed": .array(regressed.map(JSONValue.string))]
     }
+}
+
+/// The gate's limits besides the forget criteria, as one job is held to them.
+public struct GateLimits: Sendable, Equatable {
+    /// The most model utility any version may lose against the base version, as a fraction.
+    public var maxUtilityDrop: Double
+    /// The most one job may add to that loss, as a fraction of the base version's utility.
+    public var maxUtilityDropPerRequest: Double
+    public var minProbabilityRatio: Double
+    public var minFluency: Double
+}
+
+/// The geometric mean of `values`, each held to at least `floor` (a 0 would make it 0 whatever the rest).
+func geometricMean(_ values: [Double], floor: Double = 1e-12) -> Double {
+    values.isEmpty ? 1 : exp(values.reduce(0) { $0 + log(max($1, floor)) } / Double(values.count))
 }
 
 /// Measures a candidate version: forget scores of the job's items and of a sample of the
@@ -68,7 +117,8 @@ struct ForgetGate {
     /// Data that leaves nothing to keep or to measure is refused here, before any job.
     func measureBase(_ base: BaseReference, registry: Registry) throws {
         let forgetPrompts = try Self.forgetPrompts(registry)
-        let retain = try kept.retainTexts(excluding: forgetPrompts, count: configuration.retainItems, base: base, texts: texts,
+        let retain = try kept.retainTexts(excluding: forgetPrompts, near: [], count: configuration.retainItems,
+                                          utilitySampleSize: configuration.gate.utilityItems, base: base, texts: texts,
                                           registry: registry)
         let utility = try kept.utility(of: base.model, base: base, forgetPrompts: forgetPrompts,
                                        sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry)
@@ -82,17 +132,33 @@ struct ForgetGate {
     }
 
     func measure(_ model: LlamaModel, plan: JobPlan, settings: JobSettings, baseProbabilities: [String: Double], base: BaseReference,
-                 forgetPrompts: Set<String>, registry: Registry, cancellation: JobCancellation) throws -> GateResult {
+                 forgetPrompts: Set<String>, parentDrift: Double?, registry: Registry, cancellation: JobCancellation) throws -> GateResult {
         let targets = plan.targets, sample = plan.gateSample
         let scores = try texts.scores((targets + sample).map { ($0.id, ItemText($0)) }, baseProbabilities: baseProbabilities,
                                       model: model, between: cancellation.check)
+        try cancellation.check()
+        let fluency = try texts.fluency(targets.map { (ItemText($0), scores[$0.id]!.generated) }, judge: base.model)
         try cancellation.check()
         let (utility, baseUtility) = try kept.utility(of: model, base: base, forgetPrompts: forgetPrompts,
                                                       sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry,
                                                       between: cancellation.check)
         let failing = { (items: [ForgetItemRecord]) in items.filter { !criteria.isForgotten(scores[$0.id]!) }.map(\.id) }
-        return GateResult(scores: scores, utility: utility.value, utilityFigures: utility.figures, baseUtility: baseUtility, maxUtilityDrop: settings.maxUtilityDrop,
-                          unforgotten: failing(targets), regressed: failing(sample))
+        let gate = configuration.gate
+        return GateResult(scores: scores, utility: utility.value, utilityFigures: utility.figures, baseUtility: baseUtility,
+                          limits: GateLimits(maxUtilityDrop: settings.maxUtilityDrop, maxUtilityDropPerRequest: gate.maxUtilityDropPerRequest,
+                                             minProbabilityRatio: gate.minProbabilityRatio, minFluency: gate.minFluency),
+                          unforgotten: failing(targets), regressed: failing(sample),
+                          jobProbabilityRatio: geometricMean(targets.map { scores[$0.id]!.probabilityRatio }),
+                          jobFluency: geometricMean(fluency), parentDrift: parentDrift)
+    }
+
+    /// The utility drift of version `parent` as its gate recorded it: 0 for the base version,
+    /// nil when it has no gate figures.
+    static func drift(of parent: Int, base: BaseReference, registry: Registry) throws -> Double? {
+        guard parent != base.version else { return 0 }
+        guard let metrics = try registry.version(parent)?.metrics, let utility = metrics["utility"]?.doubleValue,
+              let baseUtility = metrics["base_utility"]?.doubleValue else { return nil }
+        return baseUtility - utility
     }
 }
 

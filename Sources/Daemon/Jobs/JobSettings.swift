@@ -19,8 +19,8 @@ public struct JobSettings: Sendable, Equatable {
     }
 
     /// The update's options for a model of `model` (the benchmark's form: the method's
-    /// objective, NLL retain term, constant learning rate, the configured scope or the
-    /// recommended one for the model); `seed` orders the batches.
+    /// objective, constant learning rate, the configured scope or the recommended one for the
+    /// model, with the configured retain term and forget target); `seed` orders the batches.
     public func unlearningOptions(_ configuration: DaemonConfiguration, model: LlamaConfig, seed: UInt64) -> UnlearningOptions {
         let update = configuration.update
         // GradDiff's constant is α, configured as `retain_weight`; the others' is β.
@@ -32,7 +32,10 @@ public struct JobSettings: Sendable, Equatable {
         let budget = UnlearningBudget(epochs: epochs, forgetBatchSize: update.forgetBatchSize, retainBatchSize: update.retainBatchSize,
                                       retainWeight: method == .graddiff ? 1 : update.retainWeight,
                                       scope: update.scope ?? .recommended(for: model))
-        return budget.options(method: method, setting: MethodSetting(learningRate: learningRate, constant: constant), seed: seed)
+        var options = budget.options(method: method, setting: MethodSetting(learningRate: learningRate, constant: constant), seed: seed)
+        options.retainTerm = update.retainTerm
+        options.forgetTarget = update.forgetTarget > 0 ? update.forgetTarget : nil
+        return options
     }
 
     /// The settings as recorded with a version and in result files.

@@ -37,16 +37,29 @@ enum KeptData {
         }
     }
 
-    /// `count` retain examples spread over the whole set, less what the forget set asks
-    /// (forgetting those is the point, not a loss); a retain set's prompts alone are answered by
-    /// the base version (recorded once).
-    func retainTexts(excluding forgetPrompts: Set<String>, count: Int, base: BaseReference, texts: ModelTexts,
-                     registry: Registry) throws -> [ItemText] {
+    /// `count` retain examples, less what the forget set asks (forgetting those is the point,
+    /// not a loss); a retain set's prompts alone are answered by the base version (recorded
+    /// once). Half of them are the ones most like the texts of `near` (the job's forget items,
+    /// `RetainNeighbours`), half spread over the whole set. From the corpus the pool is the
+    /// retain authors' questions and the world's, the spread half split between the two, and
+    /// none of the `utilitySampleSize` items each that the gate measures utility on: a gate
+    /// measuring on trained items saw utility rise while held-out authors' answers fell
+    /// (docs/dipo.md, "Sustainable forgetting").
+    func retainTexts(excluding forgetPrompts: Set<String>, near: [ItemText], count: Int, utilitySampleSize: Int, base: BaseReference,
+                     texts: ModelTexts, registry: Registry) throws -> [ItemText] {
+        let nearCount = near.isEmpty ? 0 : count / 2
         switch self {
         case .corpus(let corpus):
-            corpus.items(in: .retain90).filter { !forgetPrompts.contains($0.question) }.evenlySpaced(count).map(ItemText.init)
+            let pools = [CorpusSplit.retain90, .general].map { split in
+                let measured = Set(Self.utilitySample(corpus, split, size: utilitySampleSize).map(\.id))
+                return corpus.items(in: split).filter { !measured.contains($0.id) && !forgetPrompts.contains($0.question) }.map(ItemText.init)
+            }
+            let neighbours = RetainNeighbours.nearest(to: near, in: pools[0] + pools[1], count: nearCount)
+            let spread = count - neighbours.count
+            return neighbours + pools[0].evenlySpaced(spread - spread / 2) + pools[1].evenlySpaced(spread / 2)
         case .sets(let retain, _):
-            try retain.references(excluding: forgetPrompts, sampleSize: count, base: base, texts: texts, registry: registry).map(\.text)
+            // The references are computed at start for a sample of `count`: the whole sample trains.
+            return try retain.references(excluding: forgetPrompts, sampleSize: count, base: base, texts: texts, registry: registry).map(\.text)
         }
     }
 
@@ -59,7 +72,7 @@ enum KeptData {
             // The sample is thinned before the forget set's questions leave it, so it stays the
             // same as the forget set grows and the base version is measured once.
             let pick = { (split: CorpusSplit) in
-                corpus.items(in: split).evenlySpaced(sampleSize).filter { !forgetPrompts.contains($0.question) }
+                Self.utilitySample(corpus, split, size: sampleSize).filter { !forgetPrompts.contains($0.question) }
             }
             let (retain, general) = (pick(.retain90), pick(.general))
             let measure = { (model: LlamaModel) in try Self.corpusUtility(of: model, retain: retain, general: general, texts: texts) }
@@ -73,6 +86,11 @@ enum KeptData {
                         : try utility.utility(of: model, references: references, texts: texts, between: between),
                     baseUtility)
         }
+    }
+
+    /// The items of `split` the gate measures utility on, before the forget set's leave them.
+    private static func utilitySample(_ corpus: Corpus, _ split: CorpusSplit, size: Int) -> [CorpusItem] {
+        corpus.items(in: split).evenlySpaced(size)
     }
 
     /// Both splits in one evaluation, so that their likelihoods and their greedy answers share

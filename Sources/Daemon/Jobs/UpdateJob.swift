@@ -88,7 +88,8 @@ final class UpdateJob {
         }
         let forgetPrompts = try ForgetGate.forgetPrompts(store.registry)
         let requestRetain = plan.members.flatMap(\.request.retain).map { ItemText($0.content) }
-        let keptRetain = try kept.retainTexts(excluding: forgetPrompts, count: configuration.retainItems, base: base, texts: texts,
+        let keptRetain = try kept.retainTexts(excluding: forgetPrompts, near: (plan.targets + plan.replay).map(ItemText.init), count: configuration.retainItems,
+                                          utilitySampleSize: configuration.gate.utilityItems, base: base, texts: texts,
                                               registry: store.registry)
         // Retain texts that do not fit the context or the format are left out: they only steady the update.
         let retain = (requestRetain + keptRetain).compactMap { try? texts.example($0) }.filter(texts.fits)
@@ -106,7 +107,8 @@ final class UpdateJob {
         let model = try store.model(weights: parent.bytes, version: parent.version)
         let started = clock.now
         let options = plan.settings.unlearningOptions(configuration, model: model.config, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt))
-        let update = try UnlearningUpdate(model: model, forget: forget, retain: retain, options: options, padToken: texts.padToken)
+        let update = try UnlearningUpdate(model: model, forget: forget, retain: retain, options: options, padToken: texts.padToken,
+                                          base: base.model)
         try update.run(progress: { step in
             try self.cancellation.check()
             try self.progress(JobProgress(phase: .training, attempt: attempt, step: step.step, totalSteps: step.totalSteps,
@@ -116,7 +118,9 @@ final class UpdateJob {
         try progress(JobProgress(phase: .gating, attempt: attempt))
         let gateStarted = clock.now
         let result = try gate.measure(model, plan: plan, settings: plan.settings, baseProbabilities: baseProbabilities, base: base,
-                                      forgetPrompts: forgetPrompts, registry: store.registry, cancellation: cancellation)
+                                      forgetPrompts: forgetPrompts,
+                                      parentDrift: try ForgetGate.drift(of: plan.head, base: base, registry: store.registry),
+                                      registry: store.registry, cancellation: cancellation)
         return JobResult(model: model, gate: result, settings: plan.settings, attempt: attempt, step: step, steps: update.step,
                          scope: options.scope.name, trainSeconds: trainSeconds, gateSeconds: (clock.now - gateStarted).seconds)
     }

@@ -485,14 +485,14 @@ public final class LetheDaemon: @unchecked Sendable {
         let missed = members.filter { member in member.items.contains { unforgotten.contains($0.id) } }
         let reapplied = plan.reopened.filter { !unforgotten.contains($0.id) }
         let stillPending = Set(plan.reopened.map(\.id)).subtracting(reapplied.map(\.id))
-        guard result.gate.isWithinUtilityBudget, !applied.isEmpty || (members.isEmpty && !reapplied.isEmpty) else {
+        guard result.gate.isPublishable, !applied.isEmpty || (members.isEmpty && !reapplied.isEmpty) else {
             postpone(plan.reopened.map(\.id), head: plan.head)
             try store.registry.transaction { transaction in
                 try recordScores(result, plan: plan, version: nil, attempts: attempts, in: transaction)
             }
             status.job = nil
-            if result.gate.isWithinUtilityBudget && !missed.isEmpty { return .missed(missed, head: plan.head, result: result) }
-            // More epochs or a higher rate would only cost more utility: the ladder stops here.
+            if result.gate.isPublishable && !missed.isEmpty { return .missed(missed, head: plan.head, result: result) }
+            // More epochs or a higher rate would only cost more utility or forget further: the ladder stops here.
             let message = "the update did not pass the gate after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(result.gate.failureReason ?? "")"
             logger.warning("job failed its gate", metadata: metadata.merging(["reason": "\(message)"]) { $1 })
             try fail(members.map(\.record), error: result.errorFields.merging(["message": .string(message)]) { $1 }, store: store, intake: intake)

@@ -12,6 +12,9 @@ extension UnlearningOptions {
         retainBatchSize: 8, learningRate: 3e-4)
 
     public static let recommendedDiPO = DiPO(beta: 0.1)
+    /// The daemon's per-item early stopping (`forgetTarget`; 0 is off) and retain term.
+    public static let recommendedForgetTarget = 0.05
+    public static let recommendedRetainTerm = RetainTerm.nll
     public static let recommendedEpochs = 5
 }
 

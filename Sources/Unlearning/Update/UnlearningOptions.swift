@@ -42,12 +42,18 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
     /// Seeds the order of the forget batches and of the retain batches paired with them.
     public var seed: UInt64
     public var scope: ParameterScope
+    /// Per-item early stopping: at the start of every epoch, a forget example whose answer the
+    /// model finds at most this fraction as likely (p̄) as the base version did leaves the
+    /// forget batches, so the update stops each item near the level a model that never saw it
+    /// shows instead of pushing it on; replayed items already there do not train at all. The
+    /// update ends when every item has. Nil: every item trains every epoch.
+    public var forgetTarget: Double?
 
     public init(objective: Objective = .dipo(DiPO()), retainTerm: RetainTerm = .nll, retainWeight: Float = 1,
                 length: Length = .epochs(5), forgetBatchSize: Int = 4, retainBatchSize: Int = 4,
                 learningRate: Double = 1e-4, weightDecay: Double = 0.01, warmupSteps: Int = 0,
                 decay: LearningRateSchedule.Decay = .constant, maxGradientNorm: Float = 1, seed: UInt64 = 1,
-                scope: ParameterScope = .all) {
+                scope: ParameterScope = .all, forgetTarget: Double? = nil) {
         self.objective = objective
         self.retainTerm = retainTerm
         self.retainWeight = retainWeight
@@ -61,6 +67,7 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
         self.maxGradientNorm = maxGradientNorm
         self.seed = seed
         self.scope = scope
+        self.forgetTarget = forgetTarget
     }
 
     /// The head that scores the forget batches.
@@ -98,6 +105,9 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
             ("maxGradientNorm", Double(maxGradientNorm), maxGradientNorm > 0),
             ("retainWeight", Double(retainWeight), retainWeight >= 0 && retainWeight.isFinite),
         ]
+        if let forgetTarget, !(forgetTarget > 0 && forgetTarget < 1) {
+            throw UnlearningError.invalidOption(name: "forgetTarget", value: forgetTarget)
+        }
         for (name, value, valid) in checks where !valid { throw UnlearningError.invalidOption(name: name, value: value) }
         if case .gradDiff(let alpha) = objective, !(alpha >= 0 && alpha.isFinite) {
             throw UnlearningError.invalidOption(name: "alpha", value: Double(alpha))

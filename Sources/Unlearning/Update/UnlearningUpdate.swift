@@ -20,13 +20,26 @@ public final class UnlearningUpdate {
     /// by example index; nil when the head reads none.
     private let forgetReference: ReferenceExamples?
     private let retainReference: ReferenceExamples?
+    /// With a forget target: p̄ of each forget example under the base version, by example index.
+    private let baseProbabilities: [Double]?
+    private let epochLimit: Int
     /// Steps done so far.
     public private(set) var step = 0
+    /// Passes over the forget examples still training, completed so far.
+    public private(set) var epochsDone = 0
+    /// The forget examples (by index) that reached the forget target and left the batches.
+    public private(set) var atTarget = Set<Int>()
+    /// The batches of the epoch under way and how many of them are done.
+    private var epochBatches: [[Int]] = []
+    private var batchesDone = 0
 
     /// Prepares the update of `model`, which must hold the parent version's weights: the
-    /// reference data the objective needs is computed from it here, before any step.
+    /// reference data the objective needs is computed from it here, before any step. `base`,
+    /// when the parent is a later version than the base: the model the forget target's p̄ and
+    /// the KL retain term's distributions are measured under, so that every successive update
+    /// holds the model to the base version rather than to its own drifted parent.
     public init(model: LlamaModel, forget forgetExamples: [SupervisedExample], retain retainExamples: [SupervisedExample],
-                options: UnlearningOptions, padToken: Int) throws {
+                options: UnlearningOptions, padToken: Int, base: LlamaModel? = nil) throws {
         try options.validate()
         guard !forgetExamples.isEmpty else { throw UnlearningError.noForgetExamples }
         self.model = model
@@ -41,7 +54,7 @@ public final class UnlearningUpdate {
                                          seed: options.seed ^ 0x5245_5441_494E)
             self.retain = retain
             retainReference = try retainHead.head.referenceContents.map {
-                try ReferenceExamples(model: model, batching: retain, contents: $0, padToken: padToken)
+                try ReferenceExamples(model: base ?? model, batching: retain, contents: $0, padToken: padToken)
             }
         } else {
             retain = nil
@@ -50,10 +63,14 @@ public final class UnlearningUpdate {
         forgetReference = try options.forgetHead.referenceContents.map {
             try ReferenceExamples(model: model, batching: forget, contents: $0, padToken: padToken)
         }
+        baseProbabilities = try options.forgetTarget.map { _ in
+            try ReferenceExamples(model: base ?? model, batching: forget, contents: .sequenceLogProbabilities, padToken: padToken)
+                .meanProbabilities
+        }
         let totalSteps: Int
         switch options.length {
-        case .epochs(let epochs): totalSteps = epochs * forget.batchesPerEpoch
-        case .steps(let steps): totalSteps = steps
+        case .epochs(let epochs): (totalSteps, epochLimit) = (epochs * forget.batchesPerEpoch, epochs)
+        case .steps(let steps): (totalSteps, epochLimit) = (steps, .max)
         }
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: totalSteps,
                                         decay: options.decay)
@@ -61,11 +78,10 @@ public final class UnlearningUpdate {
                                 configuration: AdamWConfiguration(learningRate: options.learningRate, weightDecay: options.weightDecay))
     }
 
+    /// The most steps the update runs: fewer when items reach the forget target.
     public var totalSteps: Int { schedule.totalSteps }
-    /// Steps per pass over the forget examples.
+    /// Steps per pass over all the forget examples.
     public var stepsPerEpoch: Int { forget.batchesPerEpoch }
-    /// Passes over the forget examples completed so far.
-    public var epochsDone: Int { step / stepsPerEpoch }
     /// The trainable stretches of the flat parameter buffer.
     public var trainableRanges: [Range<Int>] { optimizer.ranges }
     /// Bytes of the reference data kept for the whole update.
@@ -73,20 +89,23 @@ public final class UnlearningUpdate {
         [forgetReference, retainReference].reduce(0) { $0 + ($1?.examples.reduce(0) { $0 + $1.byteCount } ?? 0) }
     }
 
-    /// Runs to `totalSteps`, reporting after every step (an error thrown by `progress` ends the
-    /// run there, e.g. a daemon shutting down); after each complete epoch but the last, stops
-    /// early when `shouldStop` says so.
+    /// Runs to `totalSteps` (or the epochs' end, or until every item reached the forget target),
+    /// reporting after every step (an error thrown by `progress` ends the run there, e.g. a
+    /// daemon shutting down); after each complete epoch but the last, stops early when
+    /// `shouldStop` says so.
     public func run(progress: (UnlearningProgress) throws -> Void = { _ in },
                     shouldStop: (UnlearningUpdate) throws -> Bool = { _ in false }) throws {
         let forgetHead = options.forgetHead, retainHead = options.retainHead
         let clock = ContinuousClock(), start = clock.now, firstStep = step
         var tokens = 0
-        var forgetBatches: (epoch: Int, batches: [[Int]])? = nil
         var retainBatches: (epoch: Int, batches: [[Int]])? = nil
-        while step < totalSteps {
-            let epoch = step / stepsPerEpoch
-            if forgetBatches?.epoch != epoch { forgetBatches = (epoch, forget.batches(epoch: epoch)) }
-            let forgetIndices = forgetBatches!.batches[step % stepsPerEpoch]
+        while step < totalSteps && epochsDone < epochLimit {
+            if batchesDone == epochBatches.count {
+                epochBatches = forget.batches(epoch: epochsDone, among: try trainingItems())
+                batchesDone = 0
+                if epochBatches.isEmpty { break }
+            }
+            let forgetIndices = epochBatches[batchesDone]
             let forgetBatch = try forget.tokenBatch(forgetIndices, padToken: padToken)
 
             model.zeroGradients()
@@ -114,6 +133,8 @@ public final class UnlearningUpdate {
             let rate = schedule.rate(atStep: step)
             optimizer.update(model, maxGradientNorm: options.maxGradientNorm, learningRate: rate)
             step += 1
+            batchesDone += 1
+            if batchesDone == epochBatches.count { epochsDone += 1 }
 
             let elapsed = (clock.now - start).seconds
             try progress(UnlearningProgress(step: step, totalSteps: totalSteps,
@@ -121,7 +142,21 @@ public final class UnlearningUpdate {
                                         forgetLoss: forgetLoss, retainLoss: retainLoss, learningRate: rate,
                                         tokensPerSecond: Double(tokens) / elapsed, secondsElapsed: elapsed,
                                         secondsRemaining: elapsed / Double(step - firstStep) * Double(totalSteps - step)))
-            if step % stepsPerEpoch == 0 && step < totalSteps, try shouldStop(self) { break }
+            if batchesDone == epochBatches.count && step < totalSteps && epochsDone < epochLimit, try shouldStop(self) { break }
         }
+    }
+
+    /// The forget examples that train in the next epoch: all of them without a forget target;
+    /// with one, those not yet at it, measured now (once an item is there it stays out).
+    private func trainingItems() throws -> [Int] {
+        let all = Array(forget.examples.indices)
+        guard let target = options.forgetTarget, let baseProbabilities else { return all }
+        let candidates = all.filter { !atTarget.contains($0) }
+        let now = try ReferenceExamples(model: model, batching: forget, indices: candidates, contents: .sequenceLogProbabilities,
+                                        padToken: padToken).meanProbabilities
+        for (index, probability) in zip(candidates, now) where probability <= target * baseProbabilities[index] {
+            atTarget.insert(index)
+        }
+        return all.filter { !atTarget.contains($0) }
     }
 }
