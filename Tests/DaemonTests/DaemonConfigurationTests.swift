@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Daemon
+import Model
 import Unlearning
 
 /// The daemon's configuration file: defaults, every section read, and bad keys named.
@@ -45,6 +46,30 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.gate.maxRougeLRecall, ForgetCriteria().maxRougeLRecall, "keys not given keep their defaults")
     }
 
+    func testTheSustainabilityKeysAreRead() throws {
+        let defaults = try load("{}")
+        XCTAssertEqual(defaults.update.forgetTarget, 0.05)
+        XCTAssertEqual(defaults.update.retainTerm, .nll)
+        XCTAssertFalse(defaults.update.startFromBase)
+        XCTAssertEqual(defaults.gate.maxUtilityDropPerRequest, 0.02)
+        let configuration = try load(#"""
+            {"update": {"forget_target": 0, "retain_term": "kl", "start_from": "base"},
+             "gate": {"max_utility_drop_per_request": 0.01, "min_probability_ratio": 0.002, "min_fluency": 0.0005, "utility_alarm": 0.5}}
+            """#)
+        XCTAssertEqual(configuration.update.forgetTarget, 0)
+        XCTAssertEqual(configuration.update.retainTerm, .kl)
+        XCTAssertTrue(configuration.update.startFromBase)
+        XCTAssertEqual(configuration.gate.maxUtilityDropPerRequest, 0.01)
+        XCTAssertEqual(configuration.gate.minProbabilityRatio, 0.002)
+        XCTAssertEqual(configuration.gate.minFluency, 0.0005)
+        XCTAssertEqual(configuration.gate.utilityAlarm, 0.5)
+        let small = LlamaConfig(vocabSize: 64, hiddenSize: 8, intermediateSize: 16, layerCount: 2, headCount: 2, keyValueHeadCount: 1)
+        let options = JobSettings(configuration: configuration).unlearningOptions(configuration, model: small, seed: 1)
+        XCTAssertNil(options.forgetTarget, "0 switches the early stopping off")
+        XCTAssertEqual(options.retainTerm, .kl)
+        XCTAssertEqual(JobSettings(configuration: defaults).unlearningOptions(defaults, model: small, seed: 1).forgetTarget, 0.05)
+    }
+
     func testBadConfigurationsNameTheKey() throws {
         let cases: [(String, String?, String)] = [
             ("{\"stor\": \"x\"}", "stor", "is not a configuration key"),
@@ -54,6 +79,10 @@ final class DaemonConfigurationTests: XCTestCase {
             ("{\"update\": {\"method\": \"magic\"}}", "update.method", "must be one of"),
             ("{\"update\": {\"scope\": \"attention\"}}", "update.scope", "must be auto, all, mlp, upper-half or layers:A-B"),
             ("{\"update\": []}", "update", "must be a JSON object"),
+            ("{\"update\": {\"forget_target\": 1}}", "update.forget_target", "from 0.0 to 0.99"),
+            ("{\"update\": {\"retain_term\": \"mse\"}}", "update.retain_term", "must be nll or kl"),
+            ("{\"update\": {\"start_from\": \"head\"}}", "update.start_from", "must be parent or base"),
+            ("{\"gate\": {\"min_fluency\": -1}}", "gate.min_fluency", "from 0.0 to 1.0"),
             ("{\"gate\": {\"max_rouge_l_recall\": 2}}", "gate.max_rouge_l_recall", "from 0.0 to 1.0"),
             ("{\"store\": \"\"}", "store", "non-empty string"),
             ("{\"policy\": {\"allowed_methods\": [\"npo\"]}}", "policy.allowed_methods", "must include update.method"),

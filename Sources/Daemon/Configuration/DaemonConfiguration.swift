@@ -57,6 +57,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// Per-item early stopping (`UnlearningOptions.forgetTarget`): an item stops training once
         /// its answer's p̄ is at most this fraction of the base version's; 0: never.
         public var forgetTarget = UnlearningOptions.recommendedForgetTarget
+        /// Where an update starts: the parent version (HEAD), or the base version with every
+        /// forgotten item replayed, so that versions do not compound each other's drift.
+        public var startFromBase = false
         /// The retain term: NLL of the retain answers, or KL to the base version's distributions on them.
         public var retainTerm = UnlearningOptions.recommendedRetainTerm
         public init() {}
@@ -156,6 +159,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
             update.retainBatchSize = try reader.int(object, "retain_batch_size", default: update.retainBatchSize, in: 1...1024, prefix: "update")
             update.retainWeight = Float(try reader.double(object, "retain_weight", default: Double(update.retainWeight), in: 0...1000, prefix: "update"))
             update.forgetTarget = try reader.double(object, "forget_target", default: update.forgetTarget, in: 0...0.99, prefix: "update")
+            let start = try reader.string(object, "start_from", default: update.startFromBase ? "base" : "parent", prefix: "update")
+            guard start == "base" || start == "parent" else {
+                throw ConfigurationError(file: file, key: "update.start_from", reason: "must be parent or base")
+            }
+            update.startFromBase = start == "base"
             let retainTerm = try reader.string(object, "retain_term", default: update.retainTerm.rawValue, prefix: "update")
             guard let term = UnlearningOptions.RetainTerm(rawValue: retainTerm) else {
                 throw ConfigurationError(file: file, key: "update.retain_term", reason: "must be nll or kl")

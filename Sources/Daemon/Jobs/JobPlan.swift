@@ -127,6 +127,7 @@ public struct JobPlanner: Sendable {
         let forgotten = try registry.forgetItems(state: .forgotten).filter { !named.contains($0.id) }
         let sample = configuration.gate.forgetSample == 0 ? forgotten : forgotten.evenlySpaced(configuration.gate.forgetSample)
         return JobPlan(head: head, settings: settings, members: members, reopened: reopened,
-                       replay: forgotten.evenlySpaced(configuration.replayItems), gateSample: sample)
+                       replay: configuration.update.startFromBase ? forgotten : forgotten.evenlySpaced(configuration.replayItems),
+                       gateSample: sample)
     }
 }

@@ -104,7 +104,8 @@ final class UpdateJob {
         let gate = ForgetGate(configuration: configuration, texts: texts, kept: kept)
         let clock = ContinuousClock()
         try cancellation.check()
-        let model = try store.model(weights: parent.bytes, version: parent.version)
+        let model = configuration.update.startFromBase ? try store.loadModel(version: base.version)
+            : try store.model(weights: parent.bytes, version: parent.version)
         let started = clock.now
         let options = plan.settings.unlearningOptions(configuration, model: model.config, seed: UInt64(plan.head) &* 2 &+ UInt64(attempt))
         let update = try UnlearningUpdate(model: model, forget: forget, retain: retain, options: options, padToken: texts.padToken,
