@@ -185,7 +185,7 @@ struct BenchDaemon: ParsableCommand {
             if recorded == nil, try registry.requests().count - knownBefore >= requests { recorded = Date().timeIntervalSince(bulkStart) }
             while let next = waiting.first, spool.answerFolder(of: next) != nil { waiting.removeFirst() }
             progress("small requests: \(requests - waiting.count) of \(requests) answered")
-            guard daemon.isRunning else { throw ValidationError("the daemon exited while serving the requests") }
+            guard daemon.isRunning else { throw ValidationError("the daemon \(daemon.ending) while serving the requests") }
             if !waiting.isEmpty { Thread.sleep(forTimeInterval: recorded == nil ? 0.05 : 0.25) }
         }
         let total = Date().timeIntervalSince(bulkStart)

@@ -55,6 +55,14 @@ final class DaemonUnderBench {
 
     var isRunning: Bool { process.isRunning }
 
+    /// "exited with status 1", "was killed by signal 9": how the daemon ended, for errors.
+    var ending: String { Self.describeExit(of: process) }
+
+    private static func describeExit(of daemon: Process) -> String {
+        daemon.terminationReason == .uncaughtSignal ? "was killed by signal \(daemon.terminationStatus)"
+            : "exited with status \(daemon.terminationStatus)"
+    }
+
     /// Hands `bytes` in as a request (`lethe submit`); its name in the spool.
     func submit(_ bytes: [UInt8]) throws -> String { try spool.submit(bytes) }
 
@@ -64,7 +72,7 @@ final class DaemonUnderBench {
             if let folder = spool.answerFolder(of: name) {
                 return try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: spool.reportURL(name, in: folder))).objectValue ?? [:]
             }
-            guard process.isRunning else { throw ValidationError("the daemon exited before answering") }
+            guard process.isRunning else { throw ValidationError("the daemon \(ending) before answering") }
             Thread.sleep(forTimeInterval: 0.01)
         }
     }
@@ -72,7 +80,7 @@ final class DaemonUnderBench {
     /// Waits for the daemon's first status (the store created, recovery done) and opens its store.
     private static func waitUntilServing(spool: Spool, store: URL, daemon: Process) throws -> CheckpointStore {
         while DaemonStatus.read(spool: spool.root).map({ $0.state == .starting }) ?? true {
-            guard daemon.isRunning else { throw ValidationError("the daemon exited before serving") }
+            guard daemon.isRunning else { throw ValidationError("the daemon \(describeExit(of: daemon)) before serving") }
             Thread.sleep(forTimeInterval: 0.05)
         }
         return try CheckpointStore(root: store)
