@@ -10,12 +10,15 @@ import Corpus
 /// still know (the retain sample less the authors asked to be forgotten, and the general split).
 public final class SustainMeasure {
     /// An answer whose fluency (`AnswerFluency`, p̄ of its text under the base version) is below
-    /// this counts as degenerate. On the embedded model the retain model's greedy answers to
-    /// forget10, fluent sentences with wrong facts, mostly score 0.005–0.3 (the base version is
-    /// sure of the true fact, so a wrong one costs its few tokens), a few 0.0004–0.001; word
-    /// salad ("was born in Druvaevaevaevae…", "Spraeh icalicalicalical Gaerov…") scores
-    /// 1e-5 or less. A phrase repeated in order ("was born in was born in…") scores 0.003 and
-    /// is not caught: the mean and the retain model's level say more than this count.
+    /// this counts as degenerate. Measured on the embedded model (`bench sustain --requests 10
+    /// --measure-every 5`, every answer read): the retain model's greedy answers to the 160
+    /// forget10 questions, fluent sentences with wrong facts, score 1.3e-3 ("Dranek Tavusk writes
+    /// in Kevanish.", about another author) to 0.3, and its three below 1e-3 are broken
+    /// themselves ("Nothodell.", "Footgotineuvenskk Telane."); the version's answers after 10
+    /// requests are word salad ("Trod Trod Trod Trodturia Tav Verdicinal…") at 1e-6 to 1e-3,
+    /// 119 of 160 below it. Salad that repeats one name ("Rebavek Rebavek Rebavek…", 3e-3 to
+    /// 1e-2) becomes likely by its own repetition and is not counted, so the fraction is a lower
+    /// bound that never counts a fluent answer.
     public static let degenerateFluency = 1e-3
 
     public struct Figures: Sendable, Codable, Equatable {
@@ -39,6 +42,17 @@ public final class SustainMeasure {
         /// The fraction of those answers below `degenerateFluency`.
         public var degenerateFraction: Double?
         public var retainModelDegenerateFraction: Double?
+        /// The version's answer of median fluency, beside the retain model's to the same question.
+        public var medianAnswer: JudgedAnswer?
+    }
+
+    /// A question, the version's and the retain model's greedy answers and their fluency.
+    public struct JudgedAnswer: Sendable, Codable, Equatable {
+        public var question: String
+        public var answer: String
+        public var fluency: Double
+        public var retainModelAnswer: String
+        public var retainModelFluency: Double
     }
 
     public let evaluator: UnlearningEvaluator
@@ -68,28 +82,35 @@ public final class SustainMeasure {
             return Figures(forgetItems: 0, utilityRetainItems: retainItems.count, utilityGeneralItems: general, modelUtility: utility.value)
         }
         let evaluation = try evaluator.evaluate(model: model, forget: forgotten, excludingAuthors: excludedAuthors)
+        let retainSide = try evaluator.retainModelEvaluation(of: forgotten)
         let fluency = try Self.fluency(of: evaluation.forget, questions: forgotten, judge: judge, format: evaluator.format)
         let retainFluency = forgotten.map { retainModelFluency[$0.id] ?? .nan }
+        let median = fluency.indices.sorted { fluency[$0] < fluency[$1] }[fluency.count / 2]
         let score = evaluation.score
         return Figures(forgetItems: forgotten.count, utilityRetainItems: evaluation.utilityRetainItems.count, utilityGeneralItems: general,
                        modelUtility: score.modelUtility, forgetQuality: score.forgetQuality, miaAuc: score.miaAuc,
                        retainModelMiaAuc: score.retainModelMiaAuc, privLeak: score.privLeak, forgetRouge: score.forgetRouge,
                        forgetProbability: evaluation.forget.meanProbability, fluency: Self.mean(fluency),
                        retainModelFluency: Self.mean(retainFluency), degenerateFraction: Self.degenerate(fluency),
-                       retainModelDegenerateFraction: Self.degenerate(retainFluency))
+                       retainModelDegenerateFraction: Self.degenerate(retainFluency),
+                       medianAnswer: JudgedAnswer(question: forgotten[median].question, answer: Self.text(evaluation.forget.items[median]),
+                                                  fluency: fluency[median], retainModelAnswer: Self.text(retainSide.items[median]),
+                                                  retainModelFluency: retainFluency[median]))
     }
 
-    /// The fluency of each greedy answer of `evaluation` to its question, judged by `judge`. A
-    /// greedy answer starts with the space the model put after the prompt; the conversation
-    /// format puts it back, so it is trimmed (kept, it is a token the judge never saw there:
-    /// "Dranek Tavusk was born in Kodell, Traveth." scores 0.997 under the base version, with its
-    /// leading space 0.031).
+    /// The fluency of each greedy answer of `evaluation` to its question, judged by `judge`.
     private static func fluency(of evaluation: SplitEvaluation, questions: [CorpusItem], judge: LlamaModel,
                                 format: ConversationFormat) throws -> [Double] {
-        let answers = zip(questions, evaluation.items).map { item, evaluated in
-            (question: item.question, answer: evaluated.recall.generated.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        return try AnswerFluency.measure(answers, judge: judge, format: format)
+        try AnswerFluency.measure(zip(questions, evaluation.items).map { (question: $0.question, answer: text($1)) },
+                                  judge: judge, format: format)
+    }
+
+    /// An item's greedy answer as text. It starts with the space the model put after the prompt,
+    /// which the conversation format puts back: kept, it is a token the judge never saw there
+    /// ("Dranek Tavusk was born in Kodell, Traveth." scores 0.997 under the base version, with
+    /// its leading space 0.031).
+    private static func text(_ item: ItemEvaluation) -> String {
+        item.recall.generated.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
