@@ -163,6 +163,7 @@ struct BenchSustain: ParsableCommand {
         if json { return print(encoded) }
         let table = BenchmarkDocument.sustainMeasureTable(report)
         printColumns(table.header, table.rows)
+        if let example = BenchmarkDocument.sustainMedianAnswer(report) { print("\n" + example) }
         print("")
         printTable(BenchmarkDocument.sustainRequestSummary(report))
     }

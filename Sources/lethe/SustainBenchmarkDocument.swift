@@ -25,7 +25,7 @@ extension BenchmarkDocument {
             row is the base version on all of forget10. The whole run took \(clockDuration(report.seconds)).
 
             \(Self.table(table.header, table.rows))
-
+            \(Self.sustainMedianAnswer(report).map { "\n" + $0 + "\n" } ?? "")
             | requests | |
             |---|---|
             \(summary)
@@ -59,6 +59,15 @@ extension BenchmarkDocument {
              ratio(measure.gateUtility, measure.gateBaseUtility)] + figures(measure.figures)
                 + [humanBytes(measure.versionBytes), humanBytes(measure.storeBytes)]
         })
+    }
+
+    /// The last measure's forgotten answer of median fluency beside the retain model's, in a sentence.
+    static func sustainMedianAnswer(_ report: BenchSustain.Report) -> String? {
+        guard let measure = report.measures.last, let example = measure.figures.medianAnswer else { return nil }
+        let shortened = { (text: String) in text.count > 160 ? text.prefix(160) + "…" : text }
+        return "The forgotten answer of median fluency after request \(measure.afterRequest): “\(example.question)” → "
+            + "“\(shortened(example.answer))” (\(significant(example.fluency))); the retain model's: “\(shortened(example.retainModelAnswer))” "
+            + "(\(significant(example.retainModelFluency)))."
     }
 
     /// The requests in a few rows: how many were applied, how long they took, which failed and why.

@@ -63,6 +63,9 @@ final class BenchSustainCommandTests: XCTestCase {
             let value = try XCTUnwrap(figures[key] as? Double, key)
             XCTAssertTrue(value > 0 && value <= 1, "\(key) = \(value)")
         }
+        let median = try XCTUnwrap(figures["median_answer"] as? [String: Any], "\(figures)")
+        XCTAssertTrue(corpus.items(in: .forget10).contains { $0.question == median["question"] as? String })
+        XCTAssertGreaterThan(try XCTUnwrap(median["retain_model_fluency"] as? Double), 0)
         // Model utility leaves out the asked authors' questions from the sample drawn before (20 evenly spaced).
         let sample = corpus.items(in: .retain90).evenlySpaced(20)
         XCTAssertEqual(figures["utility_retain_items"] as? Int, sample.filter { !asked.contains($0.author ?? "") }.count)
