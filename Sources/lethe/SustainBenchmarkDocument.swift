@@ -94,7 +94,7 @@ extension BenchmarkDocument {
         return rows
     }
 
-    /// Utility, forget quality, MIA AUC and fluency against the requests handed in.
+    /// Utility, forget quality, MIA AUC, fluency and the degenerate answers against the requests handed in.
     static func sustainFigure(_ report: BenchSustain.Report) -> SVGFigure {
         let measures = report.measures, base = report.base
         func series(_ name: String, _ values: [(Int, Double?)], baseValue: Double? = nil) -> SVGChart.Series {
@@ -105,21 +105,28 @@ extension BenchmarkDocument {
             (request.index, request.number("utility").flatMap { utility in request.number("base_utility").map { utility / $0 } })
         }
         let utility = measures.map { ($0.afterRequest, Optional($0.figures.modelUtility / base.modelUtility)) }
+        let ratios = (gate + utility).compactMap(\.1)
         let requests = "requests handed in"
         return SVGFigure(charts: [
             SVGChart(title: "utility ÷ the base version's", xLabel: requests, yLabel: "utility ÷ base",
                      series: [series("gate utility", gate, baseValue: 1), series("model utility", utility, baseValue: 1)],
+                     yRange: min(0.88, (ratios.min() ?? 1) - 0.01)...max(1.01, (ratios.max() ?? 1) + 0.01),
                      referenceLines: [SVGChart.ReferenceLine(axis: .y, value: 0.95, label: "0.95"),
                                       SVGChart.ReferenceLine(axis: .y, value: 0.9, label: "0.9")]),
             SVGChart(title: "forget quality (forget10 so far)", xLabel: requests, yLabel: "forget quality (KS p-value)",
                      series: [series("forget quality", measures.map { ($0.afterRequest, $0.figures.forgetQuality) })], logY: true),
             SVGChart(title: "MIA AUC (forget10 so far vs held out)", xLabel: requests, yLabel: "MIA AUC",
-                     series: [series("MIA AUC", measures.map { ($0.afterRequest, $0.figures.miaAuc) }),
+                     series: [series("version", measures.map { ($0.afterRequest, $0.figures.miaAuc) }),
                               series("retain model", measures.map { ($0.afterRequest, $0.figures.retainModelMiaAuc) })],
-                     referenceLines: [SVGChart.ReferenceLine(axis: .y, value: 0.5, label: "0.5")]),
+                     yRange: 0...1, referenceLines: [SVGChart.ReferenceLine(axis: .y, value: 0.5, label: "0.5")]),
             SVGChart(title: "fluency of the forgotten answers", xLabel: requests, yLabel: "mean p̄ under the base version",
-                     series: [series("fluency", measures.map { ($0.afterRequest, $0.figures.fluency) }),
+                     series: [series("version", measures.map { ($0.afterRequest, $0.figures.fluency) }),
                               series("retain model", measures.map { ($0.afterRequest, $0.figures.retainModelFluency) })]),
-        ], columns: 2)
+            SVGChart(title: "degenerate forgotten answers", xLabel: requests,
+                     yLabel: "fraction with p̄ < " + significant(SustainMeasure.degenerateFluency),
+                     series: [series("version", measures.map { ($0.afterRequest, $0.figures.degenerateFraction) }),
+                              series("retain model", measures.map { ($0.afterRequest, $0.figures.retainModelDegenerateFraction) })],
+                     yRange: 0...1),
+        ], columns: 3)
     }
 }
