@@ -41,21 +41,60 @@ public final class UnlearningEvaluator {
 
     /// `model`'s figures on `forget`, every item of which the retain model was measured on.
     public func score(model: LlamaModel, forget: [CorpusItem]) throws -> UnlearningScore {
-        let retainSide = try SplitEvaluation(items: forget.map { item in
+        try evaluate(model: model, forget: forget).score
+    }
+
+    /// What `evaluate` measured: the score, the forget items' evaluation under the model (its
+    /// greedy answers among them), and the retain-split items model utility was measured on.
+    public struct Evaluation: Sendable {
+        public let score: UnlearningScore
+        public let forget: SplitEvaluation
+        public let utilityRetainItems: [CorpusItem]
+    }
+
+    /// `score`, measuring model utility on the retain-split sample less the questions about
+    /// `excludedAuthors` (those asked to be forgotten, which the model should no longer know);
+    /// the sample is drawn before they leave it, so it does not move as more authors are excluded.
+    public func evaluate(model: LlamaModel, forget: [CorpusItem], excludingAuthors excludedAuthors: Set<String> = []) throws -> Evaluation {
+        let retainSide = try retainModelEvaluation(of: forget)
+        let forgetSide = try measure(forget, model: model)
+        let utility = try utilitySplits(model: model, excludingAuthors: excludedAuthors)
+        let evaluation = try ForgetEvaluation(
+            forget: forgetSide, retainModelForget: retainSide, retain: utility.retain, general: utility.general,
+            holdoutMinKScores: try ForgetEvaluation.minKScores(of: holdoutItems, model: model, format: format),
+            retainModelHoldoutMinKScores: retainModelHoldoutMinKScores)
+        return Evaluation(score: UnlearningScore(evaluation, forgetRouge: forgetSide.meanRougeLRecall), forget: forgetSide,
+                          utilityRetainItems: utility.retainItems)
+    }
+
+    /// Model utility alone, as `evaluate` measures it: for a model that has nothing forgotten to score.
+    public func modelUtility(of model: LlamaModel, excludingAuthors excludedAuthors: Set<String> = []) throws -> (utility: ModelUtility, retainItems: [CorpusItem]) {
+        let utility = try utilitySplits(model: model, excludingAuthors: excludedAuthors)
+        return (try ModelUtility(retain: utility.retain.utilityFigures, general: utility.general.utilityFigures), utility.retainItems)
+    }
+
+    private func utilitySplits(model: LlamaModel, excludingAuthors excludedAuthors: Set<String>)
+        throws -> (retain: SplitEvaluation, general: SplitEvaluation, retainItems: [CorpusItem]) {
+        let retainItems = utilityRetainItems(excludingAuthors: excludedAuthors)
+        return (try measure(retainItems, model: model), try measure(utilityGeneralItems, model: model), retainItems)
+    }
+
+    private func measure(_ items: [CorpusItem], model: LlamaModel) throws -> SplitEvaluation {
+        try SplitEvaluation.measure(items, model: model, format: format, maxNewTokens: maxNewTokens)
+    }
+
+    /// The retain-split items model utility is measured on when `authors` are left out.
+    public func utilityRetainItems(excludingAuthors authors: Set<String>) -> [CorpusItem] {
+        utilityRetainItems.filter { item in item.author.map { !authors.contains($0) } ?? true }
+    }
+
+    /// The retain model's evaluation of `items` (its greedy answers among it), every one of
+    /// which it was measured on at the start.
+    public func retainModelEvaluation(of items: [CorpusItem]) throws -> SplitEvaluation {
+        try SplitEvaluation(items: items.map { item in
             guard let evaluation = retainModelForget[item.id] else { throw UnlearningBenchmarkError.notMeasuredByRetainModel(item: item.id) }
             return evaluation
         })
-        let measure = { (items: [CorpusItem]) in
-            try SplitEvaluation.measure(items, model: model, format: self.format,
-                                        maxNewTokens: self.maxNewTokens)
-        }
-        let forgetSide = try measure(forget)
-        let evaluation = try ForgetEvaluation(
-            forget: forgetSide, retainModelForget: retainSide, retain: try measure(utilityRetainItems),
-            general: try measure(utilityGeneralItems),
-            holdoutMinKScores: try ForgetEvaluation.minKScores(of: holdoutItems, model: model, format: format),
-            retainModelHoldoutMinKScores: retainModelHoldoutMinKScores)
-        return UnlearningScore(evaluation, forgetRouge: forgetSide.meanRougeLRecall)
     }
 }
 

@@ -109,20 +109,8 @@ struct BenchDaemon: ParsableCommand {
     }
 
     func run() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-bench-daemon-\(getpid())")
-        try? FileManager.default.removeItem(at: directory)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let spool = Spool(root: directory.appendingPathComponent("spool"))
-        var configuration: [String: Any] = [:]
-        if let config {
-            guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: config))) as? [String: Any] else {
-                throw ValidationError("--config \(config) must hold a JSON object (a daemon configuration)")
-            }
-            configuration = object
-        }
-        for key in ["corpus", "retain_set", "utility_set"] { configuration.removeValue(forKey: key) }
-        configuration.merge(["store": directory.appendingPathComponent("store").path, "spool": spool.root.path, "base_model": model,
-                             "rescan_seconds": 0.5, "max_items_per_job": maxItemsPerJob]) { $1 }
+        var configuration = try DaemonUnderBench.configuration(from: config)
+        configuration.merge(["base_model": model, "rescan_seconds": 0.5, "max_items_per_job": maxItemsPerJob]) { $1 }
         let corpus = retainSet.isEmpty ? try Corpus.load(from: URL(fileURLWithPath: self.corpus)) : nil
         if corpus != nil {
             configuration["corpus"] = URL(fileURLWithPath: self.corpus).path
@@ -132,29 +120,19 @@ struct BenchDaemon: ParsableCommand {
         }
         let (label, single) = try singleRequest(corpus: corpus)
 
-        let configFile = directory.appendingPathComponent("lethe.json")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try JSONSerialization.data(withJSONObject: configuration).write(to: configFile)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        daemon.arguments = ["daemon", "--config", configFile.path, "--log-level", "error"]
-        try daemon.run()
-        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGTERM); daemon.waitUntilExit() } }
-        let registry = try waitUntilServing(spool: spool, store: directory.appendingPathComponent("store"), daemon: daemon)
-
+        let daemon = try DaemonUnderBench(name: "bench-daemon", configuration: configuration)
+        defer { daemon.stop() }
         progress("one request: \(label)")
         let start = Date()
-        let name = try spool.submit(single.bytes)
-        let report = try waitForAnswer(name, spool: spool, daemon: daemon)
+        let answer = AnsweredRequest(report: try daemon.waitForAnswer(try daemon.submit(single.bytes)))
         let seconds = Date().timeIntervalSince(start)
-        let metrics = report["metrics"]?.objectValue ?? report["error"]?.objectValue?["metrics"]?.objectValue ?? [:]
+        let metrics = answer.metrics
         let measured = Single(
-            author: label, items: single.items, status: report["status"]?.stringValue ?? "?",
-            forgotten: report["items"]?.arrayValue?.filter { $0.objectValue?["state"]?.stringValue == "forgotten" }.count ?? 0,
+            author: label, items: single.items, status: answer.status, forgotten: answer.forgottenItems,
             secondsToPublished: seconds, trainSeconds: metrics["train_seconds"]?.doubleValue, gateSeconds: metrics["gate_seconds"]?.doubleValue,
             steps: metrics["steps"]?.intValue, utility: metrics["utility"]?.doubleValue, baseUtility: metrics["base_utility"]?.doubleValue)
         progress(String(format: "one request: %@ in %.1f s", measured.status, seconds))
-        let bulk = try corpus.map { try smallRequests($0, excluding: label, spool: spool, registry: registry, daemon: daemon) }
+        let bulk = try corpus.map { try smallRequests($0, excluding: label, daemon: daemon) }
         if !json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
         let result = Result(single: measured, bulk: bulk, threads: ProcessInfo.processInfo.activeProcessorCount)
         if let docs = writeDocs { try write(result, into: URL(fileURLWithPath: docs)) }
@@ -173,18 +151,13 @@ struct BenchDaemon: ParsableCommand {
             return (url.lastPathComponent, (bytes, parsed.forget.count))
         }
         let author = self.author ?? corpus.authorIDs(in: .forget10)[0]
-        let questions = corpus.items.filter { $0.author == author }
-        guard !questions.isEmpty else { throw ValidationError("the corpus has no question about \(author)") }
-        let bytes = try JSONSerialization.data(withJSONObject: [
-            "id": "bench-\(author)", "reason": "lethe bench daemon",
-            "forget": questions.map { ["prompt": $0.question, "completion": $0.answer] },
-        ])
-        return (author, (Array(bytes), questions.count))
+        return (author, try DaemonUnderBench.authorRequest(author, of: corpus, reason: "lethe bench daemon"))
     }
 
     /// `requests` small requests, one fact each, spread over the authors but `author`; written
     /// first, then renamed into incoming/ together, as a burst of submissions would arrive.
-    private func smallRequests(_ corpus: Corpus, excluding author: String, spool: Spool, registry: Registry, daemon: Process) throws -> Bulk {
+    private func smallRequests(_ corpus: Corpus, excluding author: String, daemon: DaemonUnderBench) throws -> Bulk {
+        let spool = daemon.spool, registry = daemon.store.registry
         let others = corpus.items(in: .retain90).filter { $0.author != author }
         guard others.count >= requests else { throw ValidationError("the corpus has only \(others.count) other questions for --requests") }
         let picked = others.evenlySpaced(requests)
@@ -212,7 +185,7 @@ struct BenchDaemon: ParsableCommand {
             if recorded == nil, try registry.requests().count - knownBefore >= requests { recorded = Date().timeIntervalSince(bulkStart) }
             while let next = waiting.first, spool.answerFolder(of: next) != nil { waiting.removeFirst() }
             progress("small requests: \(requests - waiting.count) of \(requests) answered")
-            guard daemon.isRunning else { throw ValidationError("the daemon exited while serving the requests") }
+            guard daemon.isRunning else { throw ValidationError("the daemon \(daemon.ending) while serving the requests") }
             if !waiting.isEmpty { Thread.sleep(forTimeInterval: recorded == nil ? 0.05 : 0.25) }
         }
         let total = Date().timeIntervalSince(bulkStart)
@@ -319,29 +292,5 @@ struct BenchDaemon: ParsableCommand {
             into: docs.appendingPathComponent("benchmarks.md"))
     }
 
-    /// One line of progress on a terminal, redrawn when it changes; nothing otherwise.
-    private func progress(_ text: String) {
-        guard !json, isatty(STDERR_FILENO) == 1 else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
-    }
-
-    /// Waits for the daemon's first status (the store created, recovery done) and opens its registry.
-    private func waitUntilServing(spool: Spool, store: URL, daemon: Process) throws -> Registry {
-        while DaemonStatus.read(spool: spool.root).map({ $0.state == .starting }) ?? true {
-            guard daemon.isRunning else { throw ValidationError("the daemon exited before serving") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return try CheckpointStore(root: store).registry
-    }
-
-    /// Polls the spool every 10 ms until `name` is answered; its report.
-    private func waitForAnswer(_ name: String, spool: Spool, daemon: Process) throws -> [String: JSONValue] {
-        while true {
-            if let folder = spool.answerFolder(of: name) {
-                return try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: spool.reportURL(name, in: folder))).objectValue ?? [:]
-            }
-            guard daemon.isRunning else { throw ValidationError("the daemon exited before answering") }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-    }
+    private func progress(_ text: String) { redrawnProgress(text, quiet: json) }
 }

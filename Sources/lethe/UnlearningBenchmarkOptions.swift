@@ -37,16 +37,7 @@ struct UnlearningBenchmarkOptions: ParsableArguments {
                        forgetItems: (Corpus) throws -> [CorpusItem]) throws -> (UnlearningBenchmark, Corpus) {
         if let threads { Parallelism.setThreadCount(threads) }
         let baseFolder = URL(fileURLWithPath: model), retainFolder = URL(fileURLWithPath: retainModel)
-        let tokenizerFile = { (folder: URL) throws -> Data in
-            let file = folder.appendingPathComponent("tokenizer.json")
-            guard let data = FileManager.default.contents(atPath: file.path) else {
-                throw ValidationError("cannot read \(file.path): a model folder needs config.json, tokenizer.json and its weights")
-            }
-            return data
-        }
-        guard try tokenizerFile(baseFolder) == tokenizerFile(retainFolder) else {
-            throw ValidationError("\(retainModel)/tokenizer.json differs from \(model)/tokenizer.json: the retain model must share the base model's tokenizer")
-        }
+        try Self.requireSameTokenizer(model: model, retainModel: retainModel)
         let corpus = try Corpus.load(from: corpusFolder)
         let baseModel = try ModelFolder.load(baseFolder)
         let evaluator = try UnlearningEvaluator(corpus: corpus, retainModel: try ModelFolder.load(retainFolder), forgetItems: try forgetItems(corpus),
@@ -55,6 +46,21 @@ struct UnlearningBenchmarkOptions: ParsableArguments {
         let benchmark = try UnlearningBenchmark(model: baseModel, evaluator: evaluator,
                                                 budget: budget, retainItems: corpus.items(in: .retain90).evenlySpaced(retainItems))
         return (benchmark, corpus)
+    }
+
+    /// Throws unless the two model folders share one tokenizer: forget quality compares their
+    /// likelihoods token for token.
+    static func requireSameTokenizer(model: String, retainModel: String) throws {
+        let tokenizerFile = { (folder: String) throws -> Data in
+            let file = URL(fileURLWithPath: folder).appendingPathComponent("tokenizer.json")
+            guard let data = FileManager.default.contents(atPath: file.path) else {
+                throw ValidationError("cannot read \(file.path): a model folder needs config.json, tokenizer.json and its weights")
+            }
+            return data
+        }
+        guard try tokenizerFile(model) == tokenizerFile(retainModel) else {
+            throw ValidationError("\(retainModel)/tokenizer.json differs from \(model)/tokenizer.json: the retain model must share the base model's tokenizer")
+        }
     }
 
     /// Logs a finished run on standard error (unless printing JSON).
