@@ -105,10 +105,7 @@ public final class SustainMeasure {
                                   judge: judge, format: format)
     }
 
-    /// An item's greedy answer as text. It starts with the space the model put after the prompt,
-    /// which the conversation format puts back: kept, it is a token the judge never saw there
-    /// ("Dranek Tavusk was born in Kodell, Traveth." scores 0.997 under the base version, with
-    /// its leading space 0.031).
+    /// An item's greedy answer as text, without the space the model put after the prompt.
     private static func text(_ item: ItemEvaluation) -> String {
         item.recall.generated.trimmingCharacters(in: .whitespacesAndNewlines)
     }

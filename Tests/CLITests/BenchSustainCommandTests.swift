@@ -12,10 +12,12 @@ final class BenchSustainCommandTests: XCTestCase {
         let corpus = try Corpus.load(from: base.appendingPathComponent("corpus"))
         let config = directory.appendingPathComponent("settings.json"), docs = directory.appendingPathComponent("docs")
         // The quick model knows little: a short, fast update forgets its answers, and the gate asks
-        // for p̄ at most 0.8 × the base version's, and any utility (as DaemonHarness does).
+        // for p̄ at most 0.8 × the base version's, and any utility, with no floor on how far or how
+        // fluently it forgets (as DaemonHarness does).
         try JSONSerialization.data(withJSONObject: [
             "update": ["epochs": 6, "learning_rate": 5e-3], "policy": ["max_learning_rate": 1e-2], "escalation": ["enabled": false],
-            "gate": ["max_probability_ratio": 0.8, "max_utility_drop": 1],
+            "gate": ["max_probability_ratio": 0.8, "max_utility_drop": 1, "max_utility_drop_per_request": 1, "min_probability_ratio": 0,
+                     "min_fluency": 0],
         ]).write(to: config)
         try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
         try "# Benchmarks\n\nProse that stays.\n".write(to: docs.appendingPathComponent("benchmarks.md"), atomically: true, encoding: .utf8)

@@ -74,6 +74,15 @@ final class ItemEvaluationTests: XCTestCase {
         }
     }
 
+    func testFluencyIsTheJudgesLikelihoodOfTheAnswerTextWithoutItsSurroundingSpaceAndZeroForNone() throws {
+        let question = Self.items[0].question, answer = Self.items[0].answer
+        let fluency = try AnswerFluency.measure([(question, "  \(answer)\n"), (question, answer), (question, " ")], judge: model, format: format)
+        XCTAssertEqual(fluency[0], exp(-(try aloneMeanNLL(question, answer))), accuracy: 1e-6)
+        XCTAssertEqual(fluency[0], fluency[1], accuracy: 1e-12, "the greedy answer's leading space is not the answer's")
+        XCTAssertEqual(fluency[2], 0, "an answer of no token")
+        XCTAssertGreaterThan(fluency[0], 0)
+    }
+
     func testItemFiguresFollowFromTheAnswersScoredAlone() throws {
         let evaluation = try SplitEvaluation.measure(Self.items, model: model, format: format, maxNewTokens: 4)
         XCTAssertEqual(evaluation.items.map(\.id), Self.items.map(\.id))
