@@ -23,6 +23,9 @@ final class GateLimitsTests: XCTestCase {
         XCTAssertTrue(result(utility: 0.472, parentDrift: 0.02).passed, "0.008 is within 0.01")
         XCTAssertTrue(result(utility: 0.45, parentDrift: nil).isWithinRequestBudget, "an import's cost is unknown: only the total budget holds")
         XCTAssertFalse(result(utility: 0.449, parentDrift: 0.05).isWithinUtilityBudget, "below 0.45, the floor of a 10 % drop")
+        // A parent 0.03 above the base version: the job is charged from the base version's utility, 0.005 here.
+        XCTAssertEqual(try XCTUnwrap(result(utility: 0.495, parentDrift: -0.03).requestCost), 0.005, accuracy: 1e-12)
+        XCTAssertTrue(result(utility: 0.495, parentDrift: -0.03).isWithinRequestBudget)
     }
 
     func testOverForgottenAndDegenerateJobsAreRefusedWithTheirNumbers() throws {

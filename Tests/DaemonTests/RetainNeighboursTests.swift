@@ -5,6 +5,13 @@ import XCTest
 final class RetainNeighboursTests: XCTestCase {
     private func item(_ prompt: String) -> ItemText { ItemText(prompt: prompt, completion: "answer", isPassage: false) }
 
+    func testTheQuestionsFrameCountsNotItsSubject() {
+        let forget = ItemText(prompt: "What is the nationality of Ann Lee?", completion: "Ann Lee is a citizen of Velm.", isPassage: false)
+        let sameSubject = ItemText(prompt: "Where was Ann Lee born?", completion: "Ann Lee was born in Tor.", isPassage: false)
+        let sameFrame = ItemText(prompt: "What is the nationality of Bo Tam?", completion: "Bo Tam is a citizen of Isk.", isPassage: false)
+        XCTAssertEqual(RetainNeighbours.nearest(to: [forget], in: [sameSubject, sameFrame], count: 1), [sameFrame])
+    }
+
     func testEachForgetItemGetsTheRetainQuestionsAskedLikeItRoundRobin() {
         let pool = ["What did the father of Ann Lee do?", "Where was Bo Tam born?", "What did the mother of Ann Lee do?",
                     "What did the father of Bo Tam do?", "Which prize did Cy Ro win?", "Where was Cy Ro born?"].map(item)

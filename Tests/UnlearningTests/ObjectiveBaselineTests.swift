@@ -126,7 +126,7 @@ final class ObjectiveBaselineTests: XCTestCase {
         let logits = [Float](repeating: 0, count: batch.tokenCount * testVocabulary)
         let heads: [any LossHead] = [DiPO(), NPO(), SimNPO(), GradientAscent(), NegativeLogLikelihood(), ReferenceKL()]
         for head in heads {
-            let reference = ReferenceCache(examples: [ReferenceCache.Example(targets: [], sequenceLogProbability: 0, logProbabilities: [])],
+            let reference = ReferenceCache(examples: [ReferenceCache.Example(targets: [], sequenceLogProbability: 0, finalLogProbability: 0, logProbabilities: [])],
                                            vocabularySize: testVocabulary)
             XCTAssertThrowsError(try evaluate(head, logits: logits, batch: batch, reference: reference), "\(head)") {
                 XCTAssertEqual($0 as? ObjectiveError, .noResponsePositions, "\(head)")

@@ -31,8 +31,9 @@ public struct GateResult: Sendable {
 
     public var utilityFloor: Double { baseUtility * (1 - limits.maxUtilityDrop) }
     public var isWithinUtilityBudget: Bool { utility >= utilityFloor }
-    /// What this job cost: the version's drift less its parent's.
-    public var requestCost: Double? { parentDrift.map { baseUtility - utility - $0 } }
+    /// What this job cost: the version's drift less its parent's. A parent above the base
+    /// version's utility counts as at it: a job is not charged for what an earlier one gained.
+    public var requestCost: Double? { parentDrift.map { baseUtility - utility - max($0, 0) } }
     public var requestCostLimit: Double { baseUtility * limits.maxUtilityDropPerRequest }
     public var isWithinRequestBudget: Bool { requestCost.map { $0 <= requestCostLimit } ?? true }
     /// The job's answers are far less likely than a never-seen item's (`min_probability_ratio`).

@@ -1,6 +1,6 @@
 /// The retain examples most like a job's forget items: for each forget text in turn, the pool's
-/// nearest one not yet taken, by the Jaccard similarity of their words (the prompt, or a
-/// passage's text). Forgetting one author's answers moved every author's answer to the same
+/// nearest one not yet taken, by the Jaccard similarity of their words (the question's frame,
+/// or a passage's text). Forgetting one author's answers moved every author's answer to the same
 /// question ("The father of … worked as an astronomer." after one request, in 29 of 120 retain
 /// answers): the knowledge an update endangers is the one asked the same way, and a retain term
 /// on those very questions holds it where a spread sample does not (docs/dipo.md, "Sustainable
@@ -29,8 +29,12 @@ enum RetainNeighbours {
         return chosen
     }
 
+    /// A question's frame: its words less those its answer repeats (the subject: "Laenine Rewyn"
+    /// in "What is the nationality of Laenine Rewyn?"), so that the neighbours are the same
+    /// question about others, not other questions about the same subject; a passage's words.
     private static func words(of item: ItemText) -> Set<Substring> {
-        Set((item.isPassage ? item.completion : item.prompt).lowercased().split { !$0.isLetter && !$0.isNumber })
+        let split = { (text: String) in Set(text.lowercased().split { !$0.isLetter && !$0.isNumber }) }
+        return item.isPassage ? split(item.completion) : split(item.prompt).subtracting(split(item.completion))
     }
 
     private static func similarity(_ a: Set<Substring>, _ b: Set<Substring>) -> Double {

@@ -33,6 +33,9 @@ public struct ReferenceCache: Sendable, Equatable {
         public let targets: [Int32]
         /// Σ_t log π_ref(y_t) over the response positions.
         public let sequenceLogProbability: Double
+        /// log π_ref of the last response target (an answer's end-of-sequence token, which a
+        /// likelihood of the answer's text leaves out); 0 without a response position.
+        public let finalLogProbability: Double
         /// [targets.count, V] row-major log π_ref at each response position; empty for a cache
         /// of sequence log-probabilities.
         public let logProbabilities: [Float]
@@ -69,8 +72,9 @@ public struct ReferenceCache: Sendable, Equatable {
                         for v in 0..<V { logProbabilities.append(logits[n * V + v] - likelihood.logSumExp[n]) }
                     }
                 }
+                let final = responses.last.map { Double(logits[$0 * V + Int(batch.targets[$0])] - likelihood.logSumExp[$0]) } ?? 0
                 return Example(targets: responses.map { batch.targets[$0] }, sequenceLogProbability: -likelihood.sums[b],
-                               logProbabilities: logProbabilities)
+                               finalLogProbability: final, logProbabilities: logProbabilities)
             }
         }
     }

@@ -43,10 +43,11 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
     public var seed: UInt64
     public var scope: ParameterScope
     /// Per-item early stopping: at the start of every epoch, a forget example whose answer the
-    /// model finds at most this fraction as likely (p̄) as the base version did leaves the
-    /// forget batches, so the update stops each item near the level a model that never saw it
-    /// shows instead of pushing it on; replayed items already there do not train at all. The
-    /// update ends when every item has. Nil: every item trains every epoch.
+    /// model finds at most this fraction as likely (p̄) as the base version did sits the epoch
+    /// out, so the update holds each item near the level a model that never saw it shows
+    /// instead of pushing it on; replayed items already there train only if drawn back above
+    /// it. The update ends when an epoch begins with every item there. Nil: every item trains
+    /// every epoch.
     public var forgetTarget: Double?
 
     public init(objective: Objective = .dipo(DiPO()), retainTerm: RetainTerm = .nll, retainWeight: Float = 1,

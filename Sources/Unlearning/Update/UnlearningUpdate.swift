@@ -27,7 +27,7 @@ public final class UnlearningUpdate {
     public private(set) var step = 0
     /// Passes over the forget examples still training, completed so far.
     public private(set) var epochsDone = 0
-    /// The forget examples (by index) that reached the forget target and left the batches.
+    /// The forget examples (by index) at the forget target when the last epoch began, which it did not train.
     public private(set) var atTarget = Set<Int>()
     /// The batches of the epoch under way and how many of them are done.
     private var epochBatches: [[Int]] = []
@@ -65,7 +65,7 @@ public final class UnlearningUpdate {
         }
         baseProbabilities = try options.forgetTarget.map { _ in
             try ReferenceExamples(model: base ?? model, batching: forget, contents: .sequenceLogProbabilities, padToken: padToken)
-                .meanProbabilities
+                .answerProbabilities(endTokens: Set(model.config.eosTokenIDs))
         }
         let totalSteps: Int
         switch options.length {
@@ -147,16 +147,15 @@ public final class UnlearningUpdate {
     }
 
     /// The forget examples that train in the next epoch: all of them without a forget target;
-    /// with one, those not yet at it, measured now (once an item is there it stays out).
+    /// with one, those above it, measured now. An item at the target sits the epoch out and is
+    /// measured again at the next: one that the others' training drew back above it trains
+    /// again, so replayed items stay forgotten without being pushed further.
     private func trainingItems() throws -> [Int] {
         let all = Array(forget.examples.indices)
         guard let target = options.forgetTarget, let baseProbabilities else { return all }
-        let candidates = all.filter { !atTarget.contains($0) }
-        let now = try ReferenceExamples(model: model, batching: forget, indices: candidates, contents: .sequenceLogProbabilities,
-                                        padToken: padToken).meanProbabilities
-        for (index, probability) in zip(candidates, now) where probability <= target * baseProbabilities[index] {
-            atTarget.insert(index)
-        }
+        let now = try ReferenceExamples(model: model, batching: forget, contents: .sequenceLogProbabilities, padToken: padToken)
+            .answerProbabilities(endTokens: Set(model.config.eosTokenIDs))
+        atTarget = Set(all.filter { now[$0] <= target * baseProbabilities[$0] })
         return all.filter { !atTarget.contains($0) }
     }
 }
