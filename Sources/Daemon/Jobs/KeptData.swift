@@ -47,14 +47,13 @@ enum KeptData {
     /// (docs/dipo.md, "Sustainable forgetting").
     func retainTexts(excluding forgetPrompts: Set<String>, near: [ItemText], count: Int, utilitySampleSize: Int, base: BaseReference,
                      texts: ModelTexts, registry: Registry) throws -> [ItemText] {
-        let nearCount = near.isEmpty ? 0 : count / 2
         switch self {
         case .corpus(let corpus):
             let pools = [CorpusSplit.retain90, .general].map { split in
                 let measured = Set(Self.utilitySample(corpus, split, size: utilitySampleSize).map(\.id))
                 return corpus.items(in: split).filter { !measured.contains($0.id) && !forgetPrompts.contains($0.question) }.map(ItemText.init)
             }
-            let neighbours = RetainNeighbours.nearest(to: near, in: pools[0] + pools[1], count: nearCount)
+            let neighbours = RetainNeighbours.nearest(to: near, in: pools[0] + pools[1], count: count / 2)
             let spread = count - neighbours.count
             return neighbours + pools[0].evenlySpaced(spread - spread / 2) + pools[1].evenlySpaced(spread / 2)
         case .sets(let retain, _):
