@@ -100,12 +100,12 @@ struct ModelTexts {
     /// The fluency of each greedy answer to an item's prompt (`AnswerFluency`), judged by `judge`.
     func fluency(_ answers: [(text: ItemText, generated: String)], judge: LlamaModel) throws -> [Double] {
         var result = [Double](repeating: 0, count: answers.count)
-        for isPassage in [false, true] {
-            let group = answers.indices.filter { answers[$0].text.isPassage == isPassage }
-            guard let first = group.first else { continue }
-            let values = try AnswerFluency.measure(group.map { (answers[$0].text.prompt, answers[$0].generated) }, judge: judge,
-                                                   format: format(for: answers[first].text))
-            for (index, value) in zip(group, values) { result[index] = value }
+        let asItems = answers.enumerated().map { index, answer in
+            (id: "\(index)", text: ItemText(prompt: answer.text.prompt, completion: answer.generated, isPassage: answer.text.isPassage))
+        }
+        for (format, group) in byFormat(asItems) {
+            let values = try AnswerFluency.measure(group.map { ($0.prompt, $0.completion) }, judge: judge, format: format)
+            for (item, value) in zip(group, values) { result[Int(item.id)!] = value }
         }
         return result
     }

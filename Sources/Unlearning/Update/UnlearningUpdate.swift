@@ -22,6 +22,8 @@ public final class UnlearningUpdate {
     private let retainReference: ReferenceExamples?
     /// With a forget target: p̄ of each forget example under the base version, by example index.
     private let baseProbabilities: [Double]?
+    /// The model's end-of-sequence tokens, which an answer's p̄ leaves out.
+    private let endTokens: Set<Int>
     private let epochLimit: Int
     /// Steps done so far.
     public private(set) var step = 0
@@ -63,9 +65,11 @@ public final class UnlearningUpdate {
         forgetReference = try options.forgetHead.referenceContents.map {
             try ReferenceExamples(model: model, batching: forget, contents: $0, padToken: padToken)
         }
+        let endTokens = Set(model.config.eosTokenIDs)
+        self.endTokens = endTokens
         baseProbabilities = try options.forgetTarget.map { _ in
             try ReferenceExamples(model: base ?? model, batching: forget, contents: .sequenceLogProbabilities, padToken: padToken)
-                .answerProbabilities(endTokens: Set(model.config.eosTokenIDs))
+                .answerProbabilities(endTokens: endTokens)
         }
         let totalSteps: Int
         switch options.length {
@@ -154,7 +158,7 @@ public final class UnlearningUpdate {
         let all = Array(forget.examples.indices)
         guard let target = options.forgetTarget, let baseProbabilities else { return all }
         let now = try ReferenceExamples(model: model, batching: forget, contents: .sequenceLogProbabilities, padToken: padToken)
-            .answerProbabilities(endTokens: Set(model.config.eosTokenIDs))
+            .answerProbabilities(endTokens: endTokens)
         atTarget = Set(all.filter { now[$0] <= target * baseProbabilities[$0] })
         return all.filter { !atTarget.contains($0) }
     }
