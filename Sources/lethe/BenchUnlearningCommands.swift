@@ -23,11 +23,14 @@ struct BenchTofu: ParsableCommand {
     var splits: String?
     @Option(help: "The parameters that train in every update: all, mlp, upper-half or layers:A-B (default: all).")
     var scope: ParameterScope?
+    @Option(help: "Every update ends on the change grid of 2^N units in the last place around its parent's weights (default: none).")
+    var changeBits: Int?
 
     func validate() throws {
-        if options.writeDocs != nil && (methods != nil || splits != nil || scope != nil) {
-            throw ValidationError("--write-docs writes the committed report: run the whole benchmark, without --methods, --splits or --scope")
+        if options.writeDocs != nil && (methods != nil || splits != nil || scope != nil || changeBits != nil) {
+            throw ValidationError("--write-docs writes the committed report: run the whole benchmark, without --methods, --splits, --scope or --change-bits")
         }
+        if let changeBits, !ChangeGrid.bitRange.contains(changeBits) { throw ValidationError("--change-bits must be in \(ChangeGrid.bitRange)") }
     }
 
     func run() throws {
@@ -47,6 +50,7 @@ struct BenchTofu: ParsableCommand {
             }
         }
         plan.budget.scope = scope
+        plan.budget.changeGrid = changeBits.map(ChangeGrid.init(bits:))
         options.log("loading the models and measuring the retain model on \(plan.splits.map(\.rawValue).joined(separator: ", "))")
         let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
                                                             utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) {

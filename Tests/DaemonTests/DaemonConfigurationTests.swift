@@ -70,6 +70,18 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(JobSettings(configuration: defaults).unlearningOptions(defaults, model: small, seed: 1).forgetTarget, 0.05)
     }
 
+    func testTheChangeGridIsReadAndReachesTheUpdate() throws {
+        let small = LlamaConfig(vocabSize: 64, hiddenSize: 8, intermediateSize: 16, layerCount: 2, headCount: 2, keyValueHeadCount: 1)
+        let options = { (text: String) throws -> UnlearningOptions in
+            let configuration = try self.load(text)
+            return JobSettings(configuration: configuration).unlearningOptions(configuration, model: small, seed: 1)
+        }
+        XCTAssertEqual(try options(#"{"update": {"change_bits": 18}}"#).changeGrid, ChangeGrid(bits: 18))
+        XCTAssertNil(try options(#"{"update": {"change_bits": 0}}"#).changeGrid, "0 is no grid")
+        let defaults = try options("{}").changeGrid
+        XCTAssertEqual(defaults?.bits ?? 0, UnlearningOptions.recommendedChangeBits)
+    }
+
     func testBadConfigurationsNameTheKey() throws {
         let cases: [(String, String?, String)] = [
             ("{\"stor\": \"x\"}", "stor", "is not a configuration key"),
@@ -82,6 +94,7 @@ final class DaemonConfigurationTests: XCTestCase {
             ("{\"update\": {\"forget_target\": 1}}", "update.forget_target", "from 0.0 to 0.99"),
             ("{\"update\": {\"retain_term\": \"mse\"}}", "update.retain_term", "must be nll or kl"),
             ("{\"update\": {\"start_from\": \"head\"}}", "update.start_from", "must be parent or base"),
+            ("{\"update\": {\"change_bits\": 23}}", "update.change_bits", "whole number from 0 to 22"),
             ("{\"gate\": {\"min_fluency\": -1}}", "gate.min_fluency", "from 0.0 to 1.0"),
             ("{\"gate\": {\"max_rouge_l_recall\": 2}}", "gate.max_rouge_l_recall", "from 0.0 to 1.0"),
             ("{\"store\": \"\"}", "store", "non-empty string"),

@@ -139,6 +139,39 @@ final class ObjectCodecTests: XCTestCase {
         XCTAssertLessThan(Double(delta.count), 0.8 * Double(full.count), "delta \(delta.count) vs full \(full.count)")
     }
 
+    func testUpdateOnAChangeGridIsStoredAsShiftedPlanesAndCostsLess() throws {
+        // Weights moved by whole multiples of 2^16 units in the last place of their ordered
+        // integers (as `ChangeGrid` leaves them), some across zero, some from −0 to +0; and
+        // the same weights with noise in their 16 low-order bits, as AdamW leaves them.
+        let count = 1 << 18
+        var generator = SeededGenerator(seed: 11)
+        var base = (0..<count).map { _ in 0.05 * generator.nextGaussian() }
+        base[0] = -0.0
+        base[1] = OrderedFloatBits.float(key: 1 << 16)  // a subnormal that the update takes across zero
+        var onGrid = base, offGrid = base
+        for index in 0..<count {
+            let steps = Int32(generator.next() % 7) - 3
+            onGrid[index] = OrderedFloatBits.float(key: OrderedFloatBits.key(base[index]) &+ steps << 16)
+            offGrid[index] = OrderedFloatBits.float(key: OrderedFloatBits.key(onGrid[index]) &+ Int32(generator.next() % (1 << 16)))
+        }
+        onGrid[1] = OrderedFloatBits.float(key: -(1 << 16))
+        offGrid[1] = OrderedFloatBits.float(key: -(1 << 16) + 1)
+        let file = { (values: [Float]) in safetensors([.f32("grid", [count], values)], metadata: ["format": "pt"]) }
+        let (baseFile, gridFile, offFile) = (file(base), file(onGrid), file(offGrid))
+        let grid = try ObjectCodec.encodeDelta(base: baseFile, target: gridFile, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: baseFile, delta: grid), gridFile)
+        let layout = try DeltaLayout(grid)
+        let kinds = (0..<layout.segmentCount).map { grid[layout.segmentOffset($0)] }
+        XCTAssertEqual(kinds, [1, 3], "the header, then the tensor as shifted planes")
+        XCTAssertEqual(grid[layout.segmentOffset(1) + 1], 16, "the shift")
+        let off = try ObjectCodec.encodeDelta(base: baseFile, target: offFile, settings: settings)
+        XCTAssertEqual(try ObjectCodec.decodeDelta(base: baseFile, delta: off), offFile)
+        XCTAssertEqual(off[try DeltaLayout(off).segmentOffset(1)], 2, "off the grid: plain planes")
+        // log2(7) ≈ 2.8 bits a weight on the grid; off it, the low 16 bits are noise too.
+        XCTAssertLessThan(Double(grid.count), 0.5 * Double(count), "\(grid.count) bytes")
+        XCTAssertLessThan(Double(grid.count), 0.3 * Double(off.count), "\(grid.count) against \(off.count)")
+    }
+
     func testEncodingIsDeterministicWhateverTheThreadCount() throws {
         let pair = try TrainedLookingPair(seed: 8, layerCount: 2)
         let one = try ObjectCodec.encodeDelta(base: pair.base, target: pair.target, settings: CompressionSettings(workers: 1))
@@ -406,6 +439,9 @@ final class ObjectCodecTests: XCTestCase {
             }),
             ("unknown kind", { $0[layout.segmentOffset(0)] = 9 }),
             ("reserved byte", { $0[layout.segmentOffset(0) + 3] = 1 }),
+            ("shift on plain planes", { $0[layout.segmentOffset(2) + 1] = 4 }),
+            ("shifted planes without a shift", { $0[layout.segmentOffset(2)] = 3 }),
+            ("shift of a whole word", { $0[layout.segmentOffset(2)] = 3; $0[layout.segmentOffset(2) + 1] = 32 }),
             ("flags", { $0[12] = 1 }),
         ]
         for (name, forge) in forgeries {

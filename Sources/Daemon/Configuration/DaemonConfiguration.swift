@@ -62,6 +62,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var startFromBase = false
         /// The retain term: NLL of the retain answers, or KL to the base version's distributions on them.
         public var retainTerm = UnlearningOptions.recommendedRetainTerm
+        /// The change grid (`ChangeGrid`): a version's weights lie a whole number of 2^bits
+        /// units in the last place from its parent's, so its delta is small; 0: no grid.
+        public var changeBits = UnlearningOptions.recommendedChangeBits
         public init() {}
     }
 
@@ -164,6 +167,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 throw ConfigurationError(file: file, key: "update.start_from", reason: "must be parent or base")
             }
             update.startFromBase = start == "base"
+            update.changeBits = try reader.int(object, "change_bits", default: update.changeBits, in: ChangeGrid.bitRange, prefix: "update")
             let retainTerm = try reader.string(object, "retain_term", default: update.retainTerm.rawValue, prefix: "update")
             guard let term = UnlearningOptions.RetainTerm(rawValue: retainTerm) else {
                 throw ConfigurationError(file: file, key: "update.retain_term", reason: "must be nll or kl")

@@ -20,7 +20,7 @@ public struct JobSettings: Sendable, Equatable {
 
     /// The update's options for a model of `model` (the benchmark's form: the method's
     /// objective, constant learning rate, the configured scope or the recommended one for the
-    /// model, with the configured retain term and forget target); `seed` orders the batches.
+    /// model, with the configured retain term, forget target and change grid); `seed` orders the batches.
     public func unlearningOptions(_ configuration: DaemonConfiguration, model: LlamaConfig, seed: UInt64) -> UnlearningOptions {
         let update = configuration.update
         // GradDiff's constant is α, configured as `retain_weight`; the others' is β.
@@ -35,6 +35,7 @@ public struct JobSettings: Sendable, Equatable {
         var options = budget.options(method: method, setting: MethodSetting(learningRate: learningRate, constant: constant), seed: seed)
         options.retainTerm = update.retainTerm
         options.forgetTarget = update.forgetTarget > 0 ? update.forgetTarget : nil
+        options.changeGrid = update.changeBits > 0 ? ChangeGrid(bits: update.changeBits) : nil
         return options
     }
 

@@ -43,7 +43,7 @@ enum DeltaDecoder {
             throw .unexpectedSize(expectedByteCount: expectedByteCount, actualByteCount: header.targetByteCount)
         }
         let items = self.items(header, payloadStart: delta.count - header.payloadByteCount)
-        let largestPlanes = items.lazy.filter { $0.segment.kind == .planes32 }.map(\.segment.length).max() ?? 0
+        let largestPlanes = items.lazy.filter { $0.segment.kind.hasPlanes }.map(\.segment.length).max() ?? 0
         return try uninitializedBytes(count: header.targetByteCount) { target throws(ObjectCodecError) in
             try ParallelWork.run(
                 itemCount: items.count, threads: threads,
@@ -101,7 +101,7 @@ enum DeltaDecoder {
             case .zstd:
                 let frame = UnsafeRawBufferPointer(rebasing: delta[item.payloadOffset..<(item.payloadOffset + segment.payloadLengths[0])])
                 try decompressor.decompress(frame, into: destination, what: "segment")
-            case .planes32:
+            case .planes32, .shiftedPlanes32:
                 let wordCount = segment.length / 4
                 var frameStart = item.payloadOffset
                 for plane in 0..<4 {
@@ -111,9 +111,10 @@ enum DeltaDecoder {
                     try decompressor.decompress(frame, into: planeBytes, what: "byte plane \(plane)")
                     frameStart = frameEnd
                 }
-                DeltaEncoder.transform.merge(
+                segment.kind.transform.merge(
                     planes: planes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                    base: base.baseAddress! + segment.baseOffset, wordCount: wordCount, into: destination.baseAddress!)
+                    base: base.baseAddress! + segment.baseOffset, wordCount: wordCount, into: destination.baseAddress!,
+                    shift: segment.shift)
             }
         }
     }

@@ -17,8 +17,6 @@ extension ObjectCodec {
 /// Plans a delta's segments from the two files' headers, then compresses the segments'
 /// payloads in parallel and writes the container (`DeltaFormat`).
 struct DeltaEncoder {
-    /// The transform the format's `planes32` segments use.
-    static let transform = WordTransform.zigzagDifference
     /// Changed tensors and raw bytes are cut into segments of at most this many bytes, so
     /// that threads share large tensors and each thread's scratch stays small.
     static let defaultSegmentByteCount = 1 << 20
@@ -32,6 +30,7 @@ struct DeltaEncoder {
         var kind: DeltaSegment.Kind
         var range: Range<Int>
         var baseOffset: Int
+        var shift = 0
     }
 
     func encode(base: [UInt8], target: [UInt8]) throws(ObjectCodecError) -> [UInt8] {
@@ -53,10 +52,11 @@ struct DeltaEncoder {
                         switch segment.kind {
                         case .zstd:
                             return [try worker.compress(source, into: region)]
-                        case .planes32:
+                        case .planes32, .shiftedPlanes32:
                             let words = UnsafeRawBufferPointer(
                                 rebasing: base[segment.baseOffset..<(segment.baseOffset + segment.range.count)])
-                            return try worker.compressPlanes(target: source, base: words, transform: Self.transform, into: region)
+                            return try worker.compressPlanes(target: source, base: words, transform: segment.kind.transform,
+                                                             shift: segment.shift, into: region)
                         case .reference:
                             return []
                         }
@@ -65,7 +65,7 @@ struct DeltaEncoder {
                         let segments = zip(plan, frameSizes).map { planned, frames in
                             DeltaSegment(
                                 kind: planned.kind, length: planned.range.count, baseOffset: planned.baseOffset,
-                                payloadLengths: frames + Array(repeating: 0, count: 4 - frames.count))
+                                payloadLengths: frames + Array(repeating: 0, count: 4 - frames.count), shift: planned.shift)
                         }
                         let header = DeltaFormat.serialize(DeltaHeader(
                             targetByteCount: target.count, baseByteCount: base.count, baseFingerprint: fingerprint,
@@ -162,7 +162,7 @@ final class SegmentCompressor {
         switch segment.kind {
         case .reference: 0
         case .zstd: Zstd.compressBound(segment.range.count)
-        case .planes32: 4 * Zstd.compressBound(segment.range.count / 4)
+        case .planes32, .shiftedPlanes32: 4 * Zstd.compressBound(segment.range.count / 4)
         }
     }
 
@@ -175,13 +175,13 @@ final class SegmentCompressor {
     /// (equal byte counts, a multiple of 4, at most the largest segment), each as one frame,
     /// one after the other from the start of `region`; returns the frames' sizes.
     func compressPlanes(
-        target: UnsafeRawBufferPointer, base: UnsafeRawBufferPointer, transform: WordTransform,
+        target: UnsafeRawBufferPointer, base: UnsafeRawBufferPointer, transform: WordTransform, shift: Int = 0,
         into region: UnsafeMutableRawBufferPointer
     ) throws(ObjectCodecError) -> [Int] {
         let wordCount = target.count / 4
         transform.split(
             target: target.baseAddress!, base: base.baseAddress!, wordCount: wordCount,
-            planes: planes.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            planes: planes.baseAddress!.assumingMemoryBound(to: UInt8.self), shift: shift)
         var sizes: [Int] = []
         var start = 0
         for plane in 0..<4 {
@@ -242,7 +242,8 @@ private struct SegmentBuilder {
 
     /// A 32-bit tensor against its base tensor: each segment-sized piece is a reference when
     /// its bytes are unchanged (so a tensor whose rows changed only in part costs only the
-    /// changed pieces), byte planes otherwise.
+    /// changed pieces), byte planes otherwise: shifted ones when every word moved by a
+    /// multiple of a power of two in its ordered integer (an update on a change grid).
     mutating func appendWords(_ range: Range<Int>, baseOffset: Int) {
         var start = range.lowerBound
         while start < range.upperBound {
@@ -251,7 +252,9 @@ private struct SegmentBuilder {
             if isUnchanged(start..<end, baseOffset: pieceBase) {
                 appendReference(start..<end, baseOffset: pieceBase)
             } else {
-                segments.append(.init(kind: .planes32, range: start..<end, baseOffset: pieceBase))
+                let shift = min(31, WordTransform.commonZeroBits(target: target.baseAddress! + start, base: base.baseAddress! + pieceBase,
+                                                                 wordCount: (end - start) / 4))
+                segments.append(.init(kind: shift > 0 ? .shiftedPlanes32 : .planes32, range: start..<end, baseOffset: pieceBase, shift: shift))
             }
             start = end
         }

@@ -34,7 +34,8 @@ enum DeltaFormat {
 ///
 ///     offset size
 ///          0    1  kind (`Kind`)
-///          1    7  zero
+///          1    1  shift (`shiftedPlanes32`: 1…31; else zero)
+///          2    6  zero
 ///          8    8  length: target bytes this segment restores
 ///         16    8  base offset: where the base bytes it uses start (reference, planes; else 0)
 ///         24   32  payload lengths: four 8-byte counts (zstd: the first only; planes: plane
@@ -48,12 +49,23 @@ struct DeltaSegment: Equatable {
         /// A changed 32-bit tensor: the target words are `base &+ unzigzag(d)` where the four
         /// zstd frames are the byte planes of `d = zigzag(target &- base)` (`WordTransform`).
         case planes32 = 2
+        /// A changed 32-bit tensor whose words all moved by whole multiples of 2^shift in
+        /// their ordered integers (an update on a `ChangeGrid`): the four zstd frames are the
+        /// byte planes of `zigzag((ordered(target) − ordered(base)) >> shift)`
+        /// (`WordTransform.orderedZigzagDifference`).
+        case shiftedPlanes32 = 3
+
+        var hasPlanes: Bool { self == .planes32 || self == .shiftedPlanes32 }
+        /// The word transform of a kind with planes.
+        var transform: WordTransform { self == .planes32 ? .zigzagDifference : .orderedZigzagDifference }
     }
 
     var kind: Kind
     var length: Int
     var baseOffset: Int
     var payloadLengths: [Int]
+    /// Low-order bits of the ordered differences that a `shiftedPlanes32` segment leaves out; 0 for the others.
+    var shift = 0
 
     var payloadByteCount: Int { payloadLengths.reduce(0, +) }
 
@@ -89,7 +101,8 @@ extension DeltaFormat {
         table.reserveCapacity(header.segments.count * segmentByteCount)
         for segment in header.segments {
             table.append(segment.kind.rawValue)
-            table += repeatElement(0, count: 7)
+            table.append(UInt8(segment.shift))
+            table += repeatElement(0, count: 6)
             append(UInt64(segment.length), to: &table)
             append(UInt64(segment.baseOffset), to: &table)
             for length in segment.payloadLengths { append(UInt64(length), to: &table) }
@@ -205,7 +218,13 @@ extension DeltaFormat {
         guard let kind = DeltaSegment.Kind(rawValue: entry[0]) else {
             throw .corrupt(reason: "\(name) has the unknown kind \(entry[0])")
         }
-        guard entry[1..<8].allSatisfy({ $0 == 0 }) else { throw .corrupt(reason: "\(name) has reserved bytes set") }
+        guard entry[2..<8].allSatisfy({ $0 == 0 }) else { throw .corrupt(reason: "\(name) has reserved bytes set") }
+        let shift = Int(entry[1])
+        if kind == .shiftedPlanes32 {
+            guard (1...31).contains(shift) else { throw .corrupt(reason: "\(name) has the shift \(shift), not 1…31") }
+        } else if shift != 0 {
+            throw .corrupt(reason: "\(name) has reserved bytes set")
+        }
         let length = try readCount(entry, at: 8, field: "\(name) length")
         let baseOffset = try readCount(entry, at: 16, field: "\(name) base offset")
         var payloadLengths: [Int] = []
@@ -220,7 +239,7 @@ extension DeltaFormat {
         guard length > 0 else { throw .corrupt(reason: "\(name) is empty") }
 
         let usesBase = kind != .zstd
-        let payloadCount = switch kind { case .reference: 0; case .zstd: 1; case .planes32: 4 }
+        let payloadCount = switch kind { case .reference: 0; case .zstd: 1; case .planes32, .shiftedPlanes32: 4 }
         if usesBase {
             guard baseOffset <= baseByteCount, length <= baseByteCount - baseOffset else {
                 throw .corrupt(reason: "\(name) reads base bytes \(baseOffset)..<\(baseOffset &+ length) beyond the base's \(baseByteCount)")
@@ -232,16 +251,16 @@ extension DeltaFormat {
             throw .corrupt(reason: "\(name) lists more payloads than its kind has")
         }
         // Each frame needs bytes and cannot honestly expand beyond zstd's maximum ratio.
-        let restoredPerFrame = kind == .planes32 ? length / 4 : length
+        let restoredPerFrame = kind.hasPlanes ? length / 4 : length
         for payload in payloadLengths[..<payloadCount] {
             guard payload > 0, restoredPerFrame / maximumExpansion <= payload else {
                 throw .corrupt(reason: "\(name) has a payload of \(payload) bytes for \(restoredPerFrame) restored bytes")
             }
         }
-        if kind == .planes32 {
+        if kind.hasPlanes {
             guard length % 4 == 0 else { throw .corrupt(reason: "\(name) holds 32-bit words but has \(length) bytes") }
         }
-        return DeltaSegment(kind: kind, length: length, baseOffset: baseOffset, payloadLengths: payloadLengths)
+        return DeltaSegment(kind: kind, length: length, baseOffset: baseOffset, payloadLengths: payloadLengths, shift: shift)
     }
 
     private static func readUInt32(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {

@@ -66,7 +66,7 @@ extension ObjectCodec {
         base: [UInt8], target: [UInt8], settings: CompressionSettings
     ) throws(ObjectCodecError) -> (sizes: [String: Int], changedByteCount: Int) {
         let encoder = DeltaEncoder(level: settings.level, threads: 1)
-        let segments = try encoder.plan(base: base, target: target).filter { $0.kind == .planes32 }
+        let segments = try encoder.plan(base: base, target: target).filter { $0.kind.hasPlanes }
         let largest = segments.map(\.range.count).max() ?? 0
         let compressor = try SegmentCompressor(level: settings.level, largestSegment: largest)
         var sizes: [String: Int] = [:]

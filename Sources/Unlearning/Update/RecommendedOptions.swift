@@ -16,6 +16,8 @@ extension UnlearningOptions {
     public static let recommendedForgetTarget = 0.05
     public static let recommendedRetainTerm = RetainTerm.nll
     public static let recommendedEpochs = 5
+    /// The daemon's change grid (`ChangeGrid.bits`; 0 is none).
+    public static let recommendedChangeBits = 0
 }
 
 extension ParameterScope {

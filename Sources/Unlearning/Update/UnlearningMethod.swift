@@ -88,13 +88,17 @@ public struct UnlearningBudget: Sendable, Codable, Equatable {
     public var retainWeight: Float
     /// The parameters that train; nil: every one.
     public var scope: ParameterScope?
+    /// The precision of the change the update ends with; nil: none.
+    public var changeGrid: ChangeGrid?
 
-    public init(epochs: Int, forgetBatchSize: Int, retainBatchSize: Int, retainWeight: Float = 1, scope: ParameterScope? = nil) {
+    public init(epochs: Int, forgetBatchSize: Int, retainBatchSize: Int, retainWeight: Float = 1, scope: ParameterScope? = nil,
+                changeGrid: ChangeGrid? = nil) {
         self.epochs = epochs
         self.forgetBatchSize = forgetBatchSize
         self.retainBatchSize = retainBatchSize
         self.retainWeight = retainWeight
         self.scope = scope
+        self.changeGrid = changeGrid
     }
 
     /// The options of one run: the method's objective with the setting's constant, this
@@ -102,6 +106,6 @@ public struct UnlearningBudget: Sendable, Codable, Equatable {
     public func options(method: UnlearningMethod, setting: MethodSetting, seed: UInt64) -> UnlearningOptions {
         UnlearningOptions(objective: method.objective(constant: setting.constant), retainTerm: .nll, retainWeight: retainWeight,
                           length: .epochs(epochs), forgetBatchSize: forgetBatchSize, retainBatchSize: retainBatchSize,
-                          learningRate: setting.learningRate, seed: seed, scope: scope ?? .all)
+                          learningRate: setting.learningRate, seed: seed, scope: scope ?? .all, changeGrid: changeGrid)
     }
 }

@@ -49,12 +49,15 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
     /// it. The update ends when an epoch begins with every item there. Nil: every item trains
     /// every epoch.
     public var forgetTarget: Double?
+    /// The precision of the change, relative to the parent, that the update ends with (nil:
+    /// whatever AdamW left, noise in every weight's low-order bits).
+    public var changeGrid: ChangeGrid?
 
     public init(objective: Objective = .dipo(DiPO()), retainTerm: RetainTerm = .nll, retainWeight: Float = 1,
                 length: Length = .epochs(5), forgetBatchSize: Int = 4, retainBatchSize: Int = 4,
                 learningRate: Double = 1e-4, weightDecay: Double = 0.01, warmupSteps: Int = 0,
                 decay: LearningRateSchedule.Decay = .constant, maxGradientNorm: Float = 1, seed: UInt64 = 1,
-                scope: ParameterScope = .all, forgetTarget: Double? = nil) {
+                scope: ParameterScope = .all, forgetTarget: Double? = nil, changeGrid: ChangeGrid? = nil) {
         self.objective = objective
         self.retainTerm = retainTerm
         self.retainWeight = retainWeight
@@ -69,6 +72,7 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
         self.seed = seed
         self.scope = scope
         self.forgetTarget = forgetTarget
+        self.changeGrid = changeGrid
     }
 
     /// The head that scores the forget batches.
@@ -108,6 +112,9 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
         ]
         if let forgetTarget, !(forgetTarget > 0 && forgetTarget < 1) {
             throw UnlearningError.invalidOption(name: "forgetTarget", value: forgetTarget)
+        }
+        if let changeGrid, !ChangeGrid.bitRange.contains(changeGrid.bits) {
+            throw UnlearningError.invalidOption(name: "changeGrid.bits", value: Double(changeGrid.bits))
         }
         for (name, value, valid) in checks where !valid { throw UnlearningError.invalidOption(name: name, value: value) }
         if case .gradDiff(let alpha) = objective, !(alpha >= 0 && alpha.isFinite) {

@@ -24,6 +24,8 @@ public final class UnlearningUpdate {
     private let baseProbabilities: [Double]?
     /// The model's end-of-sequence tokens, which an answer's p̄ leaves out.
     private let endTokens: Set<Int>
+    /// With a change grid: the parent's weights of each trainable stretch, which the grid is laid around.
+    private let parentWeights: [[Float]]?
     private let epochLimit: Int
     /// Steps done so far.
     public private(set) var step = 0
@@ -78,8 +80,10 @@ public final class UnlearningUpdate {
         }
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: totalSteps,
                                         decay: options.decay)
-        optimizer = ScopedAdamW(model: model, ranges: try options.scope.trainableRanges(in: model.layout, layerCount: model.config.layerCount),
+        let ranges = try options.scope.trainableRanges(in: model.layout, layerCount: model.config.layerCount)
+        optimizer = ScopedAdamW(model: model, ranges: ranges,
                                 configuration: AdamWConfiguration(learningRate: options.learningRate, weightDecay: options.weightDecay))
+        parentWeights = options.changeGrid.map { _ in ranges.map { Array(model.parameters[$0]) } }
     }
 
     /// The most steps the update runs: fewer when items reach the forget target.
@@ -147,6 +151,18 @@ public final class UnlearningUpdate {
                                         tokensPerSecond: Double(tokens) / elapsed, secondsElapsed: elapsed,
                                         secondsRemaining: elapsed / Double(step - firstStep) * Double(totalSteps - step)))
             if batchesDone == epochBatches.count && step < totalSteps && epochsDone < epochLimit, try shouldStop(self) { break }
+        }
+        roundChangeToGrid()
+    }
+
+    /// Puts every trained weight on the change grid around its parent weight, if there is one.
+    private func roundChangeToGrid() {
+        guard let grid = options.changeGrid, let parentWeights else { return }
+        for (range, parent) in zip(optimizer.ranges, parentWeights) {
+            parent.withUnsafeBufferPointer { parent in
+                grid.round(UnsafeMutableBufferPointer(rebasing: model.parameters[range]), parent: parent,
+                           seed: options.seed ^ 0x4752_4944, offset: range.lowerBound)
+            }
         }
     }
 

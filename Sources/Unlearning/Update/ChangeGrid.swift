@@ -1,0 +1,47 @@
+import Kernels
+import Model
+
+/// The precision of an update's change, relative to its parent: every trained weight ends a
+/// whole number of quanta away from the parent's, a quantum being 2^`bits` units in the last
+/// place of the parent weight (counted in `OrderedFloatBits`, so a quantum is the same
+/// fraction of every weight of a binade). The change is rounded stochastically (a change
+/// of 0.3 quanta becomes 1 with probability 0.3, else 0), so it is unbiased; where the update
+/// moved a weight by less than a quantum it most often keeps the parent's bits exactly.
+///
+/// Why: a dense AdamW update leaves noise in the low-order bits of every weight, which no
+/// lossless coder compresses (docs/store.md). On the grid, the difference of the bit patterns
+/// that a delta stores has `bits` zero low-order bits and is mostly zero, so a version costs a
+/// fraction of a full one; the version the gate measures is this rounded one, bit for bit.
+public struct ChangeGrid: Sendable, Codable, Equatable {
+    /// The quantum is 2^bits units in the last place: 16 leaves a change bfloat16's precision
+    /// relative to the weight (2⁻⁷), 0 rounds nothing.
+    public var bits: Int
+
+    public init(bits: Int) { self.bits = bits }
+
+    /// Float's 23 mantissa bits less one: a quantum stays below the weight's own magnitude.
+    public static let bitRange = 0...22
+
+    /// Rounds each weight of `parameters` to the grid around the matching one of `parent`,
+    /// drawing from a generator seeded by `seed` and the weight's index `offset + i`, so the
+    /// result does not depend on how the work is split between threads.
+    public func round(_ parameters: UnsafeMutableBufferPointer<Float>, parent: UnsafeBufferPointer<Float>, seed: UInt64, offset: Int) {
+        precondition(parameters.count == parent.count, "a weight per parent weight")
+        guard bits > 0 else { return }
+        let quantum = Int64(1) << Int64(bits)
+        // The finite floats' ordered integers; a grid point beyond them is held to the last one.
+        let largest = Int64(OrderedFloatBits.key(.greatestFiniteMagnitude)), smallest = Int64(OrderedFloatBits.key(-.greatestFiniteMagnitude))
+        Parallelism.forEachChunk(of: parameters.count, minimumChunk: 1 << 15) { chunk in
+            for i in chunk {
+                let from = Int64(OrderedFloatBits.key(parent[i]))
+                let change = Int64(OrderedFloatBits.key(parameters[i])) - from
+                // floor(change / quantum) and the fraction left over, for negative changes too.
+                let whole = change >> Int64(bits), fraction = change & (quantum - 1)
+                var draw = SeededGenerator(seed: seed &+ UInt64(offset + i) &* 0xD1B5_4A32_D192_ED03)
+                let up = Int64(draw.next() >> UInt64(64 - bits)) < fraction
+                let key = min(largest, max(smallest, from + (whole + (up ? 1 : 0)) * quantum))
+                parameters[i] = OrderedFloatBits.float(key: Int32(key))
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Model
+import XCTest
+@testable import Unlearning
+
+/// The change grid: every trained weight ends a whole number of quanta (2^bits units in the
+/// last place, in ordered integers) from its parent's, the rounding is unbiased, and it does
+/// not depend on how the weights are split between calls or threads.
+final class ChangeGridTests: XCTestCase {
+    /// Weights like a layer's, N(0, 0.05²), some of them tiny so that changes cross zero.
+    private func parentWeights(count: Int, seed: UInt64) -> [Float] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { index in index % 97 == 0 ? 1e-6 * generator.nextGaussian() : 0.05 * generator.nextGaussian() }
+    }
+
+    private func quanta(_ value: Float, from parent: Float, bits: Int) -> (whole: Bool, count: Int64) {
+        let change = Int64(OrderedFloatBits.key(value)) - Int64(OrderedFloatBits.key(parent))
+        return (change % (1 << Int64(bits)) == 0, change >> Int64(bits))
+    }
+
+    func testEveryWeightEndsAWholeNumberOfQuantaFromItsParent() {
+        let parent = parentWeights(count: 50_000, seed: 1)
+        var generator = SeededGenerator(seed: 2)
+        // Changes of about 3 % of a weight (several quanta at 16 bits), and sign changes.
+        var updated = parent.map { $0 + 0.0015 * generator.nextGaussian() }
+        updated[0] = -parent[0]
+        for bits in [1, 12, 16, 20] {
+            var rounded = updated
+            rounded.withUnsafeMutableBufferPointer { rounded in
+                parent.withUnsafeBufferPointer { ChangeGrid(bits: bits).round(rounded, parent: $0, seed: 7, offset: 0) }
+            }
+            for (value, origin) in zip(rounded, parent) {
+                XCTAssertTrue(quanta(value, from: origin, bits: bits).whole, "\(value) from \(origin) at \(bits) bits")
+                XCTAssertTrue(value.isFinite)
+            }
+            // The rounding moves each weight by less than one quantum.
+            for (index, (value, wanted)) in zip(rounded, updated).enumerated() {
+                let off = abs(Int64(OrderedFloatBits.key(value)) - Int64(OrderedFloatBits.key(wanted)))
+                XCTAssertLessThan(off, 1 << Int64(bits), "weight \(index) at \(bits) bits")
+            }
+        }
+    }
+
+    func testRoundingIsUnbiasedAndKeepsTheParentWhereTheChangeIsSmall() {
+        // Every weight 1.0 moved by 0.3 quanta of 2^16 units in the last place (2⁻⁷ relative).
+        let bits = 16, count = 100_000
+        let parent = [Float](repeating: 1, count: count)
+        let quantum = Float(1).ulp * Float(1 << bits)
+        var rounded = [Float](repeating: 1 + 0.3 * quantum, count: count)
+        rounded.withUnsafeMutableBufferPointer { rounded in
+            parent.withUnsafeBufferPointer { ChangeGrid(bits: bits).round(rounded, parent: $0, seed: 3, offset: 0) }
+        }
+        let moved = rounded.filter { $0 != 1 }
+        XCTAssertEqual(Double(moved.count) / Double(count), 0.3, accuracy: 0.01, "a change of 0.3 quanta moves 30 % of the weights")
+        XCTAssertTrue(moved.allSatisfy { $0 == 1 + quantum }, "one quantum up, never down")
+        XCTAssertEqual(rounded.filter { $0 == 1 }.count, count - moved.count, "the rest keep the parent's bits exactly")
+    }
+
+    func testResultDoesNotDependOnHowTheWeightsAreSplit() {
+        let parent = parentWeights(count: 70_000, seed: 4)
+        var generator = SeededGenerator(seed: 5)
+        let updated = parent.map { $0 + 0.001 * generator.nextGaussian() }
+        let grid = ChangeGrid(bits: 14)
+        var whole = updated
+        whole.withUnsafeMutableBufferPointer { whole in
+            parent.withUnsafeBufferPointer { grid.round(whole, parent: $0, seed: 9, offset: 100) }
+        }
+        var halves = updated
+        halves.withUnsafeMutableBufferPointer { halves in
+            parent.withUnsafeBufferPointer { parent in
+                let cut = 30_001
+                grid.round(UnsafeMutableBufferPointer(rebasing: halves[..<cut]), parent: UnsafeBufferPointer(rebasing: parent[..<cut]),
+                           seed: 9, offset: 100)
+                grid.round(UnsafeMutableBufferPointer(rebasing: halves[cut...]), parent: UnsafeBufferPointer(rebasing: parent[cut...]),
+                           seed: 9, offset: 100 + cut)
+            }
+        }
+        XCTAssertEqual(whole.map(\.bitPattern), halves.map(\.bitPattern))
+    }
+
+    func testUpdateOnAGridEndsOnItAndStillForgets() throws {
+        let fixture = UnlearningUpdateFixture.self
+        let model = fixture.randomModel()
+        let parent = Array(model.parameters)
+        let before = try fixture.meanNLL(model, fixture.forget)
+        var options = UnlearningOptions(length: .epochs(20), forgetBatchSize: 2, retainBatchSize: 2, learningRate: 1e-2)
+        options.changeGrid = ChangeGrid(bits: 16)
+        let update = try UnlearningUpdate(model: model, forget: fixture.forget, retain: fixture.retain, options: options, padToken: 0)
+        try update.run()
+        var moved = 0
+        for (value, origin) in zip(model.parameters, parent) {
+            XCTAssertTrue(quanta(value, from: origin, bits: 16).whole, "\(value) from \(origin)")
+            if value != origin { moved += 1 }
+        }
+        XCTAssertGreaterThan(moved, parent.count / 2, "the update moved the weights")
+        XCTAssertGreaterThan(try fixture.meanNLL(model, fixture.forget), before + 1, "the forget answers became unlikely")
+    }
+
+    func testBitsOutsideTheRangeAreRefused() throws {
+        var options = UnlearningOptions()
+        options.changeGrid = ChangeGrid(bits: 23)
+        XCTAssertThrowsError(try UnlearningUpdate(model: UnlearningUpdateFixture.randomModel(), forget: UnlearningUpdateFixture.forget,
+                                                  retain: UnlearningUpdateFixture.retain, options: options, padToken: 0)) { error in
+            XCTAssertEqual("\(error)", "\(UnlearningError.invalidOption(name: "changeGrid.bits", value: 23))")
+        }
+    }
+}
