@@ -84,15 +84,17 @@ extension CheckpointStore {
     }
 
     /// Encodes and durably writes the object: a delta against the parent's object when the
-    /// parent exists and the chain stays within the keyframe interval, a full one otherwise.
-    /// Returns the object and its chain length (delta hops to its keyframe).
+    /// parent exists and the chain stays within the keyframe interval. Past it, a delta
+    /// against the chain's keyframe when that is smaller than a full object (a version whose
+    /// update lies on a change grid differs from the keyframe in few bits even after several
+    /// versions), a full object otherwise. Returns the object and its chain length (delta hops
+    /// to its keyframe).
     private func writeObject(id: String, bytes: [UInt8], against parent: VersionRecord?, parentWeights: [UInt8]?) throws -> (ObjectRecord, Int) {
         var encoding = ObjectEncoding.full
         var base: String?
-        let stored: [UInt8]
+        var stored: [UInt8]
         var chainLength = 0
-        if let parent, case let parentChain = try registry.chainLength(ofObject: parent.object),
-           parentChain + 1 <= settings.keyframeInterval {
+        if let parent, case let parentChain = try registry.objectChain(parent.object), parentChain.count <= settings.keyframeInterval {
             // Bytes handed in are used only if they are the parent's object: a wrong delta base
             // would make an object that never decodes.
             let parentBytes = try parentWeights.flatMap { sha256Hex($0) == parent.object ? $0 : nil }
@@ -100,9 +102,14 @@ extension CheckpointStore {
             stored = try ObjectCodec.encodeDelta(base: parentBytes, target: bytes, settings: settings.compression)
             encoding = .delta
             base = parent.object
-            chainLength = parentChain + 1
+            chainLength = parentChain.count
         } else {
             stored = try ObjectCodec.encodeFull(bytes, settings: settings.compression)
+            if let parent, settings.keyframeInterval > 0, let keyframe = try registry.objectChain(parent.object).first {
+                let keyframeBytes = try loadObject(keyframe.id, forVersion: parent.id)
+                let delta = try ObjectCodec.encodeDelta(base: keyframeBytes, target: bytes, settings: settings.compression)
+                if delta.count < stored.count { (stored, encoding, base, chainLength) = (delta, .delta, keyframe.id, 1) }
+            }
         }
         let relativePath = layout.relativeObjectPath(id: id)
         let url = layout.url(relativePath: relativePath)

@@ -29,8 +29,38 @@ final class CheckpointStoreTests: XCTestCase {
         }
         let objects = try t.store.registry.objects()
         XCTAssertTrue(objects.contains { $0.encoding == .delta }, "deltas are written")
-        XCTAssertGreaterThanOrEqual(objects.filter { $0.encoding == .full }.count, 3, "keyframes every third version")
+        // Past the interval a chain starts again: a full object, or a delta against the
+        // keyframe when that is smaller (these nudges are small, so it is).
+        let chains = try (0...7).map { try XCTUnwrap(try t.store.registry.version($0)).chainLength }
+        let restarts = zip(chains, chains.dropFirst()).filter { $0.0 == 2 }
+        XCTAssertGreaterThanOrEqual(restarts.count, 2, "\(chains)")
+        XCTAssertTrue(restarts.allSatisfy { $0.1 <= 1 }, "\(chains)")
         for (id, bytes) in expected { XCTAssertEqual(try t.store.loadSafeTensorsBytes(version: id), bytes, "version \(id)") }
+        XCTAssertTrue(try t.store.verify().isHealthy)
+    }
+
+    func testPastTheIntervalAVersionIsADeltaAgainstTheKeyframeOnlyWhenThatIsSmaller() throws {
+        let t = try TemporaryStore(settings: StoreSettings(keyframeInterval: 1))
+        defer { t.remove() }
+        let keyframe = try XCTUnwrap(try t.store.registry.version(0)).object
+        let first = TemporaryStore.nudged(t.baseModel, seed: 1)
+        try t.store.commit(first, CommitDetails(kind: "unlearn", reason: "a"), parent: 0, expectedHead: 0)
+        // A small change again: against the keyframe, not a full object.
+        let second = TemporaryStore.nudged(first, seed: 2)
+        let rebased = try t.store.commit(second, CommitDetails(kind: "unlearn", reason: "b"), parent: 1, expectedHead: 1)
+        let rebasedObject = try XCTUnwrap(try t.store.registry.object(id: rebased.object))
+        XCTAssertEqual(rebasedObject.encoding, .delta)
+        XCTAssertEqual(rebasedObject.baseObject, keyframe)
+        XCTAssertEqual(rebased.chainLength, 1)
+        // Weights that compress to nothing on their own but differ from the keyframe's everywhere:
+        // a delta would cost more than the full object.
+        let unrelated = LlamaModel(config: t.baseModel.config)
+        unrelated.parameters.update(repeating: 0.5)
+        let replaced = try t.store.commit(unrelated, CommitDetails(kind: "import", reason: "c"), parent: 2, expectedHead: 2)
+        XCTAssertEqual(try t.store.registry.object(id: replaced.object)?.encoding, .full)
+        XCTAssertEqual(replaced.chainLength, 0)
+        XCTAssertEqual(try t.store.loadSafeTensorsBytes(version: 2), try TemporaryStore.bytes(of: second))
+        XCTAssertEqual(try t.store.loadSafeTensorsBytes(version: 3), try TemporaryStore.bytes(of: unrelated))
         XCTAssertTrue(try t.store.verify().isHealthy)
     }
 
