@@ -353,10 +353,13 @@ final class ObjectCodecTests: XCTestCase {
     private func smallDelta() throws -> (base: [UInt8], target: [UInt8], delta: [UInt8]) {
         var generator = SeededGenerator(seed: 19)
         func values(_ count: Int) -> [Float] { (0..<count).map { _ in 0.05 * generator.nextGaussian() } }
-        let same = values(64), changed = values(128)
-        let base = safetensors([.f32("same", [64], same), .f32("changed", [128], changed), .f32("gone", [8], values(8))])
+        let same = values(64), changed = values(128), grid = values(128)
+        // Moved by whole steps of 2^12 units in the last place: stored as shifted planes.
+        let moved = grid.enumerated().map { index, value in OrderedFloatBits.float(key: OrderedFloatBits.key(value) &+ Int32(index % 5 - 2) << 12) }
+        let base = safetensors([.f32("same", [64], same), .f32("changed", [128], changed), .f32("grid", [128], grid), .f32("gone", [8], values(8))])
         let target = safetensors([
-            .f32("same", [64], same), .f32("changed", [128], changed.map { $0 * 1.0001 }), .f32("new", [16], values(16)),
+            .f32("same", [64], same), .f32("changed", [128], changed.map { $0 * 1.0001 }), .f32("grid", [128], moved),
+            .f32("new", [16], values(16)),
         ])
         return (base, target, try ObjectCodec.encodeDelta(base: base, target: target, settings: settings))
     }
@@ -425,8 +428,9 @@ final class ObjectCodecTests: XCTestCase {
         // An attacker can recompute the table checksum; the bounds checks must still hold.
         let (base, _, delta) = try smallDelta()
         let layout = try DeltaLayout(delta)
-        // Header (zstd), "same" (reference), "changed" (planes), "new" (zstd).
-        XCTAssertEqual((0..<layout.segmentCount).map { delta[layout.segmentOffset($0)] }, [1, 0, 2, 1])
+        // Header (zstd), "same" (reference), "changed" (planes), "grid" (shifted planes), "new" (zstd).
+        XCTAssertEqual((0..<layout.segmentCount).map { delta[layout.segmentOffset($0)] }, [1, 0, 2, 3, 1])
+        XCTAssertEqual(delta[layout.segmentOffset(3) + 1], 12, "the grid's shift")
         let forgeries: [(String, (inout [UInt8]) -> Void)] = [
             ("huge segment count", { $0.store(UInt64.max / 2, at: 64) }),
             ("huge target size", { $0.store(UInt64(Int.max), at: 16) }),
@@ -441,7 +445,8 @@ final class ObjectCodecTests: XCTestCase {
             ("reserved byte", { $0[layout.segmentOffset(0) + 3] = 1 }),
             ("shift on plain planes", { $0[layout.segmentOffset(2) + 1] = 4 }),
             ("shifted planes without a shift", { $0[layout.segmentOffset(2)] = 3 }),
-            ("shift of a whole word", { $0[layout.segmentOffset(2)] = 3; $0[layout.segmentOffset(2) + 1] = 32 }),
+            ("shift of a whole word", { $0[layout.segmentOffset(3) + 1] = 32 }),
+            ("shifted planes losing their shift", { $0[layout.segmentOffset(3) + 1] = 0 }),
             ("flags", { $0[12] = 1 }),
         ]
         for (name, forge) in forgeries {
