@@ -135,19 +135,36 @@ struct Rollback: ParsableCommand {
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write a version as a model folder that transformers loads.")
+    static let configuration = CommandConfiguration(
+        abstract: "Write a version as a model folder that transformers loads, or as a GGUF file that llama.cpp serves.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The version (default: HEAD).")
     var version: Int?
-    @Option(help: "The folder to write.")
+    @Option(help: "folder (config, tokenizer, Float32 safetensors) or gguf.")
+    var format = "folder"
+    @Option(help: "The GGUF type: \(GGUFServedType.allCases.map(\.name).joined(separator: ", ")).")
+    var type = GGUFServedType.f16.name
+    @Option(name: [.customLong("out"), .customLong("output")], help: "The folder (or, with --format gguf, the file) to write.")
     var out: String
+
+    func validate() throws {
+        guard ["folder", "gguf"].contains(format) else { throw ValidationError("--format must be folder or gguf, not '\(format)'") }
+        guard GGUFServedType(name: type) != nil else {
+            throw ValidationError("--type must be one of \(GGUFServedType.allCases.map(\.name).joined(separator: ", ")), not '\(type)'")
+        }
+    }
 
     func run() throws {
         let store = try options.open()
         let id = try version ?? store.head()
-        try store.export(version: id, to: URL(fileURLWithPath: out))
+        let destination = URL(fileURLWithPath: out)
+        if format == "gguf" {
+            try store.exportGGUF(version: id, type: GGUFServedType(name: type)!, to: destination)
+        } else {
+            try store.export(version: id, to: destination)
+        }
         if options.json { return print(try encodeJSON(["version": id])) }
-        print("exported version \(id) to \(out)")
+        print("exported version \(id) to \(out)\(format == "gguf" ? " as GGUF \(type)" : "")")
     }
 }
 

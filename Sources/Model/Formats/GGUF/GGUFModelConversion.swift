@@ -95,19 +95,34 @@ public struct GGUFModelConversion {
     /// Llama 3.1's rope scaling as llama.cpp stores it; read into the config, not a weight.
     static let ropeFactorsTensor = "rope_freqs.weight"
 
+    /// llama.cpp's names of the tensors outside the layers, and of the modules in a layer
+    /// (`blk.N.MODULE.weight`), with their Hugging Face names.
+    static let globalTensorNames = ["token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
+                                    "output.weight": "lm_head.weight"]
+    static let layerModuleNames = ["attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
+                                   "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
+                                   "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
+                                   "ffn_down": "mlp.down_proj"]
+
     /// The Hugging Face name of a GGUF tensor, or nil for one a Llama-family model lacks.
     static func huggingFaceName(_ name: String) -> String? {
-        let fixed = ["token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
-                     "output.weight": "lm_head.weight"]
-        if let mapped = fixed[name] { return mapped }
+        if let mapped = globalTensorNames[name] { return mapped }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]), parts[3] == "weight" || parts[3] == "bias" else { return nil }
-        let modules = ["attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
-                       "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
-                       "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
-                       "ffn_down": "mlp.down_proj"]
-        guard let module = modules[String(parts[2])] else { return nil }
+        guard let module = layerModuleNames[String(parts[2])] else { return nil }
         return "model.layers.\(layer).\(module).\(parts[3])"
+    }
+
+    /// The GGUF name of a Hugging Face tensor of a Llama-family model (the inverse of
+    /// `huggingFaceName`), or nil for a name that is not one.
+    static func ggufName(_ name: String) -> String? {
+        if let mapped = globalTensorNames.first(where: { $0.value == name })?.key { return mapped }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 5, parts[0] == "model", parts[1] == "layers", let layer = Int(parts[2]),
+              let kind = parts.last, kind == "weight" || kind == "bias" else { return nil }
+        let module = parts[3..<(parts.count - 1)].joined(separator: ".")
+        guard let short = layerModuleNames.first(where: { $0.value == module })?.key else { return nil }
+        return "blk.\(layer).\(short).\(kind)"
     }
 
     /// Writes the tensor's Hugging Face values into `destination`: dequantized, and for llama's

@@ -1,6 +1,8 @@
 // The K-quants: super-blocks of 256 values in 16 or 8 sub-blocks, each sub-block with its own
 // scale (and minimum) quantised against the super-block's binary16 `d` (and `dmin`).
 // Byte offsets below are within one super-block, in the order ggml's block_q*_K structs have.
+// The types Lethe writes (Q4_K, Q6_K) have their `quantizeRow…` beside the decoder: ggml's
+// `quantize_row_*_ref` (no importance matrix), which search each sub-block's best scale.
 
 private let superBlockSize = GGMLType.kBlockSize
 
@@ -75,6 +77,67 @@ func dequantizeRowQ4_K(_ source: UnsafeRawPointer, _ destination: UnsafeMutableP
     }
 }
 
+func quantizeRowQ4_K(_ source: UnsafePointer<Float>, _ destination: UnsafeMutableRawPointer, _ count: Int) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: superBlockSize + 32 + 12) { levels in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 16) { floats in
+            let L = levels.baseAddress!, scratch = L + superBlockSize, packed = scratch + 32
+            let weights = floats.baseAddress!, scales = weights + 32, minimums = scales + 8
+            for block in 0..<count / superBlockSize {
+                let x = source + block * superBlockSize, bytes = destination + block * GGMLType.q4_K.blockByteCount
+                var largestScale: Float = 0, largestMinimum: Float = 0
+                for sub in 0..<8 {
+                    let xs = x + 32 * sub
+                    var sumOfSquares: Float = 0
+                    for l in 0..<32 { sumOfSquares += xs[l] * xs[l] }
+                    let average = (sumOfSquares / 32).squareRoot()
+                    for l in 0..<32 { weights[l] = average + abs(xs[l]) }
+                    (scales[sub], minimums[sub]) = AsymmetricLevels.fit(
+                        xs, weights: weights, count: 32, maximumLevel: 15, levels: L + 32 * sub, scratch: scratch,
+                        search: (start: -1, step: 0.1, steps: 20))
+                    largestScale = max(largestScale, scales[sub])
+                    largestMinimum = max(largestMinimum, minimums[sub])
+                }
+                // Eight 6-bit scales and minimums relative to d and dmin, packed as
+                // `scaleAndMinimum` unpacks them.
+                let inverseScale: Float = largestScale > 0 ? 63 / largestScale : 0
+                let inverseMinimum: Float = largestMinimum > 0 ? 63 / largestMinimum : 0
+                packed.initialize(repeating: 0, count: 12)
+                for sub in 0..<8 {
+                    let scale = UInt8(min(63, nearestInt(inverseScale * scales[sub])))
+                    let minimum = UInt8(min(63, nearestInt(inverseMinimum * minimums[sub])))
+                    if sub < 4 {
+                        packed[sub] = scale
+                        packed[sub + 4] = minimum
+                    } else {
+                        packed[sub + 4] = scale & 0x0F | (minimum & 0x0F) << 4
+                        packed[sub - 4] |= (scale >> 4) << 6
+                        packed[sub] |= (minimum >> 4) << 6
+                    }
+                }
+                storeHalf(largestScale / 63, bytes, 0)
+                storeHalf(largestMinimum / 63, bytes, 2)
+                (bytes + 4).copyMemory(from: packed, byteCount: 12)
+                // The quants, again against the scales as stored.
+                let d = halfAt(bytes, 0), dmin = halfAt(bytes, 2)
+                for sub in 0..<8 {
+                    let (scale, minimum) = scaleAndMinimum(sub, bytes + 4)
+                    let factor = d * scale
+                    guard factor != 0 else { continue }
+                    let offset = dmin * minimum
+                    for l in 0..<32 { L[32 * sub + l] = UInt8(max(0, min(15, nearestInt((x[32 * sub + l] + offset) / factor)))) }
+                }
+                // Sub-blocks 2k and 2k + 1 share 32 bytes: low nibbles, then high nibbles.
+                for pair in 0..<4 {
+                    for l in 0..<32 {
+                        let byte = L[64 * pair + l] | L[64 * pair + 32 + l] << 4
+                        bytes.storeBytes(of: byte, toByteOffset: 16 + 32 * pair + l, as: UInt8.self)
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Q5_K (176 bytes): d, dmin, scales[12], qh[32] (fifth bit of sub-block s at bit s), qs[128].
 /// Value = d·scale·q − dmin·min.
 func dequantizeRowQ5_K(_ source: UnsafeRawPointer, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
@@ -109,6 +172,52 @@ func dequantizeRowQ6_K(_ source: UnsafeRawPointer, _ destination: UnsafeMutableP
             let high = (bytes.load(fromByteOffset: 128 + half * 32 + l, as: UInt8.self) >> UInt8(2 * quarter)) & 3
             let scale = Float(Int8(bitPattern: bytes.load(fromByteOffset: 192 + i / 16, as: UInt8.self)))
             y[i] = d * scale * Float(Int(low | high << 4) - 32)
+        }
+    }
+}
+
+func quantizeRowQ6_K(_ source: UnsafePointer<Float>, _ destination: UnsafeMutableRawPointer, _ count: Int) {
+    withUnsafeTemporaryAllocation(of: Int8.self, capacity: superBlockSize) { levels in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { scales in
+            let L = levels.baseAddress!
+            for block in 0..<count / superBlockSize {
+                let x = source + block * superBlockSize, bytes = destination + block * GGMLType.q6_K.blockByteCount
+                var largestMagnitude: Float = 0, largest: Float = 0
+                for sub in 0..<16 {
+                    scales[sub] = SymmetricLevels.fit(x + 16 * sub, count: 16, levelsEachSide: 32, levels: L + 16 * sub)
+                    if abs(scales[sub]) > largestMagnitude {
+                        largestMagnitude = abs(scales[sub])
+                        largest = scales[sub]
+                    }
+                }
+                guard largestMagnitude >= SymmetricLevels.smallestGroupMaximum else {
+                    bytes.initializeMemory(as: UInt8.self, repeating: 0, count: GGMLType.q6_K.blockByteCount)
+                    continue
+                }
+                // Sixteen int8 scales relative to d, the largest mapped to −128.
+                let inverse = -128 / largest
+                storeHalf(1 / inverse, bytes, 208)
+                for sub in 0..<16 {
+                    let scale = Int8(min(127, nearestInt(inverse * scales[sub])))
+                    bytes.storeBytes(of: scale, toByteOffset: 192 + sub, as: Int8.self)
+                }
+                let d = halfAt(bytes, 208)
+                for sub in 0..<16 {
+                    let factor = d * Float(bytes.load(fromByteOffset: 192 + sub, as: Int8.self))
+                    guard factor != 0 else { continue }
+                    for l in 0..<16 { L[16 * sub + l] = Int8(max(-32, min(31, nearestInt(x[16 * sub + l] / factor))) + 32) }
+                }
+                // The layout `dequantizeRowQ6_K` reads: value half·128 + quarter·32 + l.
+                for half in 0..<2 {
+                    for l in 0..<32 {
+                        func q(_ quarter: Int) -> UInt8 { UInt8(L[128 * half + 32 * quarter + l]) }
+                        bytes.storeBytes(of: q(0) & 0x0F | (q(2) & 0x0F) << 4, toByteOffset: 64 * half + l, as: UInt8.self)
+                        bytes.storeBytes(of: q(1) & 0x0F | (q(3) & 0x0F) << 4, toByteOffset: 64 * half + 32 + l, as: UInt8.self)
+                        let high = q(0) >> 4 | (q(1) >> 4) << 2 | (q(2) >> 4) << 4 | (q(3) >> 4) << 6
+                        bytes.storeBytes(of: high, toByteOffset: 128 + 32 * half + l, as: UInt8.self)
+                    }
+                }
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 // The 32-value blocks of ggml's first quantisation types. Each block stores a binary16 scale
 // `d` (and for the _1 types a binary16 offset `m`), then the quants; value = d·q (+ m). The
 // low nibbles of the 16 quant bytes are values 0–15, the high nibbles values 16–31.
+// The types Lethe writes have their `quantizeRow…` (ggml's `quantize_row_*_ref`) beside the
+// decoder: the scale comes from the value of largest magnitude, the quants round against it.
 
 private let legacyBlockSize = 32
 
@@ -13,6 +15,17 @@ func dequantizeRowQ8_0(_ source: UnsafeRawPointer, _ destination: UnsafeMutableP
     }
 }
 
+func quantizeRowQ8_0(_ source: UnsafePointer<Float>, _ destination: UnsafeMutableRawPointer, _ count: Int) {
+    for block in 0..<count / legacyBlockSize {
+        let x = source + block * legacyBlockSize, bytes = destination + block * GGMLType.q8_0.blockByteCount
+        var largest: Float = 0
+        for j in 0..<32 { largest = max(largest, abs(x[j])) }
+        let d = largest / 127, inverse = d != 0 ? 1 / d : 0
+        storeHalf(d, bytes, 0)
+        for j in 0..<32 { bytes.storeBytes(of: Int8((x[j] * inverse).rounded()), toByteOffset: 2 + j, as: Int8.self) }
+    }
+}
+
 /// Q4_0: d, 16 bytes of 4-bit quants. Value = d·(q − 8).
 func dequantizeRowQ4_0(_ source: UnsafeRawPointer, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
     for block in 0..<count / legacyBlockSize {
@@ -22,6 +35,29 @@ func dequantizeRowQ4_0(_ source: UnsafeRawPointer, _ destination: UnsafeMutableP
             let q = bytes.load(fromByteOffset: 2 + j, as: UInt8.self)
             y[j] = Float(Int(q & 0x0F) - 8) * d
             y[j + 16] = Float(Int(q >> 4) - 8) * d
+        }
+    }
+}
+
+/// The scale of a symmetric block of `levels` steps each side: the value of largest
+/// magnitude, with its sign, maps to −levels (ggml's `max / -8`, `max / -16`).
+private func symmetricScale(_ x: UnsafePointer<Float>, levels: Float) -> Float {
+    var largest: Float = 0, signed: Float = 0
+    for j in 0..<32 where abs(x[j]) > largest {
+        largest = abs(x[j])
+        signed = x[j]
+    }
+    return signed / -levels
+}
+
+func quantizeRowQ4_0(_ source: UnsafePointer<Float>, _ destination: UnsafeMutableRawPointer, _ count: Int) {
+    for block in 0..<count / legacyBlockSize {
+        let x = source + block * legacyBlockSize, bytes = destination + block * GGMLType.q4_0.blockByteCount
+        let d = symmetricScale(x, levels: 8), inverse = d != 0 ? 1 / d : 0
+        storeHalf(d, bytes, 0)
+        for j in 0..<16 {
+            let low = min(15, Int(x[j] * inverse + 8.5)), high = min(15, Int(x[j + 16] * inverse + 8.5))
+            bytes.storeBytes(of: UInt8(low | high << 4), toByteOffset: 2 + j, as: UInt8.self)
         }
     }
 }
@@ -52,6 +88,22 @@ func dequantizeRowQ5_0(_ source: UnsafeRawPointer, _ destination: UnsafeMutableP
             y[j] = Float(q0 - 16) * d
             y[j + 16] = Float(q1 - 16) * d
         }
+    }
+}
+
+/// Q5_0 is what llama.cpp writes for a Q4_K tensor whose rows are not whole super-blocks.
+func quantizeRowQ5_0(_ source: UnsafePointer<Float>, _ destination: UnsafeMutableRawPointer, _ count: Int) {
+    for block in 0..<count / legacyBlockSize {
+        let x = source + block * legacyBlockSize, bytes = destination + block * GGMLType.q5_0.blockByteCount
+        let d = symmetricScale(x, levels: 16), inverse = d != 0 ? 1 / d : 0
+        storeHalf(d, bytes, 0)
+        var high: UInt32 = 0
+        for j in 0..<16 {
+            let q0 = min(31, Int(x[j] * inverse + 16.5)), q1 = min(31, Int(x[j + 16] * inverse + 16.5))
+            bytes.storeBytes(of: UInt8(q0 & 0x0F | (q1 & 0x0F) << 4), toByteOffset: 6 + j, as: UInt8.self)
+            high |= UInt32(q0 >> 4) << UInt32(j) | UInt32(q1 >> 4) << UInt32(j + 16)
+        }
+        bytes.storeBytes(of: high.littleEndian, toByteOffset: 2, as: UInt32.self)
     }
 }
 
