@@ -82,6 +82,11 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(defaults?.bits ?? 0, UnlearningOptions.recommendedChangeBits)
     }
 
+    func testServedFormatsAreReadInOrderWithoutRepeats() throws {
+        XCTAssertEqual(try load("{}").gate.servedFormats, [])
+        XCTAssertEqual(try load(#"{"gate": {"served_formats": ["q4_k_m", "q8_0", "q4_k_m"]}}"#).gate.servedFormats, [.q4_k_m, .q8_0])
+    }
+
     func testBadConfigurationsNameTheKey() throws {
         let cases: [(String, String?, String)] = [
             ("{\"stor\": \"x\"}", "stor", "is not a configuration key"),
@@ -95,6 +100,8 @@ final class DaemonConfigurationTests: XCTestCase {
             ("{\"update\": {\"retain_term\": \"mse\"}}", "update.retain_term", "must be nll or kl"),
             ("{\"update\": {\"start_from\": \"head\"}}", "update.start_from", "must be parent or base"),
             ("{\"update\": {\"change_bits\": 23}}", "update.change_bits", "whole number from 0 to 22"),
+            ("{\"gate\": {\"served_formats\": [\"q3_k\"]}}", "gate.served_formats", "must be an array of GGUF types among f32, f16, bf16, q8_0, q4_0, q4_k_m"),
+            ("{\"gate\": {\"served_formats\": \"q8_0\"}}", "gate.served_formats", "must be an array of GGUF types"),
             ("{\"gate\": {\"min_fluency\": -1}}", "gate.min_fluency", "from 0.0 to 1.0"),
             ("{\"gate\": {\"max_rouge_l_recall\": 2}}", "gate.max_rouge_l_recall", "from 0.0 to 1.0"),
             ("{\"store\": \"\"}", "store", "non-empty string"),

@@ -9,7 +9,7 @@ final class GateLimitsTests: XCTestCase {
 
     private func result(utility: Double, parentDrift: Double?, ratio: Double = 0.03, fluency: Double = 0.02) -> GateResult {
         GateResult(scores: [:], utility: utility, utilityFigures: [:], baseUtility: 0.5, limits: limits, unforgotten: [], regressed: [],
-                   jobProbabilityRatio: ratio, jobFluency: fluency, parentDrift: parentDrift)
+                   served: [], jobProbabilityRatio: ratio, jobFluency: fluency, parentDrift: parentDrift)
     }
 
     func testAJobIsHeldToItsShareOfTheBudgetAgainstItsParentsDrift() throws {

@@ -88,6 +88,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var utilityItems = 100
         /// Items of the accumulated forget set scored besides the job's own (all when 0).
         public var forgetSample = 200
+        /// The GGUF types the model is served in: the gate also scores the version as each would
+        /// hold it, and a job's item must be forgotten under every one (`ServedFormatResult`).
+        public var servedFormats: [GGUFServedType] = []
         public init() {}
     }
 
@@ -194,6 +197,17 @@ public struct DaemonConfiguration: Sendable, Equatable {
             gate.utilityAlarm = try reader.double(object, "utility_alarm", default: gate.utilityAlarm, in: 0...1, prefix: "gate")
             gate.utilityItems = try reader.int(object, "utility_items", default: gate.utilityItems, in: 1...100_000, prefix: "gate")
             gate.forgetSample = try reader.int(object, "forget_sample", default: gate.forgetSample, in: 0...1_000_000, prefix: "gate")
+            if let formats = object["served_formats"] {
+                let reason = "must be an array of GGUF types among \(GGUFServedType.allCases.map(\.name).joined(separator: ", "))"
+                guard case .array(let entries) = formats else { throw ConfigurationError(file: file, key: "gate.served_formats", reason: reason) }
+                gate.servedFormats = try entries.map { entry in
+                    guard case .string(let name) = entry, let type = GGUFServedType(name: name) else {
+                        throw ConfigurationError(file: file, key: "gate.served_formats", reason: reason)
+                    }
+                    return type
+                }.reduce(into: []) { types, type in if !types.contains(type) { types.append(type) } }
+                reader.seen.insert("gate.served_formats")
+            }
             try reader.rejectUnknown(object, prefix: "gate")
         }
         // `fallback` is the former name of `escalation` (the one retry it replaced): its keys still read.

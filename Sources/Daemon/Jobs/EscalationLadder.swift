@@ -51,12 +51,21 @@ struct EscalationLadder {
 extension EscalationStep {
     /// One attempt at an item as its `latest_scores` keeps it (under "attempts"): what was
     /// tried and the numbers the gate measured, so a failed request's error file explains
-    /// every item.
-    func record(attempt: Int, itemsTrained: Int, score: ForgetItemScore, forgotten: Bool) -> JSONValue {
-        .object(["attempt": .number(Double(attempt)), "step": .string(kind.rawValue), "method": .string(settings.method.rawValue),
-                 "epochs": .number(Double(settings.epochs)), "learning_rate": .number(settings.learningRate),
-                 "items_trained": .number(Double(itemsTrained)), "rouge_l_recall": .number(score.rougeLRecall),
-                 "probability_ratio": .number(score.probabilityRatio), "forgotten": .bool(forgotten)])
+    /// every item: as the version is, and under each served type (`served`, by type name).
+    func record(attempt: Int, itemsTrained: Int, score: ForgetItemScore, forgotten: Bool, item: String, served: [ServedFormatResult]) -> JSONValue {
+        let servedScores = served.compactMap { format in
+            format.scores[item].map { score in
+                (format.format, JSONValue.object(["rouge_l_recall": .number(score.rougeLRecall), "probability_ratio": .number(score.probabilityRatio),
+                                                  "forgotten": .bool(!format.unforgotten.contains(item))]))
+            }
+        }
+        var record: [String: JSONValue] = [
+            "attempt": .number(Double(attempt)), "step": .string(kind.rawValue), "method": .string(settings.method.rawValue),
+            "epochs": .number(Double(settings.epochs)), "learning_rate": .number(settings.learningRate),
+            "items_trained": .number(Double(itemsTrained)), "rouge_l_recall": .number(score.rougeLRecall),
+            "probability_ratio": .number(score.probabilityRatio), "forgotten": .bool(forgotten)]
+        if !servedScores.isEmpty { record["served"] = .object(Dictionary(uniqueKeysWithValues: servedScores)) }
+        return .object(record)
     }
 }
 

@@ -16,10 +16,12 @@ public struct GateResult: Sendable {
     public let utilityFigures: [String: Double]
     public let baseUtility: Double
     public let limits: GateLimits
-    /// The job's items the version does not forget.
+    /// The job's items the version does not forget, as it is or under one of the served types.
     public let unforgotten: [String]
-    /// Items of the sample, forgotten before, that this version no longer forgets.
+    /// Items of the sample, forgotten before, that this version no longer forgets, as it is or under a served type.
     public let regressed: [String]
+    /// The version as each served type (`gate.served_formats`) holds it, measured.
+    public let served: [ServedFormatResult]
     /// The geometric mean of the job's items' p̄ ratios (version against base version).
     public let jobProbabilityRatio: Double
     /// The geometric mean of the fluency of the job's items' greedy answers (`AnswerFluency`,
@@ -48,8 +50,13 @@ public struct GateResult: Sendable {
     /// Why the version was not published, in words with the numbers.
     public var failureReason: String? {
         var reasons: [String] = []
+        let listed = { (ids: [String]) in "\(ids.prefix(5).joined(separator: ", "))\(ids.count > 5 ? ", …" : "")" }
         if !unforgotten.isEmpty {
-            reasons.append("\(unforgotten.count) of the job's items are not forgotten (\(unforgotten.prefix(5).joined(separator: ", "))\(unforgotten.count > 5 ? ", …" : ""))")
+            reasons.append("\(unforgotten.count) of the job's items are not forgotten (\(listed(unforgotten)))")
+        }
+        for format in served where !format.unforgotten.isEmpty {
+            reasons.append(String(format: "served as %@, %d of the job's items are not forgotten (%@; p̄ ratio %.4f, geometric mean)",
+                                  format.format, format.unforgotten.count, listed(format.unforgotten), format.jobProbabilityRatio))
         }
         if !isWithinUtilityBudget {
             reasons.append(String(format: "model utility %.4f is below %.4f (the base version's %.4f less %.0f %%)", utility, utilityFloor,
@@ -77,7 +84,8 @@ public struct GateResult: Sendable {
          "job_probability_ratio": .number(jobProbabilityRatio), "min_probability_ratio": .number(limits.minProbabilityRatio),
          "job_fluency": .number(jobFluency), "min_fluency": .number(limits.minFluency),
          "items_scored": .number(Double(scores.count)), "unforgotten": .array(unforgotten.map(JSONValue.string)),
-         "regressed": .array(regressed.map(JSONValue.string))]
+         "regressed": .array(regressed.map(JSONValue.string)),
+         "served": .object(Dictionary(uniqueKeysWithValues: served.map { ($0.format, JSONValue.object($0.metrics)) }))]
     }
 }
 
@@ -143,14 +151,46 @@ struct ForgetGate {
         let (utility, baseUtility) = try kept.utility(of: model, base: base, forgetPrompts: forgetPrompts,
                                                       sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry,
                                                       between: cancellation.check)
-        let failing = { (items: [ForgetItemRecord]) in items.filter { !criteria.isForgotten(scores[$0.id]!) }.map(\.id) }
+        let served = try configuration.gate.servedFormats.map { type in
+            try measure(model, servedAs: type, plan: plan, baseProbabilities: baseProbabilities, base: base, forgetPrompts: forgetPrompts,
+                        registry: registry, cancellation: cancellation)
+        }
+        // An item counts as unforgotten when the version or any served type remembers it.
+        let union = { (own: [String], others: [[String]]) in
+            own + others.joined().reduce(into: [String]()) { ids, id in if !own.contains(id) && !ids.contains(id) { ids.append(id) } }
+        }
         let gate = configuration.gate
         return GateResult(scores: scores, utility: utility.value, utilityFigures: utility.figures, baseUtility: baseUtility,
                           limits: GateLimits(maxUtilityDrop: settings.maxUtilityDrop, maxUtilityDropPerRequest: gate.maxUtilityDropPerRequest,
                                              minProbabilityRatio: gate.minProbabilityRatio, minFluency: gate.minFluency),
-                          unforgotten: failing(targets), regressed: failing(sample),
+                          unforgotten: union(failing(targets, scores), served.map(\.unforgotten)),
+                          regressed: union(failing(sample, scores), served.map(\.regressed)), served: served,
                           jobProbabilityRatio: geometricMean(targets.map { scores[$0.id]!.probabilityRatio }),
                           jobFluency: geometricMean(fluency), parentDrift: parentDrift)
+    }
+
+    /// The items of `items` that `scores` does not count as forgotten.
+    private func failing(_ items: [ForgetItemRecord], _ scores: [String: ForgetItemScore]) -> [String] {
+        items.filter { !criteria.isForgotten(scores[$0.id]!) }.map(\.id)
+    }
+
+    /// The candidate as a GGUF file of `type` would serve it (a copy of its weights, quantised
+    /// and dequantised), scored on the job's items and the sample, and its utility.
+    private func measure(_ model: LlamaModel, servedAs type: GGUFServedType, plan: JobPlan, baseProbabilities: [String: Double],
+                         base: BaseReference, forgetPrompts: Set<String>, registry: Registry,
+                         cancellation: JobCancellation) throws -> ServedFormatResult {
+        try cancellation.check()
+        let served = LlamaModel(config: model.config)
+        type.servedParameters(of: model).withUnsafeBufferPointer { _ = served.parameters.update(fromContentsOf: $0) }
+        let targets = plan.targets, sample = plan.gateSample
+        let scores = try texts.scores((targets + sample).map { ($0.id, ItemText($0)) }, baseProbabilities: baseProbabilities,
+                                      model: served, between: cancellation.check)
+        try cancellation.check()
+        let utility = try kept.utility(of: served, base: base, forgetPrompts: forgetPrompts, sampleSize: configuration.gate.utilityItems,
+                                       texts: texts, registry: registry, between: cancellation.check).version
+        return ServedFormatResult(format: type.name, scores: scores, utility: utility.value, unforgotten: failing(targets, scores),
+                                  regressed: failing(sample, scores),
+                                  jobProbabilityRatio: geometricMean(targets.map { scores[$0.id]!.probabilityRatio }))
     }
 
     /// The utility drift of version `parent` as its gate recorded it: 0 for the base version,

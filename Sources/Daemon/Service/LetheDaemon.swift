@@ -467,7 +467,8 @@ public final class LetheDaemon: @unchecked Sendable {
         for item in plan.targets {
             guard let score = result.gate.scores[item.id] else { continue }
             attempts[item.id, default: []].append(step.record(attempt: attempt, itemsTrained: plan.targets.count, score: score,
-                                                              forgotten: !unforgotten.contains(item.id)))
+                                                              forgotten: !unforgotten.contains(item.id), item: item.id,
+                                                              served: result.gate.served))
         }
         // The gate decides per request: a version within the utility budget is published for the
         // requests whose every item it forgets (and the re-opened items it forgets again); the
