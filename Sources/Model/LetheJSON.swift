@@ -10,9 +10,10 @@ import Foundation
 /// Reading also accepts the form without fractional seconds, which status files of earlier
 /// daemons hold.
 public enum LetheJSON {
-    /// `2026-12-06T08:15:00.123Z`.
+    /// `2026-12-06T08:15:00.123Z`: to the nearest millisecond (the format style truncates, and
+    /// a time read from the registry as …00.123 may be a hair below it as a Double).
     public static func timestamp(_ date: Date) -> String {
-        withFraction.format(date)
+        withFraction.format(date.addingTimeInterval(0.0005))
     }
 
     /// The time an ISO 8601 UTC string names, with or without fractional seconds; nil for
@@ -51,7 +52,6 @@ public enum LetheJSON {
         return decoder
     }
 
-    /// Writes milliseconds (truncated, as the registry keeps them); reads a time with or
-    /// without them.
+    /// Writes milliseconds; reads a time with or without them.
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }
