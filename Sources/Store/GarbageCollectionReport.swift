@@ -40,27 +40,9 @@ public struct GarbageCollectionReport: Encodable, Sendable, Equatable {
     /// What disappears from disk less what re-encoding adds: negative when the full objects
     /// gc writes outweigh what it removes. (The registry file does not shrink: SQLite reuses
     /// the pages of deleted rows.)
-    public var bytesFreed: Int {
-        removedObjects.reduce(0) { $0 + $1.storedBytes } + removedFiles.reduce(0) { $0 + $1.bytes }
-            - reencodedObjects.reduce(0) { $0 + $1.bytesAfter - $1.bytesBefore }
-    }
+    public var bytesFreed = 0
 
     public init(dryRun: Bool) {
         self.dryRun = dryRun
-    }
-
-    /// The fields and `bytesFreed`.
-    enum CodingKeys: String, CodingKey {
-        case dryRun, deletedVersions, removedObjects, reencodedObjects, removedFiles, bytesFreed
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(dryRun, forKey: .dryRun)
-        try container.encode(deletedVersions, forKey: .deletedVersions)
-        try container.encode(removedObjects, forKey: .removedObjects)
-        try container.encode(reencodedObjects, forKey: .reencodedObjects)
-        try container.encode(removedFiles, forKey: .removedFiles)
-        try container.encode(bytesFreed, forKey: .bytesFreed)
     }
 }

@@ -57,6 +57,8 @@ extension CheckpointStore {
         }
         report.removedObjects.sort { ($0.versions.first ?? .max, $0.id) < ($1.versions.first ?? .max, $1.id) }
         report.removedFiles.sort { $0.path < $1.path }
+        report.bytesFreed = report.removedObjects.reduce(0) { $0 + $1.storedBytes } + report.removedFiles.reduce(0) { $0 + $1.bytes }
+            - report.reencodedObjects.reduce(0) { $0 + $1.bytesAfter - $1.bytesBefore }
         return report
     }
 
