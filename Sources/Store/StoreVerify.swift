@@ -31,7 +31,7 @@ extension CheckpointStore {
     /// `verify`, for a caller that already holds the writer lock when repairing.
     func verify(repairingUnderLock repair: Bool) throws -> VerifyReport {
         var report = VerifyReport()
-        if repair { report.repaired = try removeOrphans() }
+        if repair { report.repaired = try removeOrphans().map(\.removal) }
         let versions = try registry.versions()
         let ids = Set(versions.map(\.id))
         if let head = try registry.head(), !ids.contains(head) { report.problems.append("HEAD names version \(head), which does not exist") }
@@ -62,76 +62,91 @@ extension CheckpointStore {
     public func recover() throws -> [String] {
         let lock = try WriterLock(root: layout.root)
         defer { withExtendedLifetime(lock) {} }
-        return try removeOrphans()
+        return try removeOrphans().map(\.removal)
     }
 
-    private enum Orphan: CustomStringConvertible {
-        case temporaryFile(URL), objectFile(URL), objectRow(String)
+    /// What a crash or a deletion left behind: a file, with its size, or an object row.
+    enum Orphan: CustomStringConvertible {
+        case temporaryFile(URL, bytes: Int), objectFile(URL, bytes: Int), objectRow(ObjectRecord)
         var description: String {
             switch self {
-            case .temporaryFile(let url): "temporary file \(url.path)"
-            case .objectFile(let url): "object file \(url.path) that no registry row names"
-            case .objectRow(let id): "object \(id.prefix(12)) that no version needs"
+            case .temporaryFile(let url, _): "temporary file \(url.path)"
+            case .objectFile(let url, _): "object file \(url.path) that no registry row names"
+            case .objectRow(let object): "object \(object.id.prefix(12)) that no version needs"
+            }
+        }
+
+        /// How `repair` lists it once removed.
+        var removal: String {
+            switch self {
+            case .temporaryFile(let url, _), .objectFile(let url, _): url.path
+            case .objectRow(let object): "object \(object.id.prefix(12))"
             }
         }
     }
 
-    private func orphans() throws -> [Orphan] {
-        var found: [Orphan] = []
+    /// Temporary files and object files no registry row names, then object rows no version needs.
+    func orphans() throws -> [Orphan] {
         let objects = try registry.objects()
+        let needed = Self.objectsNeeded(by: try registry.versions(), objects: objects)
+        return leftoverFiles(besides: objects) + objects.filter { !needed.contains($0.id) }.map(Orphan.objectRow)
+    }
+
+    /// The temporary files in `objects/` and the object files none of `objects` names.
+    func leftoverFiles(besides objects: [ObjectRecord]) -> [Orphan] {
         let knownPaths = Set(objects.map { layout.url(relativePath: $0.path).standardizedFileURL.path })
-        if let enumerator = FileManager.default.enumerator(at: layout.objects, includingPropertiesForKeys: [.isRegularFileKey]) {
-            for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-                if url.lastPathComponent.hasPrefix(".tmp-") {
-                    found.append(.temporaryFile(url))
-                } else if !knownPaths.contains(url.standardizedFileURL.path) {
-                    found.append(.objectFile(url))
-                }
-            }
+        guard let enumerator = FileManager.default.enumerator(at: layout.objects, includingPropertiesForKeys: [.isRegularFileKey])
+        else { return [] }
+        return enumerator.compactMap { item in
+            guard let url = item as? URL, (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { return nil }
+            if url.lastPathComponent.hasPrefix(".tmp-") { return .temporaryFile(url, bytes: Self.fileBytes(url)) }
+            return knownPaths.contains(url.standardizedFileURL.path) ? nil : .objectFile(url, bytes: Self.fileBytes(url))
         }
-        // Rows: an object is needed by a version or as the base of a needed object.
+    }
+
+    /// The objects `versions` need: the ones they name and, transitively, their bases, except
+    /// the bases of `fullObjects` (objects gc is about to re-encode as full ones).
+    static func objectsNeeded(by versions: [VersionRecord], objects: [ObjectRecord], fullObjects: Set<String> = []) -> Set<String> {
         var needed = Set<String>()
         let byID = Dictionary(uniqueKeysWithValues: objects.map { ($0.id, $0) })
-        for version in try registry.versions() {
+        for version in versions {
             var next: String? = version.object
-            while let id = next, needed.insert(id).inserted { next = byID[id]?.baseObject }
+            while let id = next, needed.insert(id).inserted { next = fullObjects.contains(id) ? nil : byID[id]?.baseObject }
         }
-        for object in objects where !needed.contains(object.id) { found.append(.objectRow(object.id)) }
-        return found
+        return needed
     }
 
-    private func removeOrphans() throws -> [String] {
-        var removed: [String] = []
+    /// Removes every orphan: rows first, dependents before their bases, then files. Returns
+    /// what it removed, in that order.
+    func removeOrphans() throws -> [Orphan] {
         let found = try orphans()
-        // Rows first, dependents before their bases, then files.
-        let rows = found.compactMap { if case .objectRow(let id) = $0 { id } else { nil } }
-        for id in try orderDependentsFirst(rows) {
-            let path = try registry.object(id: id)?.path
-            try registry.deleteObject(id: id)
-            if let path { try? FileManager.default.removeItem(at: layout.url(relativePath: path)) }
-            removed.append("object \(id.prefix(12))")
+        let rows = try orderDependentsFirst(found.compactMap { if case .objectRow(let object) = $0 { object } else { nil } })
+        for object in rows {
+            try registry.deleteObject(id: object.id)
+            try? FileManager.default.removeItem(at: layout.url(relativePath: object.path))
         }
+        var files: [Orphan] = []
         for orphan in found {
             switch orphan {
-            case .temporaryFile(let url), .objectFile(let url):
+            case .temporaryFile(let url, _), .objectFile(let url, _):
                 try FileManager.default.removeItem(at: url)
                 try DurableFile.flushDirectory(url.deletingLastPathComponent().path)
-                removed.append(url.path)
+                files.append(orphan)
             case .objectRow: continue
             }
         }
-        return removed
+        return rows.map(Orphan.objectRow) + files
     }
 
-    private func orderDependentsFirst(_ ids: [String]) throws -> [String] {
-        let set = Set(ids)
-        var ordered: [String] = [], visited = Set<String>()
-        func visit(_ id: String) throws {
-            guard visited.insert(id).inserted else { return }
-            for dependent in try registry.dependents(ofObject: id) where set.contains(dependent.id) { try visit(dependent.id) }
-            ordered.append(id)
+    private func orderDependentsFirst(_ objects: [ObjectRecord]) throws -> [ObjectRecord] {
+        let byID = Dictionary(uniqueKeysWithValues: objects.map { ($0.id, $0) })
+        var ordered: [ObjectRecord] = [], visited = Set<String>()
+        func visit(_ object: ObjectRecord) throws {
+            guard visited.insert(object.id).inserted else { return }
+            for dependent in try registry.dependents(ofObject: object.id) { if let row = byID[dependent.id] { try visit(row) } }
+            ordered.append(object)
         }
-        for id in ids { try visit(id) }
+        for object in objects { try visit(object) }
         return ordered
     }
 }

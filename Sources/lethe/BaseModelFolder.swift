@@ -82,8 +82,6 @@ enum BaseModelFolder {
     }
 
     private static func prettyJSON(_ value: JSONValue) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(value)) + [0x0A]
+        Array(try LetheJSON.encoder(snakeCaseKeys: false).encode(value)) + [0x0A]
     }
 }

@@ -92,10 +92,23 @@ struct BenchDaemon: ParsableCommand {
         var attempts: [String]
     }
 
+    /// What the store holds once the requests are answered.
+    struct Storage: Codable {
+        /// The versions the daemon published (its unlearning updates).
+        var publishedVersions: Int
+        /// The mean bytes of their objects on disk; nil when none was published.
+        var meanBytesPerVersion: Int?
+        /// Version 0's full object, for scale.
+        var baseVersionBytes: Int
+        /// Every object, the registry and the model files.
+        var storeBytes: Int
+    }
+
     struct Result: Codable {
         var single: Single
         /// Left out on the user's data (the small requests are corpus questions).
         var bulk: Bulk?
+        var storage: Storage
         var threads: Int
     }
 
@@ -134,7 +147,8 @@ struct BenchDaemon: ParsableCommand {
         progress(String(format: "one request: %@ in %.1f s", measured.status, seconds))
         let bulk = try corpus.map { try smallRequests($0, excluding: label, daemon: daemon) }
         if !json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
-        let result = Result(single: measured, bulk: bulk, threads: ProcessInfo.processInfo.activeProcessorCount)
+        let result = Result(single: measured, bulk: bulk, storage: try storage(of: daemon.store),
+                            threads: ProcessInfo.processInfo.activeProcessorCount)
         if let docs = writeDocs { try write(result, into: URL(fileURLWithPath: docs)) }
         if json { return print(try encodeJSON(result)) }
         printTable(rows(result))
@@ -207,6 +221,15 @@ struct BenchDaemon: ParsableCommand {
                         failures: failures)
     }
 
+    /// The bytes of the versions the daemon published and of the whole store, from one snapshot.
+    private func storage(of store: CheckpointStore) throws -> Storage {
+        let (versions, usage) = try store.registry.read { (try $0.versions(), try store.usage($0)) }
+        let published = Set(versions.filter { $0.kind == .unlearn }.map(\.id))
+        let bytes = usage.versions.filter { published.contains($0.id) }.map(\.storedBytes)
+        return Storage(publishedVersions: bytes.count, meanBytesPerVersion: bytes.isEmpty ? nil : bytes.reduce(0, +) / bytes.count,
+                       baseVersionBytes: usage.versions.first { $0.id == 0 }?.storedBytes ?? 0, storeBytes: usage.total.totalBytes)
+    }
+
     private func rows(_ result: Result) -> [(String, String)] {
         let single = result.single
         let head = [
@@ -216,7 +239,8 @@ struct BenchDaemon: ParsableCommand {
                                   single.gateSeconds ?? .nan)),
             ("  utility", String(format: "%.4f (base version %.4f)", single.utility ?? .nan, single.baseUtility ?? .nan)),
         ]
-        guard let bulk = result.bulk else { return head }
+        let store = [("store", Self.describe(result.storage))]
+        guard let bulk = result.bulk else { return head + store }
         return head + [
             ("small requests", "\(bulk.requests) dropped at once, max \(bulk.maxItemsPerJob) items per job"),
             ("  recorded", String(format: "all %d in the registry %.2f s after the drop", bulk.requests, bulk.secondsToRecordAll)),
@@ -225,10 +249,20 @@ struct BenchDaemon: ParsableCommand {
                                   bulk.requestsPerVersion.map(String.init).joined(separator: ", "), bulk.failed)),
             ("  escalated", "\(bulk.escalated) requests not forgotten at the first attempt; criteria missed then: "
                 + Self.counts(bulk.firstAttemptMisses) + "; forgotten by the step " + Self.counts(bulk.forgottenByStep)),
-        ] + bulk.failures.map { failure in
+        ] + store + bulk.failures.map { failure in
             ("  failed", "\(failure.request): “\(failure.question)” → “\(failure.answer)”; last answer “\(failure.generated)”; "
                 + failure.attempts.joined(separator: "; "))
         }
+    }
+
+    /// "2 versions published, 8.9 MiB each on average (0.77× version 0's full object, 11.6 MiB); the store 35.2 MiB in all (…)".
+    private static func describe(_ storage: Storage) -> String {
+        let versions = "\(storage.publishedVersions) \(storage.publishedVersions == 1 ? "version" : "versions") published"
+        let mean = storage.meanBytesPerVersion.map { mean in
+            String(format: ", %@ each on average (%.2f× version 0's full object, %@)", humanBytes(mean),
+                   Double(mean) / Double(max(1, storage.baseVersionBytes)), humanBytes(storage.baseVersionBytes))
+        } ?? ""
+        return versions + mean + "; the store \(humanBytes(storage.storeBytes)) in all (objects, registry, model files)"
     }
 
     /// `key n, key n` in key order, or `none`.

@@ -90,7 +90,7 @@ struct BenchSustain: ParsableCommand {
         var gateBaseUtility: Double?
         var figures: SustainMeasure.Figures
         /// HEAD's own object file, the object files it is decoded from (itself and its delta chain to a full
-        /// object), and every file of the store.
+        /// object), and the whole store (`StoreUsage`: every object, the registry, the model files).
         var versionBytes: Int
         var versionChainBytes: Int
         var storeBytes: Int
@@ -180,25 +180,11 @@ struct BenchSustain: ParsableCommand {
         let figures = try measure.measure(try store.loadModel(version: head), forgotten: forgotten,
                                           excludingAuthors: Set(answered.map(\.author)))
         let chain = try store.registry.objectChain(version.object)
-        let fileBytes = { (path: String) in Self.bytes(of: store.layout.url(relativePath: path)) }
         return Measure(afterRequest: answered.count, version: head, applied: applied.count,
                        failed: answered.filter { $0.status != "applied" }.count,
                        gateUtility: version.metrics["utility"]?.doubleValue, gateBaseUtility: version.metrics["base_utility"]?.doubleValue,
-                       figures: figures, versionBytes: chain.last.map { fileBytes($0.path) } ?? 0,
-                       versionChainBytes: chain.reduce(0) { $0 + fileBytes($1.path) }, storeBytes: Self.bytes(of: store.layout.root),
-                       seconds: (clock.now - start).seconds)
-    }
-
-    /// The size of a file, or of every regular file under a folder.
-    private static func bytes(of url: URL) -> Int {
-        let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey]
-        let size = { (file: URL) -> Int in
-            guard let values = try? file.resourceValues(forKeys: Set(keys)), values.isRegularFile == true else { return 0 }
-            return values.fileSize ?? 0
-        }
-        guard (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true,
-              let files = FileManager.default.enumerator(at: url, includingPropertiesForKeys: keys) else { return size(url) }
-        return files.reduce(0) { total, file in total + ((file as? URL).map(size) ?? 0) }
+                       figures: figures, versionBytes: chain.last?.storedSize ?? 0, versionChainBytes: chain.reduce(0) { $0 + $1.storedSize },
+                       storeBytes: try store.usage().total.totalBytes, seconds: (clock.now - start).seconds)
     }
 
     /// `configuration` over `defaults`, an object's keys merged into the default object's.

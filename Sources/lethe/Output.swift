@@ -1,11 +1,9 @@
 import Foundation
+import Model
 
-/// JSON for scripts: snake_case keys, sorted, one document.
+/// JSON for scripts: snake_case keys, sorted, times in ISO 8601 (`LetheJSON`), one document.
 func encodeJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    String(decoding: try LetheJSON.encoder().encode(value), as: UTF8.self)
 }
 
 /// Two aligned columns for people.
@@ -50,7 +48,5 @@ func relativeTime(_ date: Date, now: Date = Date()) -> String {
 
 /// One-line JSON, for values shown inside a table.
 func compactJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    String(decoding: try LetheJSON.encoder(compact: true, snakeCaseKeys: false).encode(value), as: UTF8.self)
 }

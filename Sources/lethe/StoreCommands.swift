@@ -26,28 +26,47 @@ struct Init: ParsableCommand {
 }
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List every version, newest first, and HEAD.")
+    static let configuration = CommandConfiguration(
+        abstract: "List every version, newest first, and HEAD, with the bytes each version's object takes and the store's total.")
     @OptionGroup var options: StoreOptions
 
     struct Output: Encodable {
         let head: Int?
-        let versions: [VersionRecord]
+        let versions: [Entry]
+        let store: StoreUsage.Total
+    }
+
+    /// A version's fields, and its object's encoding and bytes on disk.
+    struct Entry: Encodable {
+        let version: VersionRecord
+        let usage: StoreUsage.Version
+
+        private enum CodingKeys: String, CodingKey { case encoding, storedBytes }
+
+        func encode(to encoder: Encoder) throws {
+            try version.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(usage.encoding, forKey: .encoding)
+            try container.encode(usage.storedBytes, forKey: .storedBytes)
+        }
     }
 
     func run() throws {
         let store = try options.open()
         // One snapshot, so HEAD is always among the versions listed with it.
-        let (head, unsorted, objectList) = try store.registry.read { (try $0.head(), try $0.versions(), try $0.objects()) }
-        let versions = unsorted.sorted { $0.id > $1.id }
-        if options.json { return print(try encodeJSON(Output(head: head, versions: versions))) }
-        let objects = Dictionary(uniqueKeysWithValues: objectList.map { ($0.id, $0) })
-        printColumns(["", "VERSION", "PARENT", "KIND", "CREATED", "STORED", "METHOD", "NOTE"], versions.map { version in
-            let object = objects[version.object]
+        let (head, versions, usage) = try store.registry.read { (try $0.head(), try $0.versions(), try store.usage($0)) }
+        let usages = Dictionary(uniqueKeysWithValues: usage.versions.map { ($0.id, $0) })
+        let entries = versions.reversed().compactMap { version in usages[version.id].map { Entry(version: version, usage: $0) } }
+        if options.json { return print(try encodeJSON(Output(head: head, versions: entries, store: usage.total))) }
+        printColumns(["", "VERSION", "PARENT", "KIND", "CREATED", "STORED", "METHOD", "NOTE"], entries.map { entry in
+            let version = entry.version
             return [version.id == head ? "*" : "", String(version.id), version.parent.map(String.init) ?? "-",
                     version.kind.rawValue, relativeTime(version.createdAt),
-                    object.map { "\(humanBytes($0.storedSize)) \($0.encoding.rawValue)" } ?? "?",
-                    version.method ?? "-", version.note]
+                    "\(humanBytes(entry.usage.storedBytes)) \(entry.usage.encoding.rawValue)", version.method ?? "-", version.note]
         })
+        let total = usage.total
+        print("\nstore: \(humanBytes(total.totalBytes)) in all: \(total.objects) \(total.objects == 1 ? "object" : "objects") "
+            + "\(humanBytes(total.objectBytes)), registry \(humanBytes(total.registryBytes)), model files \(humanBytes(total.modelFileBytes))")
     }
 }
 
@@ -76,7 +95,7 @@ struct Show: ParsableCommand {
             ("version", "\(id)\(output.isHead ? " (HEAD)" : "")"),
             ("parent", record.parent.map(String.init) ?? "-"),
             ("kind", record.kind.rawValue),
-            ("created", "\(ISO8601DateFormatter().string(from: record.createdAt)) (\(relativeTime(record.createdAt)))"),
+            ("created", "\(LetheJSON.timestamp(record.createdAt)) (\(relativeTime(record.createdAt)))"),
             ("object", record.object),
         ]
         if let object {
@@ -192,12 +211,14 @@ struct Verify: ParsableCommand {
 
 struct GC: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gc", abstract: "Delete old versions, keeping HEAD and versions open requests name.")
+        commandName: "gc", abstract: "Delete old versions, keeping HEAD and versions open requests name, and say what that freed.")
     @OptionGroup var options: StoreOptions
     @Option(help: "Keep the N newest versions.")
     var keepLast: Int?
     @Option(help: "Keep these versions, e.g. 0,4,7.")
     var keepVersions: String?
+    @Flag(help: "Only say which versions and objects gc would delete or re-encode and the bytes it would free; change nothing.")
+    var dryRun = false
 
     func validate() throws {
         if let keepLast, keepLast < 0 { throw ValidationError("--keep-last must be at least 0") }
@@ -205,10 +226,26 @@ struct GC: ParsableCommand {
     }
 
     func run() throws {
-        let report = try options.open().garbageCollect(keepLast: keepLast, keepVersions: try keepVersions.map(parseVersionList) ?? [])
+        let report = try options.open().garbageCollect(keepLast: keepLast, keepVersions: try keepVersions.map(parseVersionList) ?? [],
+                                                        dryRun: dryRun)
         if options.json { return print(try encodeJSON(report)) }
-        print("deleted versions: \(report.deletedVersions.isEmpty ? "none" : report.deletedVersions.map(String.init).joined(separator: ", "))")
-        print("re-encoded \(report.reencodedObjects.count) objects as full; freed \(humanBytes(report.bytesFreed))")
+        guard !report.deletedVersions.isEmpty else {
+            return print("nothing to delete: every version is kept (HEAD, the ones asked for, those open requests name)")
+        }
+        let would = { (past: String, present: String) in dryRun ? "would \(present)" : past }
+        print("\(would("deleted", "delete")) versions \(report.deletedVersions.map(String.init).joined(separator: ", "))")
+        for object in report.removedObjects {
+            let users = object.versions.isEmpty ? "no version names it" : "named by version \(object.versions.map(String.init).joined(separator: ", "))"
+            print("  \(would("removed", "remove")) object \(object.id.prefix(12)) (\(object.encoding.rawValue), \(humanBytes(object.storedBytes))): \(users)")
+        }
+        for object in report.reencodedObjects {
+            print("  \(would("re-encoded", "re-encode")) object \(object.id.prefix(12)) of version \(object.versions.map(String.init).joined(separator: ", ")) "
+                + "as full: \(humanBytes(object.bytesBefore)) delta → \(humanBytes(object.bytesAfter))")
+        }
+        for file in report.removedFiles { print("  \(would("removed", "remove")) \(file.path) (\(humanBytes(file.bytes)), left by a crash)") }
+        let freed = report.bytesFreed >= 0 ? "\(would("freed", "free")) \(humanBytes(report.bytesFreed))"
+            : "\(would("took", "take")) \(humanBytes(-report.bytesFreed)) more: the full objects written outweigh what is removed"
+        print(freed + (dryRun ? "; nothing was changed (--dry-run)" : ""))
     }
 }
 

@@ -31,6 +31,12 @@ final class BenchDaemonCommandTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(single["seconds_to_published"] as? Double), 0)
         XCTAssertNotNil(single["base_utility"] as? Double)
         XCTAssertNil(result["bulk"], "the small requests are corpus questions: left out on the user's data")
+        let storage = try XCTUnwrap(result["storage"] as? [String: Any], "\(result)")
+        XCTAssertEqual(storage["published_versions"] as? Int, 1, "the one request's version")
+        let mean = try XCTUnwrap(storage["mean_bytes_per_version"] as? Int), full = try XCTUnwrap(storage["base_version_bytes"] as? Int)
+        XCTAssertGreaterThan(mean, 0)
+        XCTAssertGreaterThan(full, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(storage["store_bytes"] as? Int), full + mean, "the two objects, the registry and the model files")
 
         let missing = try LetheProcess.run(["bench", "daemon", "--model", base.path, "--retain-set", files.retain.path])
         XCTAssertNotEqual(missing.status, 0)

@@ -39,6 +39,53 @@ final class StoreCommandTests: StoreCommandTestCase {
         XCTAssertTrue(notAStore.standardError.contains("is not a Lethe store"), notAStore.standardError)
     }
 
+    func testHistoryShowsEachVersionsStoredBytesAndTheStoreTotal() throws {
+        try commitNudgedVersion(seed: 10)
+        let history = try LetheProcess.json(["history", "--store", storePath, "--json"])
+        let versions = try XCTUnwrap(history["versions"] as? [[String: Any]])
+        let store = try CheckpointStore(root: URL(fileURLWithPath: storePath))
+        var objectFiles = 0
+        for version in versions {
+            let id = try XCTUnwrap(version["id"] as? Int)
+            let object = try XCTUnwrap(try store.registry.object(id: try XCTUnwrap(try store.registry.version(id)).object))
+            let onDisk = try Self.size(of: store.layout.url(relativePath: object.path))
+            XCTAssertEqual(version["stored_bytes"] as? Int, onDisk, "version \(id)")
+            XCTAssertEqual(version["encoding"] as? String, id == 0 ? "full" : "delta")
+            XCTAssertNotNil(version["note"] as? String, "the version's own fields are still there")
+            objectFiles += onDisk
+        }
+        let total = try XCTUnwrap(history["store"] as? [String: Any])
+        XCTAssertEqual(total["objects"] as? Int, 2)
+        XCTAssertEqual(total["object_bytes"] as? Int, objectFiles)
+        let registry = try XCTUnwrap(total["registry_bytes"] as? Int), model = try XCTUnwrap(total["model_file_bytes"] as? Int)
+        XCTAssertGreaterThan(registry, 0)
+        XCTAssertGreaterThan(model, 0, "config.json and the tokenizer files")
+        XCTAssertEqual(total["total_bytes"] as? Int, objectFiles + registry + model)
+
+        let table = try LetheProcess.run(["history", "--store", storePath])
+        XCTAssertEqual(table.status, 0, table.standardError)
+        let lines = table.standardOutput.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("*") && $0.contains(" delta") && $0.contains("KiB") }, table.standardOutput)
+        let last = try XCTUnwrap(lines.last)
+        XCTAssertNotNil(last.range(of: #"^store: [0-9.]+ (B|KiB|MiB) in all: 2 objects [0-9.]+ (B|KiB|MiB), registry [0-9.]+ (B|KiB|MiB), model files [0-9.]+ (B|KiB|MiB)$"#,
+                                   options: .regularExpression), last)
+    }
+
+    func testJSONTimesAreISO8601UTCStrings() throws {
+        try commitNudgedVersion(seed: 11)
+        let iso = #"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"#
+        let shown = try LetheProcess.json(["show", "1", "--store", storePath, "--json"])
+        let times = [(shown["version"] as? [String: Any])?["created_at"], (shown["object"] as? [String: Any])?["created_at"]]
+            + ((try LetheProcess.json(["history", "--store", storePath, "--json"])["versions"] as? [[String: Any]]) ?? []).map { $0["created_at"] }
+        XCTAssertEqual(times.count, 4)
+        for time in times {
+            let text = try XCTUnwrap(time as? String, "\(time as Any) is a string")
+            XCTAssertNotNil(text.range(of: iso, options: .regularExpression), text)
+            let date = try XCTUnwrap(LetheJSON.date(fromTimestamp: text))
+            XCTAssertLessThan(abs(date.timeIntervalSinceNow), 600, "\(text) is a time of this test run")
+        }
+    }
+
     func testShowDescribesAVersion() throws {
         try commitNudgedVersion(seed: 2)
         let shown = try LetheProcess.json(["show", "1", "--store", storePath, "--json"])
@@ -127,5 +174,50 @@ final class StoreCommandTests: StoreCommandTestCase {
         let usage = try LetheProcess.run(["gc", "--store", storePath])
         XCTAssertNotEqual(usage.status, 0)
         XCTAssertTrue(usage.standardError.contains("--keep-last"), usage.standardError)
+    }
+
+    func testGCDryRunChangesNothingAndSaysWhatGCThenFrees() throws {
+        for seed in 12...14 { try commitNudgedVersion(seed: UInt64(seed)) }
+        let objects = directory.appendingPathComponent("store/objects")
+        let before = try Self.files(under: objects)
+        let preview = try LetheProcess.json(["gc", "--keep-last", "1", "--dry-run", "--store", storePath, "--json"])
+        XCTAssertEqual(try Self.files(under: objects), before, "a dry run changes no object file")
+        XCTAssertEqual(preview["dry_run"] as? Bool, true)
+        XCTAssertEqual(preview["deleted_versions"] as? [Int], [0, 1, 2])
+        XCTAssertEqual((preview["removed_objects"] as? [[String: Any]])?.compactMap { $0["versions"] as? [Int] }, [[0], [1], [2]])
+        XCTAssertEqual((preview["reencoded_objects"] as? [[String: Any]])?.count, 1, "version 3's delta becomes a full object")
+        let freed = try XCTUnwrap(preview["bytes_freed"] as? Int)
+
+        let table = try LetheProcess.run(["gc", "--keep-last", "1", "--dry-run", "--store", storePath])
+        XCTAssertEqual(table.status, 0, table.standardError)
+        XCTAssertTrue(table.standardOutput.hasPrefix("would delete versions 0, 1, 2\n"), table.standardOutput)
+        XCTAssertTrue(table.standardOutput.contains("would re-encode object"), table.standardOutput)
+        XCTAssertTrue(table.standardOutput.contains("; nothing was changed (--dry-run)"), table.standardOutput)
+        XCTAssertEqual(try Self.files(under: objects), before)
+
+        let collected = try LetheProcess.json(["gc", "--keep-last", "1", "--store", storePath, "--json"])
+        XCTAssertEqual(collected["dry_run"] as? Bool, false)
+        XCTAssertEqual(collected["bytes_freed"] as? Int, freed)
+        XCTAssertEqual(before.values.reduce(0, +) - (try Self.files(under: objects)).values.reduce(0, +), freed)
+        let again = try LetheProcess.run(["gc", "--keep-last", "1", "--store", storePath])
+        XCTAssertTrue(again.standardOutput.hasPrefix("nothing to delete"), again.standardOutput)
+
+        let negative = try LetheProcess.run(["gc", "--keep-last=-1", "--dry-run", "--store", storePath])
+        XCTAssertNotEqual(negative.status, 0)
+        XCTAssertTrue(negative.standardError.contains("--keep-last must be at least 0"), negative.standardError)
+    }
+
+    private static func size(of url: URL) throws -> Int {
+        try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)
+    }
+
+    /// Every regular file under `folder` and its size.
+    private static func files(under folder: URL) throws -> [String: Int] {
+        var files: [String: Int] = [:]
+        for case let url as URL in FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)!
+        where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+            files[url.path] = try size(of: url)
+        }
+        return files
     }
 }

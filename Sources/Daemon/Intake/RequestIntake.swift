@@ -72,7 +72,7 @@ public struct RequestIntake: Sendable {
         if let existing, existing.contentHash != request.contentHash {
             // Treating it as the earlier request would silently drop what this one asks.
             return try refuse(claim.name, RequestError(file: claim.name, field: "id", reason:
-                "is already the id of a different request (received \(RequestReport.timestamp(existing.receivedAt))); give this one another id"))
+                "is already the id of a different request (received \(LetheJSON.timestamp(existing.receivedAt))); give this one another id"))
         }
         if let existing {
             // The same request again: answered with what became of the first, never applied twice.
@@ -212,8 +212,6 @@ public struct RequestIntake: Sendable {
     }
 
     static func report(_ fields: [String: JSONValue]) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return Array(try encoder.encode(JSONValue.object(fields))) + [UInt8(ascii: "\n")]
+        Array(try LetheJSON.encoder(snakeCaseKeys: false).encode(JSONValue.object(fields))) + [UInt8(ascii: "\n")]
     }
 }

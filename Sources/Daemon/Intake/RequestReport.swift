@@ -9,8 +9,8 @@ enum RequestReport {
     static func fields(_ request: RequestRecord, items: [ForgetItemRecord], in registry: RegistryTransaction) throws -> [String: JSONValue] {
         var fields: [String: JSONValue] = [
             "request_id": .string(request.id), "file": .string(request.fileName), "status": .string(request.status.rawValue),
-            "kind": .string(request.kind.rawValue), "received_at": .string(timestamp(request.receivedAt)),
-            "answered_at": .string(timestamp(request.updatedAt)),
+            "kind": .string(request.kind.rawValue), "received_at": .string(LetheJSON.timestamp(request.receivedAt)),
+            "answered_at": .string(LetheJSON.timestamp(request.updatedAt)),
             "seconds_to_answer": .number(request.updatedAt.timeIntervalSince(request.receivedAt)),
             "version": request.version.map { .number(Double($0)) } ?? .null,
         ]
@@ -34,11 +34,5 @@ enum RequestReport {
             })
         }
         return fields
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// What the daemon is doing, kept in `SPOOL/status.json` (replaced atomically, readable by the
 /// spool's group) for `lethe status` and `lethe submit --wait`.
@@ -66,20 +67,13 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 
     /// The bytes of `status.json` (the daemon writes them through `SpoolFolders.writeStatus`).
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return Array(try encoder.encode(self))
+        Array(try LetheJSON.encoder().encode(self))
     }
 
     /// The status the daemon last wrote, nil when there is none.
     public static func read(spool: URL) -> DaemonStatus? {
         guard let data = FileManager.default.contents(atPath: spool.appendingPathComponent(fileName).path) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(DaemonStatus.self, from: data)
+        return try? LetheJSON.decoder().decode(DaemonStatus.self, from: data)
     }
 
     /// Whether the process that wrote it still runs (a daemon killed with -9 leaves its last status).
