@@ -83,7 +83,7 @@ final class UnlearningUpdateTests: XCTestCase {
     func testTheRecommendedScopeIsTheFirstOfAllAndMLPThatFitsInHalfTheMemoryElseTheUpperHalf() throws {
         let config = Fixture.config
         let full = try ParameterScope.all.parameterBytes(for: config), mlp = try ParameterScope.mlp.parameterBytes(for: config)
-        XCTAssertEqual(full, 16 * ParameterLayout(config: config).count)
+        XCTAssertEqual(full, 20 * ParameterLayout(config: config).count)
         XCTAssertLessThan(mlp, full)
         XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * full)), .all)
         XCTAssertEqual(ParameterScope.recommended(for: config, memoryBytes: UInt64(2 * full - 2)), .mlp)

@@ -16,17 +16,19 @@ extension UnlearningOptions {
     public static let recommendedForgetTarget = 0.05
     public static let recommendedRetainTerm = RetainTerm.nll
     public static let recommendedEpochs = 5
-    /// The daemon's change grid (`ChangeGrid.bits`; 0 is none).
-    public static let recommendedChangeBits = 0
+    /// The daemon's change grid (`ChangeGrid.bits`; 0 is none): the change keeps bfloat16's
+    /// precision relative to each weight. Measured in docs/dipo.md, "Cheap versions".
+    public static let recommendedChangeBits = 16
 }
 
 extension ParameterScope {
     /// Bytes an update of a model of `config` holds for its parameters under this scope: 4 per
-    /// weight and 12 more per trainable one (its gradient and AdamW's two moments).
+    /// weight and 16 more per trainable one (its gradient, AdamW's two moments, and the parent's
+    /// weight that the change grid is laid around).
     public func parameterBytes(for config: LlamaConfig) throws -> Int {
         let layout = ParameterLayout(config: config)
         let trainable = try trainableRanges(in: layout, layerCount: config.layerCount).reduce(0) { $0 + $1.count }
-        return 4 * layout.count + 12 * trainable
+        return 4 * layout.count + 16 * trainable
     }
 
     /// The scope an update uses unless told otherwise: the first of `all`, `mlp` and
