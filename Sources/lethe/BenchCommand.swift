@@ -9,7 +9,7 @@ import Benchmarks
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Lethe: its speed, and how well its unlearning works.",
-        subcommands: [BenchTrain.self, BenchGenerate.self, BenchTokenize.self, BenchStore.self, BenchTofu.self, BenchSequential.self, BenchDaemon.self, BenchSustain.self]
+        subcommands: [BenchTrain.self, BenchGenerate.self, BenchTokenize.self, BenchStore.self, BenchTofu.self, BenchSequential.self, BenchQuantization.self, BenchDaemon.self, BenchSustain.self]
     )
 }
 

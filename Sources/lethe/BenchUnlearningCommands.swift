@@ -87,17 +87,7 @@ struct BenchSequential: ParsableCommand {
 
     func run() throws {
         let plan = options.quick ? SequentialBenchmark.Plan.quick : .standard
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let chosen: [SettingSelection]
-        do {
-            chosen = try decoder.decode(TofuBenchmark.Report.self, from: Data(contentsOf: URL(fileURLWithPath: settings))).chosen
-        } catch {
-            throw ValidationError("cannot read the chosen settings from \(settings) (run lethe bench tofu --write-docs docs first): \(error)")
-        }
-        for method in plan.methods where !chosen.contains(where: { $0.method == method }) {
-            throw UnlearningBenchmarkError.settingsMissing(method: method.rawValue, file: settings)
-        }
+        let chosen = try UnlearningBenchmarkOptions.chosenSettings(in: settings, for: plan.methods)
         options.log("loading the models and measuring the retain model on \(plan.split.rawValue)")
         let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
                                                             utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) { $0.items(in: plan.split) }

@@ -48,6 +48,22 @@ struct UnlearningBenchmarkOptions: ParsableArguments {
         return (benchmark, corpus)
     }
 
+    /// The settings `lethe bench tofu` chose, read from its report at `path`; every one of `methods` must have one.
+    static func chosenSettings(in path: String, for methods: [UnlearningMethod]) throws -> [SettingSelection] {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let chosen: [SettingSelection]
+        do {
+            chosen = try decoder.decode(TofuBenchmark.Report.self, from: Data(contentsOf: URL(fileURLWithPath: path))).chosen
+        } catch {
+            throw ValidationError("cannot read the chosen settings from \(path) (run lethe bench tofu --write-docs docs first): \(error)")
+        }
+        for method in methods where !chosen.contains(where: { $0.method == method }) {
+            throw UnlearningBenchmarkError.settingsMissing(method: method.rawValue, file: path)
+        }
+        return chosen
+    }
+
     /// Throws unless the two model folders share one tokenizer: forget quality compares their
     /// likelihoods token for token.
     static func requireSameTokenizer(model: String, retainModel: String) throws {

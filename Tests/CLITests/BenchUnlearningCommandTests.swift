@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// `lethe bench tofu --quick` and `lethe bench sequential --quick` through the real executable,
+/// `lethe bench tofu --quick`, `lethe bench sequential --quick` and `lethe bench quantization --quick` through the real executable,
 /// on the quick base model serving as its own retain model (so the base model's forget quality
 /// is 1 and its MIA AUC the retain model's, to rounding).
 final class BenchUnlearningCommandTests: XCTestCase {
@@ -80,6 +80,27 @@ final class BenchUnlearningCommandTests: XCTestCase {
         let both = try String(contentsOf: docs.appendingPathComponent("benchmarks.md"), encoding: .utf8)
         XCTAssertTrue(both.contains("<!-- BEGIN lethe bench tofu") && both.contains("<!-- BEGIN lethe bench sequential"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: docs.appendingPathComponent("img/bench-sequential.svg").path))
+
+        // Quick plan: dipo and npo, then the base model and each version as f32, q8_0 and q4_0.
+        let quantization = try LetheProcess.json(["bench", "quantization", "--quick", "--model", model, "--retain-model", model,
+                                                  "--settings", settings, "--write-docs", docs.path, "--json"])
+        let served = try rows(quantization, "rows")
+        let itemCount = try XCTUnwrap(quantization["item_count"] as? Int)
+        XCTAssertEqual(served.map { $0["method"] as? String ?? "base" }, ["base", "base", "base", "dipo", "dipo", "dipo", "npo", "npo", "npo"])
+        XCTAssertEqual(served.compactMap { $0["type"] as? String }, Array(repeating: ["f32", "q8_0", "q4_0"], count: 3).flatMap { $0 })
+        for row in served {
+            let forgotten = try XCTUnwrap(row["forgotten"] as? Int), cameBack = try XCTUnwrap(row["came_back"] as? Int)
+            XCTAssertTrue((0...itemCount).contains(forgotten) && (0...itemCount).contains(cameBack), "\(row)")
+            if row["type"] as? String == "f32" { XCTAssertEqual(cameBack, 0, "the version itself loses nothing") }
+            let score = try XCTUnwrap(row["score"] as? [String: Any])
+            XCTAssertTrue((0...1).contains(try XCTUnwrap(score["model_utility"] as? Double)))
+        }
+        let all = try String(contentsOf: docs.appendingPathComponent("benchmarks.md"), encoding: .utf8)
+        XCTAssertTrue(all.contains("<!-- BEGIN lethe bench quantization") && all.contains("| dipo | q4_0 |"), all)
+        let refused = try LetheProcess.run(["bench", "quantization", "--quick", "--model", model, "--retain-model", model,
+                                            "--settings", settings, "--types", "q3_k"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.standardError.contains("q3_k is not one of f32, f16, bf16, q8_0, q4_0, q4_k_m"), refused.standardError)
     }
 
     func testSequentialWithoutChosenSettingsNamesTheFile() throws {

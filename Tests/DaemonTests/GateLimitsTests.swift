@@ -28,6 +28,21 @@ final class GateLimitsTests: XCTestCase {
         XCTAssertTrue(result(utility: 0.495, parentDrift: -0.03).isWithinRequestBudget)
     }
 
+    func testAJobThatCoalescedRequestsIsAllowedTheirSharesTogether() throws {
+        // Three requests in one job: 3 × 0.01 of the base version's 0.5; the total budget still holds.
+        var shared = limits
+        shared.requestCount = 3
+        let job = { (utility: Double) in
+            GateResult(scores: [:], utility: utility, utilityFigures: [:], baseUtility: 0.5, limits: shared, unforgotten: [], regressed: [],
+                       served: [], jobProbabilityRatio: 0.03, jobFluency: 0.02, parentDrift: 0)
+        }
+        XCTAssertEqual(job(0.475).requestCostLimit, 0.03, accuracy: 1e-12)
+        XCTAssertTrue(job(0.475).passed, "0.025 is within 3 shares")
+        XCTAssertFalse(job(0.465).isWithinRequestBudget)
+        XCTAssertTrue(try XCTUnwrap(job(0.465).failureReason).contains("for each of its 3 requests"))
+        XCTAssertEqual(result(utility: 0.5, parentDrift: 0).requestCostLimit, 0.01, accuracy: 1e-12, "one request, one share")
+    }
+
     func testOverForgottenAndDegenerateJobsAreRefusedWithTheirNumbers() throws {
         let over = result(utility: 0.5, parentDrift: 0, ratio: 0.001)
         XCTAssertTrue(over.isOverForgotten)

@@ -36,7 +36,9 @@ public struct GateResult: Sendable {
     /// What this job cost: the version's drift less its parent's. A parent above the base
     /// version's utility counts as at it: a job is not charged for what an earlier one gained.
     public var requestCost: Double? { parentDrift.map { baseUtility - utility - max($0, 0) } }
-    public var requestCostLimit: Double { baseUtility * limits.maxUtilityDropPerRequest }
+    /// Each request of the job brings its share of the budget: a job that coalesced many is
+    /// allowed their sum (the total budget still holds).
+    public var requestCostLimit: Double { baseUtility * limits.maxUtilityDropPerRequest * Double(max(1, limits.requestCount)) }
     public var isWithinRequestBudget: Bool { requestCost.map { $0 <= requestCostLimit } ?? true }
     /// The job's answers are far less likely than a never-seen item's (`min_probability_ratio`).
     public var isOverForgotten: Bool { jobProbabilityRatio < limits.minProbabilityRatio }
@@ -63,8 +65,8 @@ public struct GateResult: Sendable {
                                   baseUtility, limits.maxUtilityDrop * 100))
         }
         if let cost = requestCost, !isWithinRequestBudget {
-            reasons.append(String(format: "the job costs %.4f of model utility, more than %.4f (%.1f %% of the base version's %.4f)", cost,
-                                  requestCostLimit, limits.maxUtilityDropPerRequest * 100, baseUtility))
+            reasons.append(String(format: "the job costs %.4f of model utility, more than %.4f (%.1f %% of the base version's %.4f for each of its %d requests)",
+                                  cost, requestCostLimit, limits.maxUtilityDropPerRequest * 100, baseUtility, max(1, limits.requestCount)))
         }
         if isOverForgotten {
             reasons.append(String(format: "over-forgotten: the job's answers are %.4f as likely as under the base version (geometric mean), below %.4f",
@@ -81,6 +83,7 @@ public struct GateResult: Sendable {
         ["utility": .number(utility), "utility_figures": .object(utilityFigures.mapValues(JSONValue.number)),
          "base_utility": .number(baseUtility), "utility_floor": .number(utilityFloor),
          "request_cost": requestCost.map(JSONValue.number) ?? .null, "request_cost_limit": .number(requestCostLimit),
+         "requests_in_job": .number(Double(max(1, limits.requestCount))),
          "job_probability_ratio": .number(jobProbabilityRatio), "min_probability_ratio": .number(limits.minProbabilityRatio),
          "job_fluency": .number(jobFluency), "min_fluency": .number(limits.minFluency),
          "items_scored": .number(Double(scores.count)), "unforgotten": .array(unforgotten.map(JSONValue.string)),
@@ -93,10 +96,12 @@ public struct GateResult: Sendable {
 public struct GateLimits: Sendable, Equatable {
     /// The most model utility any version may lose against the base version, as a fraction.
     public var maxUtilityDrop: Double
-    /// The most one job may add to that loss, as a fraction of the base version's utility.
+    /// The most one request may add to that loss, as a fraction of the base version's utility.
     public var maxUtilityDropPerRequest: Double
     public var minProbabilityRatio: Double
     public var minFluency: Double
+    /// The requests the job serves (a job of re-opened items alone counts as one).
+    public var requestCount = 1
 }
 
 /// The geometric mean of `values`, each held to at least `floor` (a 0 would make it 0 whatever the rest).
@@ -162,7 +167,8 @@ struct ForgetGate {
         let gate = configuration.gate
         return GateResult(scores: scores, utility: utility.value, utilityFigures: utility.figures, baseUtility: baseUtility,
                           limits: GateLimits(maxUtilityDrop: settings.maxUtilityDrop, maxUtilityDropPerRequest: gate.maxUtilityDropPerRequest,
-                                             minProbabilityRatio: gate.minProbabilityRatio, minFluency: gate.minFluency),
+                                             minProbabilityRatio: gate.minProbabilityRatio, minFluency: gate.minFluency,
+                                             requestCount: plan.members.count),
                           unforgotten: union(failing(targets, scores), served.map(\.unforgotten)),
                           regressed: union(failing(sample, scores), served.map(\.regressed)), served: served,
                           jobProbabilityRatio: geometricMean(targets.map { scores[$0.id]!.probabilityRatio }),
