@@ -94,8 +94,10 @@ func quantizeRowQ4_K(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
                     (scales[sub], minimums[sub]) = AsymmetricLevels.fit(
                         xs, weights: weights, count: 32, maximumLevel: 15, levels: L + 32 * sub, scratch: scratch,
                         search: (start: -1, step: 0.1, steps: 20))
-                    largestScale = max(largestScale, scales[sub])
-                    largestMinimum = max(largestMinimum, minimums[sub])
+                    // Strict comparisons, as ggml's: an all-zero sub-block's minimum is −0, and
+                    // `max` could keep it, giving dmin the sign bit ggml's does not have.
+                    if scales[sub] > largestScale { largestScale = scales[sub] }
+                    if minimums[sub] > largestMinimum { largestMinimum = minimums[sub] }
                 }
                 // Eight 6-bit scales and minimums relative to d and dmin, packed as
                 // `scaleAndMinimum` unpacks them.
