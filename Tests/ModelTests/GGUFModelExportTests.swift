@@ -47,6 +47,11 @@ final class GGUFModelExportTests: XCTestCase {
 
             let tokenizerFolder = temporary("\(name)-tokenizer")
             try conversion.write(to: tokenizerFolder)
+            func specialTokens(_ folder: URL) throws -> [JSONValue?] {
+                let config = try GGUFFixtures.json(Array(Data(contentsOf: folder.appendingPathComponent(Tokenizer.configFileName))))
+                return ["bos_token", "eos_token", "unk_token", "pad_token", "add_bos_token", "add_eos_token", "chat_template"].map { config.objectValue?[$0] }
+            }
+            XCTAssertEqual(try specialTokens(tokenizerFolder), try specialTokens(source), name)
             let original = try Tokenizer(modelFolder: source), roundTripped = try Tokenizer(modelFolder: tokenizerFolder)
             for text in ["Hello, world!", "  two  spaces and 12345 digits", "naïve café – ünïcödé", "line\nbreak\ttab"] {
                 XCTAssertEqual(roundTripped.encode(text), original.encode(text), "\(name): \(text)")
@@ -75,6 +80,13 @@ final class GGUFModelExportTests: XCTestCase {
             XCTAssertTrue(Array(loaded.parameters) == type.servedParameters(of: model), "\(type.name): the file holds what the gate scores")
         }
         XCTAssertEqual(GGUFServedType.q8_0.servedParameters(of: model), GGUFServedType.q8_0.servedParameters(of: model), "deterministic")
+    }
+
+    func testASentencePieceTokenizerIsRefusedByName() throws {
+        let source = try folder("tiny_spm")
+        XCTAssertThrowsError(try exported(ModelFolder.load(source), folder: source, as: .f16)) { error in
+            XCTAssertTrue("\(error)".contains("byte-level BPE tokenizers"), "\(error)")
+        }
     }
 
     /// A config of `layers` layers and hidden size `hidden` (tied embeddings).
