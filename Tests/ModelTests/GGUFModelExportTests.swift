@@ -60,6 +60,26 @@ final class GGUFModelExportTests: XCTestCase {
         }
     }
 
+    func testRopeScalingComesBackAsTheSameScaling() throws {
+        let source = try folder("tiny_gpt2")
+        let model = try ModelFolder.load(source)
+        let scalings: [JSONValue] = [
+            .object(["rope_type": .string("linear"), "factor": .number(2), "rope_theta": .number(10000)]),
+            .object(["rope_type": .string("llama3"), "factor": .number(8), "low_freq_factor": .number(1), "high_freq_factor": .number(4),
+                     "original_max_position_embeddings": .number(8192), "rope_theta": .number(10000)]),
+        ]
+        for scaling in scalings {
+            var fields = model.config.fields
+            fields["rope_parameters"] = scaling
+            let scaled = LlamaModel(config: try LlamaConfig(fields: fields))
+            scaled.parameters.baseAddress!.update(from: model.parameters.baseAddress!, count: model.parameters.count)
+            let file = try exported(scaled, folder: source, as: .f32)
+            let loaded = try GGUFModelConversion(file).loadLlama()
+            XCTAssertNotNil(scaled.config.ropeScaling)
+            XCTAssertEqual(loaded.config.ropeScaling, scaled.config.ropeScaling, "\(scaling)")
+        }
+    }
+
     func testF16AndBF16ExportsStayWithinTheirRounding() throws {
         let source = try folder("tiny_gpt2")
         let model = try ModelFolder.load(source)

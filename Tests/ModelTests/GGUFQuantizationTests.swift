@@ -73,6 +73,17 @@ final class GGUFQuantizationTests: XCTestCase {
         XCTAssertLessThan(errors.last!, 0.02 * 0.02, "Q8_0 keeps weights within 2% of their deviation")
     }
 
+    func testANonFiniteValueIsEncodedWithoutATrap() {
+        // A diverged update can leave NaNs; the served-format gate must still get an answer.
+        var values = [Float](repeating: 0.01, count: 256)
+        values[3] = .nan
+        values[200] = .infinity
+        for type in [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q5_0, .q4_K, .q6_K] {
+            let bytes = values.withUnsafeBufferPointer { GGUFQuantize.encode($0, rowLength: 256, as: type) }
+            XCTAssertEqual(bytes.count, 256 / type.blockSize * type.blockByteCount, type.name)
+        }
+    }
+
     func testHalfPrecisionRoundsToNearestEven() {
         XCTAssertEqual(halfBits(1), 0x3C00)
         XCTAssertEqual(halfBits(1 + 0x1p-11), 0x3C00, "a tie goes to the even neighbour")

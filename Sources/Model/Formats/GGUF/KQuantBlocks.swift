@@ -105,8 +105,8 @@ func quantizeRowQ4_K(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
                 let inverseMinimum: Float = largestMinimum > 0 ? 63 / largestMinimum : 0
                 packed.initialize(repeating: 0, count: 12)
                 for sub in 0..<8 {
-                    let scale = UInt8(min(63, nearestInt(inverseScale * scales[sub])))
-                    let minimum = UInt8(min(63, nearestInt(inverseMinimum * minimums[sub])))
+                    let scale = min(63, UInt8(truncatingIfNeeded: nearestInt(inverseScale * scales[sub])))
+                    let minimum = min(63, UInt8(truncatingIfNeeded: nearestInt(inverseMinimum * minimums[sub])))
                     if sub < 4 {
                         packed[sub] = scale
                         packed[sub + 4] = minimum
@@ -200,7 +200,7 @@ func quantizeRowQ6_K(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
                 let inverse = -128 / largest
                 storeHalf(1 / inverse, bytes, 208)
                 for sub in 0..<16 {
-                    let scale = Int8(min(127, nearestInt(inverse * scales[sub])))
+                    let scale = Int8(truncatingIfNeeded: min(127, nearestInt(inverse * scales[sub])))
                     bytes.storeBytes(of: scale, toByteOffset: 192 + sub, as: Int8.self)
                 }
                 let d = halfAt(bytes, 208)
