@@ -1,13 +1,10 @@
 import Kernels
 
 /// Turns Float32 rows into a ggml type's bytes, as ggml-quants.c's `quantize_row_*_ref` do:
-/// each type Lethe writes has one `quantizeRow…` function (in LegacyQuantBlocks.swift and
+/// each type Lethe writes (F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K) has one `quantizeRow…` function (in LegacyQuantBlocks.swift and
 /// KQuantBlocks.swift) beside its decoder. Rows are encoded in parallel; a row never shares a
 /// block with another, so the workers write disjoint memory.
 public enum GGUFQuantize {
-    /// The types Lethe writes.
-    public static let encodableTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q5_0, .q4_K, .q6_K]
-
     /// Encodes `count` values (whole blocks) into the bytes at the second pointer.
     typealias RowEncoder = (UnsafePointer<Float>, UnsafeMutableRawPointer, Int) -> Void
 

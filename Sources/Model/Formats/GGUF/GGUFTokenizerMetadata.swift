@@ -5,7 +5,7 @@ import Foundation
 /// BPE (`tokenizer.ggml.model` "gpt2": GPT-2, SmolLM, Llama 3, Qwen2 and the embedded model):
 /// the tokens in id order, padded to the model's vocabulary with `[PADn]`; their types (added
 /// special tokens CONTROL, other added tokens USER_DEFINED); the merges; the pre-tokenizer's
-/// llama.cpp name; BOS/EOS/PAD ids and whether BOS/EOS are added; the chat template.
+/// llama.cpp name; BOS/EOS/UNK/PAD ids and whether BOS/EOS are added; the chat template.
 /// `GGUFTokenizerConversion` reads these back into the same tokenizer.
 enum GGUFTokenizerMetadata {
     static func entries(modelFolder: URL, vocabularySize: Int, config: LlamaConfig) throws -> [(key: String, value: GGUFValue)] {
@@ -45,7 +45,8 @@ enum GGUFTokenizerMetadata {
         let bos = tokenizer.bosTokenID ?? config.bosTokenID
         let eos = config.eosTokenIDs.first ?? tokenizer.eosTokenIDs.min()
         let pad = settings["pad_token"]?.stringValue.flatMap(tokenizer.id(for:)) ?? config.fields["pad_token_id"]?.intValue
-        for (key, id) in [("bos_token_id", bos), ("eos_token_id", eos), ("padding_token_id", pad)] {
+        let unknown = settings["unk_token"]?.stringValue.flatMap(tokenizer.id(for:))
+        for (key, id) in [("bos_token_id", bos), ("eos_token_id", eos), ("unknown_token_id", unknown), ("padding_token_id", pad)] {
             if let id { entries.append(("tokenizer.ggml.\(key)", .uint32(UInt32(id)))) }
         }
         // What `encode(addSpecialTokens: true)` adds around a text, as llama.cpp's flags.

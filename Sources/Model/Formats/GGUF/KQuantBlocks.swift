@@ -94,8 +94,10 @@ func quantizeRowQ4_K(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
                     (scales[sub], minimums[sub]) = AsymmetricLevels.fit(
                         xs, weights: weights, count: 32, maximumLevel: 15, levels: L + 32 * sub, scratch: scratch,
                         search: (start: -1, step: 0.1, steps: 20))
-                    largestScale = max(largestScale, scales[sub])
-                    largestMinimum = max(largestMinimum, minimums[sub])
+                    // Strict comparisons, as ggml's: an all-zero sub-block's minimum is −0, and
+                    // `max` could keep it, giving dmin the sign bit ggml's does not have.
+                    if scales[sub] > largestScale { largestScale = scales[sub] }
+                    if minimums[sub] > largestMinimum { largestMinimum = minimums[sub] }
                 }
                 // Eight 6-bit scales and minimums relative to d and dmin, packed as
                 // `scaleAndMinimum` unpacks them.
@@ -103,8 +105,8 @@ func quantizeRowQ4_K(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
                 let inverseMinimum: Float = largestMinimum > 0 ? 63 / largestMinimum : 0
                 packed.initialize(repeating: 0, count: 12)
                 for sub in 0..<8 {
-                    let scale = UInt8(min(63, nearestInt(inverseScale * scales[sub])))
-                    let minimum = UInt8(min(63, nearestInt(inverseMinimum * minimums[sub])))
+                    let scale = min(63, UInt8(truncatingIfNeeded: nearestInt(inverseScale * scales[sub])))
+                    let minimum = min(63, UInt8(truncatingIfNeeded: nearestInt(inverseMinimum * minimums[sub])))
                     if sub < 4 {
                         packed[sub] = scale
                         packed[sub + 4] = minimum
@@ -198,7 +200,7 @@ func quantizeRowQ6_K(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
                 let inverse = -128 / largest
                 storeHalf(1 / inverse, bytes, 208)
                 for sub in 0..<16 {
-                    let scale = Int8(min(127, nearestInt(inverse * scales[sub])))
+                    let scale = Int8(truncatingIfNeeded: min(127, nearestInt(inverse * scales[sub])))
                     bytes.storeBytes(of: scale, toByteOffset: 192 + sub, as: Int8.self)
                 }
                 let d = halfAt(bytes, 208)

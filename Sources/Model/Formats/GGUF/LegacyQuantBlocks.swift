@@ -22,7 +22,7 @@ func quantizeRowQ8_0(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
         for j in 0..<32 { largest = max(largest, abs(x[j])) }
         let d = largest / 127, inverse = d != 0 ? 1 / d : 0
         storeHalf(d, bytes, 0)
-        for j in 0..<32 { bytes.storeBytes(of: Int8((x[j] * inverse).rounded()), toByteOffset: 2 + j, as: Int8.self) }
+        for j in 0..<32 { bytes.storeBytes(of: Int8(truncatingIfNeeded: truncatedInt((x[j] * inverse).rounded())), toByteOffset: 2 + j, as: Int8.self) }
     }
 }
 
@@ -56,7 +56,7 @@ func quantizeRowQ4_0(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
         let d = symmetricScale(x, levels: 8), inverse = d != 0 ? 1 / d : 0
         storeHalf(d, bytes, 0)
         for j in 0..<16 {
-            let low = min(15, Int(x[j] * inverse + 8.5)), high = min(15, Int(x[j + 16] * inverse + 8.5))
+            let low = min(15, truncatedInt(x[j] * inverse + 8.5)) & 0x0F, high = min(15, truncatedInt(x[j + 16] * inverse + 8.5)) & 0x0F
             bytes.storeBytes(of: UInt8(low | high << 4), toByteOffset: 2 + j, as: UInt8.self)
         }
     }
@@ -99,7 +99,7 @@ func quantizeRowQ5_0(_ source: UnsafePointer<Float>, _ destination: UnsafeMutabl
         storeHalf(d, bytes, 0)
         var high: UInt32 = 0
         for j in 0..<16 {
-            let q0 = min(31, Int(x[j] * inverse + 16.5)), q1 = min(31, Int(x[j + 16] * inverse + 16.5))
+            let q0 = min(31, truncatedInt(x[j] * inverse + 16.5)) & 0x1F, q1 = min(31, truncatedInt(x[j + 16] * inverse + 16.5)) & 0x1F
             bytes.storeBytes(of: UInt8(q0 & 0x0F | (q1 & 0x0F) << 4), toByteOffset: 6 + j, as: UInt8.self)
             high |= UInt32(q0 >> 4) << UInt32(j) | UInt32(q1 >> 4) << UInt32(j + 16)
         }

@@ -3,10 +3,19 @@
 // These follow ggml-quants.c's `make_qx_quants` (rmse_type 1, no importance matrix) and
 // `make_qkx2_quants` operation for operation, so that the levels chosen are ggml's.
 
-/// ggml's `nearest_int`: round to nearest, ties to even, for |value| < 2²².
+/// ggml's `nearest_int`: round to nearest, ties to even, for |value| < 2²², by ggml's own
+/// trick (adding 1.5·2²³ leaves the integer in the low mantissa bits), so that a value out of
+/// range (a NaN in a diverged model) gives garbage as in ggml rather than a trap.
 @inline(__always)
 func nearestInt(_ value: Float) -> Int {
-    Int(value.rounded(.toNearestOrEven))
+    Int(Int32(bitPattern: (value + 12_582_912).bitPattern) & 0x007F_FFFF) - 0x0040_0000
+}
+
+/// C's conversion of a float to an integer (toward zero) for the legacy quants' levels, which
+/// are in range for finite inputs; a NaN gives 0 rather than a trap.
+@inline(__always)
+func truncatedInt(_ value: Float) -> Int {
+    value.isNaN ? 0 : Int(max(-1e9, min(1e9, value)))
 }
 
 /// Stores `value` as a little-endian binary16 at `offset`.
