@@ -57,6 +57,16 @@ struct BenchDaemon: ParsableCommand {
         var steps: Int?
         var utility: Double?
         var baseUtility: Double?
+        /// The gate's figures on the version as each served type (`gate.served_formats`) holds it.
+        var served: [Served]?
+    }
+
+    struct Served: Codable {
+        var type: String
+        /// The request's items forgotten under the type too.
+        var forgotten: Int
+        var jobProbabilityRatio: Double?
+        var utility: Double?
     }
 
     struct Bulk: Codable {
@@ -143,7 +153,8 @@ struct BenchDaemon: ParsableCommand {
         let measured = Single(
             author: label, items: single.items, status: answer.status, forgotten: answer.forgottenItems,
             secondsToPublished: seconds, trainSeconds: metrics["train_seconds"]?.doubleValue, gateSeconds: metrics["gate_seconds"]?.doubleValue,
-            steps: metrics["steps"]?.intValue, utility: metrics["utility"]?.doubleValue, baseUtility: metrics["base_utility"]?.doubleValue)
+            steps: metrics["steps"]?.intValue, utility: metrics["utility"]?.doubleValue, baseUtility: metrics["base_utility"]?.doubleValue,
+            served: Self.served(metrics, items: single.items))
         progress(String(format: "one request: %@ in %.1f s", measured.status, seconds))
         let bulk = try corpus.map { try smallRequests($0, excluding: label, daemon: daemon) }
         if !json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
@@ -230,6 +241,17 @@ struct BenchDaemon: ParsableCommand {
                        baseVersionBytes: usage.versions.first { $0.id == 0 }?.storedBytes ?? 0, storeBytes: usage.total.totalBytes)
     }
 
+    /// The answer's `served` figures, by type in name order; nil when the gate served none.
+    private static func served(_ metrics: [String: JSONValue], items: Int) -> [Served]? {
+        guard case .object(let types)? = metrics["served"], !types.isEmpty else { return nil }
+        return types.keys.sorted().compactMap { type in
+            guard case .object(let figures)? = types[type] else { return nil }
+            let unforgotten = if case .array(let ids)? = figures["unforgotten"] { ids.count } else { 0 }
+            return Served(type: type, forgotten: items - unforgotten, jobProbabilityRatio: figures["job_probability_ratio"]?.doubleValue,
+                          utility: figures["utility"]?.doubleValue)
+        }
+    }
+
     private func rows(_ result: Result) -> [(String, String)] {
         let single = result.single
         let head = [
@@ -238,7 +260,10 @@ struct BenchDaemon: ParsableCommand {
             ("  of which", String(format: "training %.1f s (%d steps), gate %.1f s", single.trainSeconds ?? .nan, single.steps ?? 0,
                                   single.gateSeconds ?? .nan)),
             ("  utility", String(format: "%.4f (base version %.4f)", single.utility ?? .nan, single.baseUtility ?? .nan)),
-        ]
+        ] + (single.served ?? []).map { served in
+            ("  served as \(served.type)", String(format: "%d of %d items forgotten, p̄ ratio %.4f (geometric mean), utility %.4f",
+                                                 served.forgotten, single.items, served.jobProbabilityRatio ?? .nan, served.utility ?? .nan))
+        }
         let store = [("store", Self.describe(result.storage))]
         guard let bulk = result.bulk else { return head + store }
         return head + [
