@@ -31,20 +31,13 @@ struct BenchQuantization: ParsableCommand {
     func run() throws {
         var plan = options.quick ? QuantizationBenchmark.Plan.quick : .standard
         if let types { plan.types = types.split(separator: ",").map(String.init) }
-        let chosen = try UnlearningBenchmarkOptions.chosenSettings(in: settings, for: plan.methods)
-        options.log("loading the models and measuring the retain model on \(plan.split.rawValue)")
-        let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
-                                                            utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) { $0.items(in: plan.split) }
-        let clock = ContinuousClock(), start = clock.now
+        let (benchmark, corpus, chosen) = try options.makeBenchmark(settingsPath: settings, plan: plan)
+        let start = ContinuousClock.now
         let report = try QuantizationBenchmark(plan: plan, benchmark: benchmark, corpus: corpus, settings: chosen).run { row, done, total in
-            let elapsed = (clock.now - start).seconds
-            options.log(String(format: "[%d/%d ETA %@] %@ as %@: %d forgotten, %d came back, forget quality %@, utility %.3f",
-                               done, total, clockDuration(elapsed / Double(done) * Double(total - done)), row.method?.rawValue ?? "base",
-                               row.type, row.forgotten, row.cameBack, significant(row.score.forgetQuality), row.score.modelUtility))
+            options.logProgress(done, of: total, since: start, String(format: "%@ as %@: %d forgotten, %d came back, forget quality %@, utility %.3f",
+                                                                    row.method?.rawValue ?? "base", row.type, row.forgotten, row.cameBack,
+                                                                    significant(row.score.forgetQuality), row.score.modelUtility))
         }
-        let json = try encodeJSON(report)
-        let document = BenchmarkDocument(quantization: report, json: json)
-        if let docs = options.writeDocs { try document.write(into: URL(fileURLWithPath: docs)) }
-        print(options.json ? json : document.markdown)
+        try options.finish(BenchmarkDocument(quantization: report, json: try encodeJSON(report)))
     }
 }

@@ -56,18 +56,13 @@ struct BenchTofu: ParsableCommand {
                                                             utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) {
             TofuBenchmark.forgetItems(of: plan, in: $0)
         }
-        let clock = ContinuousClock(), start = clock.now
+        let start = ContinuousClock.now
         let report = try TofuBenchmark(plan: plan, benchmark: benchmark, corpus: corpus).run { stage, run, done, total in
-            let elapsed = (clock.now - start).seconds
-            options.log(String(format: "[%d/%d ETA %@] %@ %@ %@ lr %g %@ seed %llu: forget quality %@, utility %.3f, forget ROUGE-L %.3f, MIA AUC %.3f, %.1f s",
-                               done, total, clockDuration(elapsed / Double(done) * Double(total - done)), stage.rawValue,
-                               run.method.rawValue, run.split.rawValue, run.learningRate, BenchmarkDocument.constant(run.method, run.constant), run.seed,
+            options.logProgress(done, of: total, since: start, String(format: "%@ %@ %@ lr %g %@ seed %llu: forget quality %@, utility %.3f, forget ROUGE-L %.3f, MIA AUC %.3f, %.1f s",
+                               stage.rawValue, run.method.rawValue, run.split.rawValue, run.learningRate, BenchmarkDocument.constant(run.method, run.constant), run.seed,
                                significant(run.forgetQuality), run.modelUtility, run.forgetRouge, run.miaAuc, run.seconds))
         }
-        let json = try encodeJSON(report)
-        let document = BenchmarkDocument(tofu: report, json: json)
-        if let docs = options.writeDocs { try document.write(into: URL(fileURLWithPath: docs)) }
-        print(options.json ? json : document.markdown)
+        try options.finish(BenchmarkDocument(tofu: report, json: try encodeJSON(report)))
     }
 }
 
@@ -87,21 +82,14 @@ struct BenchSequential: ParsableCommand {
 
     func run() throws {
         let plan = options.quick ? SequentialBenchmark.Plan.quick : .standard
-        let chosen = try UnlearningBenchmarkOptions.chosenSettings(in: settings, for: plan.methods)
-        options.log("loading the models and measuring the retain model on \(plan.split.rawValue)")
-        let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
-                                                            utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) { $0.items(in: plan.split) }
-        let clock = ContinuousClock(), start = clock.now
+        let (benchmark, corpus, chosen) = try options.makeBenchmark(settingsPath: settings, plan: plan)
+        let start = ContinuousClock.now
         let report = try SequentialBenchmark(plan: plan, benchmark: benchmark, corpus: corpus, settings: chosen).run { run, done, total in
-            let elapsed = (clock.now - start).seconds
-            options.log(String(format: "[%d/%d ETA %@] %@ step %d seed %llu: forget quality %@, utility %.3f, forget ROUGE-L %.3f, MIA AUC %.3f, %.1f s",
-                               done, total, clockDuration(elapsed / Double(done) * Double(total - done)), run.method.rawValue,
+            options.logProgress(done, of: total, since: start, String(format: "%@ step %d seed %llu: forget quality %@, utility %.3f, forget ROUGE-L %.3f, MIA AUC %.3f, %.1f s",
+                               run.method.rawValue,
                                run.step ?? 0, run.seed, significant(run.forgetQuality), run.modelUtility, run.forgetRouge,
                                run.miaAuc, run.seconds))
         }
-        let json = try encodeJSON(report)
-        let document = BenchmarkDocument(sequential: report, json: json)
-        if let docs = options.writeDocs { try document.write(into: URL(fileURLWithPath: docs)) }
-        print(options.json ? json : document.markdown)
+        try options.finish(BenchmarkDocument(sequential: report, json: try encodeJSON(report)))
     }
 }

@@ -48,6 +48,28 @@ struct UnlearningBenchmarkOptions: ParsableArguments {
         return (benchmark, corpus)
     }
 
+    /// For the benches that reuse `lethe bench tofu`'s choices: those of the plan's methods, read
+    /// from its report at `settingsPath`, and the benchmark on all of the plan's split.
+    func makeBenchmark(settingsPath: String, plan: some SplitBenchmarkPlan) throws -> (UnlearningBenchmark, Corpus, [SettingSelection]) {
+        let chosen = try Self.chosenSettings(in: settingsPath, for: plan.methods)
+        log("loading the models and measuring the retain model on \(plan.split.rawValue)")
+        let (benchmark, corpus) = try makeBenchmark(budget: plan.budget, retainItems: plan.retainItems, utilityItems: plan.utilityItems,
+                                                    maxNewTokens: plan.maxNewTokens) { $0.items(in: plan.split) }
+        return (benchmark, corpus, chosen)
+    }
+
+    /// Logs one finished run, `done` of `total` since `start`, with the time the rest should take.
+    func logProgress(_ done: Int, of total: Int, since start: ContinuousClock.Instant, _ detail: String) {
+        let elapsed = (ContinuousClock.now - start).seconds
+        log(String(format: "[%d/%d ETA %@] ", done, total, clockDuration(elapsed / Double(done) * Double(total - done))) + detail)
+    }
+
+    /// Writes `document` into the docs folder if asked, and prints its Markdown or its JSON.
+    func finish(_ document: BenchmarkDocument) throws {
+        if let writeDocs { try document.write(into: URL(fileURLWithPath: writeDocs)) }
+        print(json ? document.json : document.markdown)
+    }
+
     /// The settings `lethe bench tofu` chose, read from its report at `path`; every one of `methods` must have one.
     static func chosenSettings(in path: String, for methods: [UnlearningMethod]) throws -> [SettingSelection] {
         let decoder = JSONDecoder()
