@@ -50,7 +50,7 @@ enum KeptData {
         switch self {
         case .corpus(let corpus):
             let pools = [CorpusSplit.retain90, .general].map { split in
-                let measured = Set(Self.utilitySample(corpus, split, size: utilitySampleSize).map(\.id))
+                let measured = Set(Self.utilitySample(corpus, split, size: utilitySampleSize, excluding: forgetPrompts).map(\.id))
                 return corpus.items(in: split).filter { !measured.contains($0.id) && !forgetPrompts.contains($0.question) }.map(ItemText.init)
             }
             let neighbours = RetainNeighbours.nearest(to: near, in: pools[0] + pools[1], count: count / 2)
@@ -68,11 +68,7 @@ enum KeptData {
                  registry: Registry, between: () throws -> Void = {}) throws -> (version: MeasuredUtility, base: Double) {
         switch self {
         case .corpus(let corpus):
-            // The sample is thinned before the forget set's questions leave it, so it stays the
-            // same as the forget set grows and the base version is measured once.
-            let pick = { (split: CorpusSplit) in
-                Self.utilitySample(corpus, split, size: sampleSize).filter { !forgetPrompts.contains($0.question) }
-            }
+            let pick = { (split: CorpusSplit) in Self.utilitySample(corpus, split, size: sampleSize, excluding: forgetPrompts) }
             let (retain, general) = (pick(.retain90), pick(.general))
             let measure = { (model: LlamaModel) in try Self.corpusUtility(of: model, retain: retain, general: general, texts: texts) }
             let baseUtility = try base.utility(of: (retain + general).map(\.id)) { try measure(base.model).value }
@@ -87,9 +83,18 @@ enum KeptData {
         }
     }
 
-    /// The items of `split` the gate measures utility on, before the forget set's leave them.
-    private static func utilitySample(_ corpus: Corpus, _ split: CorpusSplit, size: Int) -> [CorpusItem] {
-        corpus.items(in: split).evenlySpaced(size)
+    /// The items of `split` the gate measures utility on: `size` evenly spaced ones less those the
+    /// forget set asks, so that the sample stays the same as the forget set grows and the base
+    /// version is measured on it once; once fewer than half are left, topped up with others of the
+    /// split, evenly spaced, that it does not ask (the base version is measured on the new sample):
+    /// a forget set that covers the sample, as a burst of small requests over the retain authors
+    /// can, would leave utility measured on nothing, 0 for every version.
+    static func utilitySample(_ corpus: Corpus, _ split: CorpusSplit, size: Int, excluding forgetPrompts: Set<String>) -> [CorpusItem] {
+        let all = corpus.items(in: split)
+        let kept = all.evenlySpaced(size).filter { !forgetPrompts.contains($0.question) }
+        guard kept.count < (size + 1) / 2 else { return kept }
+        let keptIDs = Set(kept.map(\.id))
+        return kept + all.filter { !keptIDs.contains($0.id) && !forgetPrompts.contains($0.question) }.evenlySpaced(size - kept.count)
     }
 
     /// Both splits in one evaluation, so that their likelihoods and their greedy answers share
