@@ -192,8 +192,17 @@ final class CheckpointStoreTests: XCTestCase {
     func testAFlippedByteInAnyObjectFailsVerifyNamingTheVersionAndLoadRefusesIt() throws {
         let t = try TemporaryStore()
         defer { t.remove() }
-        try t.store.commit(TemporaryStore.nudged(t.baseModel, seed: 5), CommitDetails(kind: "unlearn", reason: "x"),
-                           parent: 0, expectedHead: 0)
+        let nudged = TemporaryStore.nudged(t.baseModel, seed: 5)
+        try t.store.commit(nudged, CommitDetails(kind: "unlearn", reason: "x"), parent: 0, expectedHead: 0)
+        // And a version moved on a change grid, stored as shifted planes.
+        let onGrid = LlamaModel(config: nudged.config)
+        for index in 0..<nudged.layout.count {
+            onGrid.parameters[index] = OrderedFloatBits.float(key: OrderedFloatBits.key(nudged.parameters[index]) &+ Int32(index % 5 - 2) << 14)
+        }
+        let gridVersion = try t.store.commit(onGrid, CommitDetails(kind: "unlearn", reason: "y"), parent: 1, expectedHead: 1)
+        let gridObject = try XCTUnwrap(try t.store.registry.object(id: gridVersion.object))
+        XCTAssertEqual(gridObject.encoding, .delta)
+        XCTAssertLessThan(gridObject.storedSize, gridObject.rawSize / 8, "about 2.3 bits a weight")
         for object in try t.store.registry.objects() {
             let url = t.store.layout.url(relativePath: object.path)
             let original = try Data(contentsOf: url)
