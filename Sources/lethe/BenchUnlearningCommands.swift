@@ -50,7 +50,7 @@ struct BenchTofu: ParsableCommand {
             }
         }
         plan.budget.scope = scope
-        plan.budget.changeGrid = changeBits.map(ChangeGrid.init(bits:))
+        plan.budget.changeGrid = changeBits.map { ChangeGrid(bits: $0) }
         options.log("loading the models and measuring the retain model on \(plan.splits.map(\.rawValue).joined(separator: ", "))")
         let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
                                                             utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) {

@@ -27,7 +27,7 @@ final class ChangeGridTests: XCTestCase {
         for bits in [1, 12, 16, 20] {
             var rounded = updated
             rounded.withUnsafeMutableBufferPointer { rounded in
-                parent.withUnsafeBufferPointer { ChangeGrid(bits: bits).round(rounded, parent: $0, seed: 7, offset: 0) }
+                parent.withUnsafeBufferPointer { ChangeGrid(bits: bits).round(rounded, parent: $0, bits: bits, seed: 7, offset: 0) }
             }
             for (value, origin) in zip(rounded, parent) {
                 XCTAssertTrue(quanta(value, from: origin, bits: bits).whole, "\(value) from \(origin) at \(bits) bits")
@@ -48,7 +48,7 @@ final class ChangeGridTests: XCTestCase {
         let quantum = Float(1).ulp * Float(1 << bits)
         var rounded = [Float](repeating: 1 + 0.3 * quantum, count: count)
         rounded.withUnsafeMutableBufferPointer { rounded in
-            parent.withUnsafeBufferPointer { ChangeGrid(bits: bits).round(rounded, parent: $0, seed: 3, offset: 0) }
+            parent.withUnsafeBufferPointer { ChangeGrid(bits: bits).round(rounded, parent: $0, bits: bits, seed: 3, offset: 0) }
         }
         let moved = rounded.filter { $0 != 1 }
         XCTAssertEqual(Double(moved.count) / Double(count), 0.3, accuracy: 0.01, "a change of 0.3 quanta moves 30 % of the weights")
@@ -63,19 +63,41 @@ final class ChangeGridTests: XCTestCase {
         let grid = ChangeGrid(bits: 14)
         var whole = updated
         whole.withUnsafeMutableBufferPointer { whole in
-            parent.withUnsafeBufferPointer { grid.round(whole, parent: $0, seed: 9, offset: 100) }
+            parent.withUnsafeBufferPointer { grid.round(whole, parent: $0, bits: 14, seed: 9, offset: 100) }
         }
         var halves = updated
         halves.withUnsafeMutableBufferPointer { halves in
             parent.withUnsafeBufferPointer { parent in
                 let cut = 30_001
                 grid.round(UnsafeMutableBufferPointer(rebasing: halves[..<cut]), parent: UnsafeBufferPointer(rebasing: parent[..<cut]),
-                           seed: 9, offset: 100)
+                           bits: 14, seed: 9, offset: 100)
                 grid.round(UnsafeMutableBufferPointer(rebasing: halves[cut...]), parent: UnsafeBufferPointer(rebasing: parent[cut...]),
-                           seed: 9, offset: 100 + cut)
+                           bits: 14, seed: 9, offset: 100 + cut)
             }
         }
         XCTAssertEqual(whole.map(\.bitPattern), halves.map(\.bitPattern))
+    }
+
+    func testEachTensorGetsTheCoarsestGridItsMedianChangeSpansEightQuantaOf() {
+        let parent = parentWeights(count: 20_000, seed: 6)
+        var generator = SeededGenerator(seed: 7)
+        let grid = ChangeGrid(bits: 16)
+        for relativeChange: Float in [0.1, 0.01, 0.002, 0.0002] {
+            let updated = parent.map { $0 * (1 + relativeChange * generator.nextGaussian()) }
+            let bits = updated.withUnsafeBufferPointer { updated in parent.withUnsafeBufferPointer { grid.quantumBits(updated, parent: $0) } }
+            let changes = zip(updated, parent).map { abs(Int64(OrderedFloatBits.key($0)) - Int64(OrderedFloatBits.key($1))) }.sorted()
+            let median = Double(changes[changes.count / 2])
+            if bits == 16 {
+                XCTAssertGreaterThanOrEqual(median, 8 * 65536, "capped at 16 bits only when the change spans 8 quanta of them")
+            } else {
+                // The coarsest grid whose quantum the median change spans 8 times (the sample's median, near the whole one's).
+                XCTAssertEqual(median / Double(1 << bits), 12, accuracy: 4.5, "\(relativeChange): \(bits) bits")
+            }
+        }
+        XCTAssertEqual(parent.withUnsafeBufferPointer { grid.quantumBits($0, parent: $0) }, 0, "no change, no grid")
+        let small = parent.map { OrderedFloatBits.float(key: OrderedFloatBits.key($0) &+ 3) }
+        XCTAssertEqual(small.withUnsafeBufferPointer { small in parent.withUnsafeBufferPointer { grid.quantumBits(small, parent: $0) } }, 0,
+                       "a change of 3 units in the last place is kept as it is")
     }
 
     func testUpdateOnAGridEndsOnItAndStillForgets() throws {
@@ -88,10 +110,16 @@ final class ChangeGridTests: XCTestCase {
         let update = try UnlearningUpdate(model: model, forget: fixture.forget, retain: fixture.retain, options: options, padToken: 0)
         try update.run()
         var moved = 0
-        for (value, origin) in zip(model.parameters, parent) {
-            XCTAssertTrue(quanta(value, from: origin, bits: 16).whole, "\(value) from \(origin)")
-            if value != origin { moved += 1 }
+        for tensor in model.layout.tensors {
+            let bits = try XCTUnwrap(update.changeGridBits[tensor.name], tensor.name)
+            XCTAssertGreaterThan(bits, 0, tensor.name)
+            for index in tensor.offset..<tensor.offset + tensor.count {
+                let (value, origin) = (model.parameters[index], parent[index])
+                XCTAssertTrue(quanta(value, from: origin, bits: bits).whole, "\(tensor.name): \(value) from \(origin)")
+                if value != origin { moved += 1 }
+            }
         }
+        XCTAssertEqual(update.changeGridBits.values.max(), 16, "the largest changes reach the coarsest grid")
         XCTAssertGreaterThan(moved, parent.count / 2, "the update moved the weights")
         XCTAssertGreaterThan(try fixture.meanNLL(model, fixture.forget), before + 1, "the forget answers became unlikely")
     }

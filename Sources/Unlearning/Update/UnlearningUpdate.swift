@@ -31,6 +31,8 @@ public final class UnlearningUpdate {
     public private(set) var step = 0
     /// Passes over the forget examples still training, completed so far.
     public private(set) var epochsDone = 0
+    /// With a change grid, once the run ended: the bits of each trained tensor's quantum, by tensor name.
+    public private(set) var changeGridBits: [String: Int] = [:]
     /// The forget examples (by index) at the forget target when the last epoch began, which it did not train.
     public private(set) var atTarget = Set<Int>()
     /// The batches of the epoch under way and how many of them are done.
@@ -155,13 +157,20 @@ public final class UnlearningUpdate {
         roundChangeToGrid()
     }
 
-    /// Puts every trained weight on the change grid around its parent weight, if there is one.
+    /// Puts every trained weight on the change grid around its parent weight, if there is one,
+    /// each tensor on the grid its change needs.
     private func roundChangeToGrid() {
         guard let grid = options.changeGrid, let parentWeights else { return }
         for (range, parent) in zip(optimizer.ranges, parentWeights) {
             parent.withUnsafeBufferPointer { parent in
-                grid.round(UnsafeMutableBufferPointer(rebasing: model.parameters[range]), parent: parent,
-                           seed: options.seed ^ 0x4752_4944, offset: range.lowerBound)
+                for tensor in model.layout.tensors where range.contains(tensor.offset) {
+                    let local = (tensor.offset - range.lowerBound)..<(tensor.offset - range.lowerBound + tensor.count)
+                    let weights = UnsafeMutableBufferPointer(rebasing: model.parameters[tensor.offset..<tensor.offset + tensor.count])
+                    let from = UnsafeBufferPointer(rebasing: parent[local])
+                    let bits = grid.quantumBits(UnsafeBufferPointer(weights), parent: from)
+                    grid.round(weights, parent: from, bits: bits, seed: options.seed ^ 0x4752_4944, offset: tensor.offset)
+                    changeGridBits[tensor.name] = bits
+                }
             }
         }
     }
