@@ -48,6 +48,24 @@ final class GarbageCollectionDryRunTests: XCTestCase {
         XCTAssertTrue(try t.store.verify().isHealthy)
     }
 
+    func testDeletingTheMiddleOfAChainCanCostMoreThanItFrees() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        var model = t.baseModel
+        for seed in 1...2 {
+            model = TemporaryStore.nudged(model, seed: UInt64(seed), onlyMLP: true)
+            try t.store.commit(model, CommitDetails(kind: "unlearn", reason: "x"), parent: try t.store.head(), expectedHead: try t.store.head())
+        }
+        let diskBefore = try StoreUsageTests.bytes(under: t.store.layout.objects)
+        let preview = try t.store.garbageCollect(keepLast: 1, keepVersions: [0], dryRun: true)
+        XCTAssertEqual(preview.deletedVersions, [1])
+        let reencoded = try XCTUnwrap(preview.reencodedObjects.first)
+        XCTAssertEqual(preview.bytesFreed, preview.removedObjects[0].storedBytes - (reencoded.bytesAfter - reencoded.bytesBefore))
+        XCTAssertLessThan(preview.bytesFreed, 0, "version 2's full object outweighs version 1's small delta")
+        XCTAssertEqual(try t.store.garbageCollect(keepLast: 1, keepVersions: [0]).bytesFreed, preview.bytesFreed)
+        XCTAssertEqual(try StoreUsageTests.bytes(under: t.store.layout.objects) - diskBefore, -preview.bytesFreed, "the objects folder grew")
+    }
+
     func testNothingToDeleteFreesNothingAndGCWithoutWhatToKeepIsRefused() throws {
         let t = try storeWithHistory()
         defer { t.remove() }
