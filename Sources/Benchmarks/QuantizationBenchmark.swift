@@ -78,8 +78,7 @@ public struct QuantizationBenchmark {
         func measure(_ method: UnlearningMethod?) throws {
             var forgottenInFloat: Set<String> = []
             for type in plan.servedTypes {
-                let served = LlamaModel(config: benchmark.model.config)
-                type.servedParameters(of: benchmark.model).withUnsafeBufferPointer { _ = served.parameters.update(fromContentsOf: $0) }
+                let served = type.servedModel(of: benchmark.model)
                 let scores = try ForgetItemScore.measure(items, baseProbabilities: baseProbabilities, model: served, format: format,
                                                          maxNewTokens: plan.maxNewTokens)
                 let forgotten = Set(scores.filter(criteria.isForgotten).map(\.id))

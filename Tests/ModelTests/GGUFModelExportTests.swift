@@ -98,6 +98,10 @@ final class GGUFModelExportTests: XCTestCase {
         for type in GGUFServedType.allCases {
             let loaded = try GGUFModelConversion(exported(model, folder: source, as: type)).loadLlama()
             XCTAssertTrue(Array(loaded.parameters) == type.servedParameters(of: model), "\(type.name): the file holds what the gate scores")
+            let served = type.servedModel(of: model)
+            withExtendedLifetime(served) {
+                XCTAssertTrue(Array(served.parameters) == Array(loaded.parameters), "\(type.name): the gate's served model too")
+            }
         }
         XCTAssertEqual(GGUFServedType.q8_0.servedParameters(of: model), GGUFServedType.q8_0.servedParameters(of: model), "deterministic")
     }

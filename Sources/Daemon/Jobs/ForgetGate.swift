@@ -186,8 +186,7 @@ struct ForgetGate {
                          base: BaseReference, forgetPrompts: Set<String>, registry: Registry,
                          cancellation: JobCancellation) throws -> ServedFormatResult {
         try cancellation.check()
-        let served = LlamaModel(config: model.config)
-        type.servedParameters(of: model).withUnsafeBufferPointer { _ = served.parameters.update(fromContentsOf: $0) }
+        let served = type.servedModel(of: model)
         let targets = plan.targets, sample = plan.gateSample
         let scores = try texts.scores((targets + sample).map { ($0.id, ItemText($0)) }, baseProbabilities: baseProbabilities,
                                       model: served, between: cancellation.check)

@@ -87,21 +87,38 @@ public enum GGUFServedType: String, CaseIterable, Sendable {
     /// quantised to its type and dequantised again, in the same flat layout. Deterministic;
     /// rows are quantised in parallel.
     public func servedParameters(of parameters: UnsafeBufferPointer<Float>, layout: ParameterLayout) -> [Float] {
-        precondition(parameters.count == layout.count, "the parameters must fill the layout")
-        var served = Array(parameters)
-        let types = storedTypes(of: layout)
-        served.withUnsafeMutableBufferPointer { output in
-            let base = output.baseAddress!
-            for tensor in layout.tensors where types[tensor.name] != .f32 {
-                GGUFQuantize.roundTrip(base + tensor.offset, count: tensor.count, rowLength: tensor.shape.last!,
-                                       as: types[tensor.name]!, into: base + tensor.offset)
-            }
-        }
+        var served = [Float](repeating: 0, count: layout.count)
+        served.withUnsafeMutableBufferPointer { serve(parameters, layout: layout, into: $0) }
         return served
     }
 
     /// `servedParameters(of:layout:)` of the model's parameters.
     public func servedParameters(of model: LlamaModel) -> [Float] {
         servedParameters(of: UnsafeBufferPointer(model.parameters), layout: model.layout)
+    }
+
+    /// A model of `model`'s config holding its parameters as this type serves them, written
+    /// straight into the new model's buffer.
+    public func servedModel(of model: LlamaModel) -> LlamaModel {
+        let served = LlamaModel(config: model.config)
+        serve(UnsafeBufferPointer(model.parameters), layout: model.layout, into: served.parameters)
+        return served
+    }
+
+    /// Writes `parameters` as this type serves them into `output`, another buffer: F32 tensors as
+    /// they are, the others quantised and dequantised.
+    private func serve(_ parameters: UnsafeBufferPointer<Float>, layout: ParameterLayout, into output: UnsafeMutableBufferPointer<Float>) {
+        precondition(parameters.count == layout.count && output.count == layout.count, "the parameters must fill the layout")
+        let types = storedTypes(of: layout)
+        let source = parameters.baseAddress!, destination = output.baseAddress!
+        for tensor in layout.tensors {
+            let type = types[tensor.name]!
+            if type == .f32 {
+                (destination + tensor.offset).update(from: source + tensor.offset, count: tensor.count)
+            } else {
+                GGUFQuantize.roundTrip(source + tensor.offset, count: tensor.count, rowLength: tensor.shape.last!, as: type,
+                                       into: destination + tensor.offset)
+            }
+        }
     }
 }
