@@ -25,12 +25,18 @@ struct BenchTofu: ParsableCommand {
     var scope: ParameterScope?
     @Option(help: "Every update ends on the change grid of 2^N units in the last place around its parent's weights (default: none).")
     var changeBits: Int?
+    @Option(help: "λ of every update's retain term (default: 1, `lethe forget`'s; the daemon's is 3).")
+    var retainWeight: Float?
+    @Option(help: "Retain examples per step (default: 8, `lethe forget`'s; the daemon's is 16).")
+    var retainBatchSize: Int?
 
     func validate() throws {
-        if options.writeDocs != nil && (methods != nil || splits != nil || scope != nil || changeBits != nil) {
-            throw ValidationError("--write-docs writes the committed report: run the whole benchmark, without --methods, --splits, --scope or --change-bits")
+        if options.writeDocs != nil && (methods != nil || splits != nil || scope != nil || changeBits != nil || retainWeight != nil || retainBatchSize != nil) {
+            throw ValidationError("--write-docs writes the committed report: run the whole benchmark, without --methods, --splits, --scope, --change-bits, --retain-weight or --retain-batch-size")
         }
         if let changeBits, !ChangeGrid.bitRange.contains(changeBits) { throw ValidationError("--change-bits must be in \(ChangeGrid.bitRange)") }
+        if let retainWeight, !(retainWeight >= 0 && retainWeight.isFinite) { throw ValidationError("--retain-weight must be a number ≥ 0") }
+        if let retainBatchSize, !(1...1024).contains(retainBatchSize) { throw ValidationError("--retain-batch-size must be in 1...1024") }
     }
 
     func run() throws {
@@ -51,6 +57,8 @@ struct BenchTofu: ParsableCommand {
         }
         plan.budget.scope = scope
         plan.budget.changeGrid = changeBits.map { ChangeGrid(bits: $0) }
+        if let retainWeight { plan.budget.retainWeight = retainWeight }
+        if let retainBatchSize { plan.budget.retainBatchSize = retainBatchSize }
         options.log("loading the models and measuring the retain model on \(plan.splits.map(\.rawValue).joined(separator: ", "))")
         let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
                                                             utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) {

@@ -130,12 +130,18 @@ extension BenchUnlearningCommandTests {
     func testTofuRunsAPartOverAScopeButDoesNotWriteItAsTheReport() throws {
         let model = try QuickBaseModel.folder().path
         let tofu = try LetheProcess.json(["bench", "tofu", "--quick", "--model", model, "--retain-model", model,
-                                          "--methods", "dipo", "--splits", "forget10", "--scope", "upper-half", "--json"])
+                                          "--methods", "dipo", "--splits", "forget10", "--scope", "upper-half",
+                                          "--retain-weight", "3", "--retain-batch-size", "16", "--json"])
         let results = try XCTUnwrap(tofu["results"] as? [[String: Any]])
         XCTAssertEqual(Set(results.compactMap { $0["method"] as? String }), ["dipo"])
         XCTAssertEqual(Set(results.compactMap { $0["split"] as? String }), ["forget10"])
         let plan = try XCTUnwrap(tofu["plan"] as? [String: Any]), budget = try XCTUnwrap(plan["budget"] as? [String: Any])
         XCTAssertNotNil(budget["scope"], "the report says which parameters trained")
+        XCTAssertEqual(budget["retain_weight"] as? Double, 3, "and how hard the retain term held")
+        XCTAssertEqual(budget["retain_batch_size"] as? Int, 16)
+        let negative = try LetheProcess.run(["bench", "tofu", "--quick", "--model", model, "--retain-weight=-1"])
+        XCTAssertNotEqual(negative.status, 0)
+        XCTAssertTrue(negative.standardError.contains("--retain-weight must be a number ≥ 0"), negative.standardError)
         let refused = try LetheProcess.run(["bench", "tofu", "--quick", "--model", model, "--scope", "mlp", "--write-docs", "docs"])
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.standardError.contains("--write-docs writes the committed report"), refused.standardError)

@@ -42,14 +42,19 @@ final class DaemonHarness {
 
     /// Writes the configuration. A `gate` without them gets no per-request utility budget and no
     /// floors on the probability ratio or the fluency: the quick model's small updates are not what
-    /// those limits are calibrated on (DaemonGateLimitsTests tests them).
+    /// those limits are calibrated on (DaemonGateLimitsTests tests them). An `update` without them
+    /// keeps `lethe forget`'s retain term (λ 1 over 8 examples): the quick model's settings above
+    /// forget with it, and the daemon's stronger default (λ 3 over 16, for successive requests on
+    /// the embedded model) holds its few retain examples too hard for them.
     func writeConfiguration() throws {
         var written = configuration
-        if var gate = written["gate"] as? [String: Any] {
-            for (key, value) in ["max_utility_drop_per_request": 1.0, "min_probability_ratio": 0.0, "min_fluency": 0.0] where gate[key] == nil {
-                gate[key] = value
-            }
-            written["gate"] = gate
+        let sectionDefaults: [(String, [String: Any])] = [
+            ("gate", ["max_utility_drop_per_request": 1.0, "min_probability_ratio": 0.0, "min_fluency": 0.0]),
+            ("update", ["retain_weight": 1.0, "retain_batch_size": 8])]
+        for (section, defaults) in sectionDefaults {
+            guard var values = written[section] as? [String: Any] else { continue }
+            for (key, value) in defaults where values[key] == nil { values[key] = value }
+            written[section] = values
         }
         try JSONSerialization.data(withJSONObject: written, options: [.sortedKeys]).write(to: configURL)
     }

@@ -52,6 +52,14 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(defaults.update.retainTerm, .nll)
         XCTAssertFalse(defaults.update.startFromBase)
         XCTAssertEqual(defaults.gate.maxUtilityDropPerRequest, 0.02)
+        XCTAssertEqual(defaults.update.retainWeight, 3, "successive updates hold the retain term harder than lethe forget's λ 1")
+        XCTAssertEqual(defaults.update.retainBatchSize, 16)
+        XCTAssertEqual(defaults.retainItemCount, 3000, "from the corpus")
+        XCTAssertEqual(try load(#"{"retain_set": ["keep.jsonl"]}"#).retainItemCount, 400,
+                       "a retain set's prompts are answered by the base version at start-up: fewer of them")
+        XCTAssertEqual(try load(#"{"retain_set": ["keep.jsonl"], "retain_items": 50}"#).retainItemCount, 50)
+        XCTAssertEqual(try load(#"{"retain_items": 7}"#).retainItemCount, 7)
+        XCTAssertThrowsError(try load(#"{"retain_items": 0}"#))
         let configuration = try load(#"""
             {"update": {"forget_target": 0, "retain_term": "kl", "start_from": "base"},
              "gate": {"max_utility_drop_per_request": 0.01, "min_probability_ratio": 0.002, "min_fluency": 0.0005, "utility_alarm": 0.5}}

@@ -23,8 +23,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// The user's utility set: JSONL files of items, or prompts alone, on which model utility is
     /// measured. Empty: the retain set measures utility.
     public var utilitySet: [String] = []
-    /// Retain examples per update, evenly spaced over the retain set (or the corpus's retain90 split).
-    public var retainItems = 400
+    /// Retain examples per update, evenly spaced over the retain set (or the corpus's retain90 split);
+    /// nil: `defaultCorpusRetainItems` from the corpus, `defaultRetainSetItems` from a retain set.
+    public var retainItems: Int?
     /// Items of the accumulated forget set replayed in each update besides the new ones.
     public var replayItems = 40
     /// Most forget items one job takes: requests that wait are coalesced up to this.
@@ -43,6 +44,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var limits = RequestLimits()
     public var policy = RequestPolicy()
 
+    /// From the corpus, successive requests kept more utility with 3000 retain examples than with
+    /// 400 (docs/dipo.md, "Sustainable forgetting"). A retain set keeps 400: its prompts alone are
+    /// answered by the base version at start-up, which on a real model takes a second or more each.
+    public static let defaultCorpusRetainItems = 3000
+    public static let defaultRetainSetItems = 400
+
+    /// The retain examples each update pairs with its forget items.
+    public var retainItemCount: Int { retainItems ?? (retainSet.isEmpty ? Self.defaultCorpusRetainItems : Self.defaultRetainSetItems) }
+
     public struct UpdateSettings: Sendable, Equatable {
         public var method = "dipo"
         public var learningRate = UnlearningOptions.recommended.learningRate
@@ -50,8 +60,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// β of DiPO, NPO or SimNPO (GradDiff's α is `retainWeight`).
         public var beta = UnlearningOptions.recommendedDiPO.beta
         public var forgetBatchSize = UnlearningOptions.recommended.forgetBatchSize
-        public var retainBatchSize = UnlearningOptions.recommended.retainBatchSize
-        public var retainWeight = UnlearningOptions.recommended.retainWeight
+        /// The retain term holds more than in `lethe forget`'s single update (8 examples, λ 1): the
+        /// daemon's updates follow one another, and λ 3 over 16 retain examples per step halved
+        /// the utility each request cost (docs/dipo.md, "Sustainable forgetting").
+        public var retainBatchSize = 16
+        public var retainWeight: Float = 3
         /// The parameters that train; nil (`auto`): `ParameterScope.recommended` for the model.
         public var scope: ParameterScope?
         /// Per-item early stopping (`UnlearningOptions.forgetTarget`): an item stops training once
@@ -146,7 +159,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         if root["corpus"] != nil { corpus = try reader.string(root, "corpus", default: "") }
         retainSet = try reader.paths(root, "retain_set")
         utilitySet = try reader.paths(root, "utility_set")
-        retainItems = try reader.int(root, "retain_items", default: retainItems, in: 1...100_000)
+        if root["retain_items"] != nil { retainItems = try reader.int(root, "retain_items", default: 0, in: 1...100_000) }
         replayItems = try reader.int(root, "replay_items", default: replayItems, in: 0...100_000)
         maxItemsPerJob = try reader.int(root, "max_items_per_job", default: maxItemsPerJob, in: 1...1_000_000)
         rescanSeconds = try reader.double(root, "rescan_seconds", default: rescanSeconds, in: 0.1...3600)

@@ -131,7 +131,7 @@ struct ForgetGate {
     /// Data that leaves nothing to keep or to measure is refused here, before any job.
     func measureBase(_ base: BaseReference, registry: Registry) throws {
         let forgetPrompts = try Self.forgetPrompts(registry)
-        let retain = try kept.retainTexts(excluding: forgetPrompts, near: [], count: configuration.retainItems,
+        let retain = try kept.retainTexts(excluding: forgetPrompts, near: [], count: configuration.retainItemCount,
                                           utilitySampleSize: configuration.gate.utilityItems, base: base, texts: texts,
                                           registry: registry)
         let utility = try kept.utility(of: base.model, base: base, forgetPrompts: forgetPrompts,

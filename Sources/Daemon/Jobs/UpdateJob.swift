@@ -88,7 +88,7 @@ final class UpdateJob {
         }
         let forgetPrompts = try ForgetGate.forgetPrompts(store.registry)
         let requestRetain = plan.members.flatMap(\.request.retain).map { ItemText($0.content) }
-        let keptRetain = try kept.retainTexts(excluding: forgetPrompts, near: (plan.targets + plan.replay).map(ItemText.init), count: configuration.retainItems,
+        let keptRetain = try kept.retainTexts(excluding: forgetPrompts, near: (plan.targets + plan.replay).map(ItemText.init), count: configuration.retainItemCount,
                                           utilitySampleSize: configuration.gate.utilityItems, base: base, texts: texts,
                                               registry: store.registry)
         // Retain texts that do not fit the context or the format are left out: they only steady the update.
