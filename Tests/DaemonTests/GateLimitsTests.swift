@@ -55,6 +55,30 @@ final class GateLimitsTests: XCTestCase {
         XCTAssertNil(result(utility: 0.5, parentDrift: 0).failureReason)
     }
 
+    func testAVersionThatTurnsEarlierForgottenAnswersIntoWordSaladIsRefused() throws {
+        // The job's own answers are fluent (0.02); 3 of the 10 earlier forgotten answers scored are word salad.
+        var strict = limits
+        strict.maxDegenerateShare = 0.1
+        let sample = [0.0004, 0.02, 0.0001, 0.03, 0.05, 0.00002, 0.04, 0.01, 0.02, 0.03]
+        let salad = GateResult(scores: [:], utility: 0.5, utilityFigures: [:], baseUtility: 0.5, limits: strict, unforgotten: [], regressed: [],
+                               served: [], jobProbabilityRatio: 0.03, jobFluency: 0.02, sampleFluencies: sample, parentDrift: 0)
+        XCTAssertEqual(salad.sampleDegenerateCount, 3)
+        XCTAssertEqual(salad.sampleDegenerateShare, 0.3, accuracy: 1e-12)
+        XCTAssertTrue(salad.isDegenerate)
+        XCTAssertFalse(salad.isPublishable)
+        let reason = try XCTUnwrap(salad.failureReason)
+        XCTAssertTrue(reason.contains("degenerate: 3 of the 10 earlier forget items scored (30.0 %) have answers of fluency below 0.00100"), reason)
+        XCTAssertTrue(reason.contains("more than 10.0 %"), reason)
+        XCTAssertFalse(reason.contains("the job's answers have fluency"), "the job's own answers are fluent")
+        XCTAssertEqual(salad.metrics["sample_degenerate_share"], .number(0.3))
+        XCTAssertEqual(salad.metrics["max_degenerate_share"], .number(0.1))
+        // One in ten is within the share; no sample (a first request) has none degenerate.
+        XCTAssertTrue(GateResult(scores: [:], utility: 0.5, utilityFigures: [:], baseUtility: 0.5, limits: strict, unforgotten: [], regressed: [],
+                                 served: [], jobProbabilityRatio: 0.03, jobFluency: 0.02, sampleFluencies: [0.0001] + Array(repeating: 0.02, count: 9),
+                                 parentDrift: 0).passed, "1 of 10 is within 10 %")
+        XCTAssertTrue(result(utility: 0.5, parentDrift: 0).passed, "no sample: nothing earlier to judge")
+    }
+
     func testGeometricMeanHoldsAZeroToTheFloor() {
         XCTAssertEqual(geometricMean([0.01, 1]), 0.1, accuracy: 1e-12)
         XCTAssertEqual(geometricMean([0, 1], floor: 1e-4), 1e-2, accuracy: 1e-12)

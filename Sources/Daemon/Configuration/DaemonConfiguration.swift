@@ -95,6 +95,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// A job whose greedy answers' fluency to the base version (geometric mean of
         /// `AnswerFluency`) falls below this is degenerate.
         public var minFluency = 0.001
+        /// The most of the forget set's sample (`forget_sample`, items forgotten by earlier versions)
+        /// whose answers may fall below `min_fluency`: the retain model's share on forget10 is 2–3 %.
+        public var maxDegenerateShare = 0.1
         /// `lethe status` warns once the utility drift passes this fraction of `max_utility_drop`.
         public var utilityAlarm = 0.75
         /// Utility questions of retain90 and of the general split.
@@ -207,6 +210,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                                                               in: 0...1, prefix: "gate")
             gate.minProbabilityRatio = try reader.double(object, "min_probability_ratio", default: gate.minProbabilityRatio, in: 0...1, prefix: "gate")
             gate.minFluency = try reader.double(object, "min_fluency", default: gate.minFluency, in: 0...1, prefix: "gate")
+            gate.maxDegenerateShare = try reader.double(object, "max_degenerate_share", default: gate.maxDegenerateShare, in: 0...1, prefix: "gate")
             gate.utilityAlarm = try reader.double(object, "utility_alarm", default: gate.utilityAlarm, in: 0...1, prefix: "gate")
             gate.utilityItems = try reader.int(object, "utility_items", default: gate.utilityItems, in: 1...100_000, prefix: "gate")
             gate.forgetSample = try reader.int(object, "forget_sample", default: gate.forgetSample, in: 0...1_000_000, prefix: "gate")

@@ -27,6 +27,9 @@ public struct GateResult: Sendable {
     /// The geometric mean of the fluency of the job's items' greedy answers (`AnswerFluency`,
     /// judged by the base version).
     public let jobFluency: Double
+    /// The fluency of the greedy answers to the sample's items (`AnswerFluency`): an update may
+    /// turn answers forgotten by earlier versions into word salad while the job's own stay fluent.
+    public var sampleFluencies: [Double] = []
     /// The parent version's utility drift (its base utility less its utility, as its gate
     /// measured them); 0 for the base version, nil when the parent has no gate figures (an import).
     public let parentDrift: Double?
@@ -42,8 +45,12 @@ public struct GateResult: Sendable {
     public var isWithinRequestBudget: Bool { requestCost.map { $0 <= requestCostLimit } ?? true }
     /// The job's answers are far less likely than a never-seen item's (`min_probability_ratio`).
     public var isOverForgotten: Bool { jobProbabilityRatio < limits.minProbabilityRatio }
-    /// The job's answers are word salad to the base version (`min_fluency`).
-    public var isDegenerate: Bool { jobFluency < limits.minFluency }
+    /// The sample's answers that are word salad to the base version (below `min_fluency`).
+    public var sampleDegenerateCount: Int { sampleFluencies.filter { $0 < limits.minFluency }.count }
+    public var sampleDegenerateShare: Double { sampleFluencies.isEmpty ? 0 : Double(sampleDegenerateCount) / Double(sampleFluencies.count) }
+    /// The job's answers are word salad to the base version (`min_fluency`), or more of the
+    /// sample's than `max_degenerate_share` are.
+    public var isDegenerate: Bool { jobFluency < limits.minFluency || sampleDegenerateShare > limits.maxDegenerateShare }
     /// Nothing but unforgotten items stops the version: the escalation ladder may go on.
     public var isPublishable: Bool { isWithinUtilityBudget && isWithinRequestBudget && !isOverForgotten && !isDegenerate }
     /// Every item forgotten and every limit held: no retry is needed.
@@ -72,9 +79,14 @@ public struct GateResult: Sendable {
             reasons.append(String(format: "over-forgotten: the job's answers are %.4f as likely as under the base version (geometric mean), below %.4f",
                                   jobProbabilityRatio, limits.minProbabilityRatio))
         }
-        if isDegenerate {
+        if jobFluency < limits.minFluency {
             reasons.append(String(format: "degenerate: the job's answers have fluency %.5f to the base version (geometric mean), below %.5f",
                                   jobFluency, limits.minFluency))
+        }
+        if sampleDegenerateShare > limits.maxDegenerateShare {
+            reasons.append(String(format: "degenerate: %d of the %d earlier forget items scored (%.1f %%) have answers of fluency below %.5f to the base version, more than %.1f %%",
+                                  sampleDegenerateCount, sampleFluencies.count, sampleDegenerateShare * 100, limits.minFluency,
+                                  limits.maxDegenerateShare * 100))
         }
         return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
     }
@@ -86,6 +98,7 @@ public struct GateResult: Sendable {
          "requests_in_job": .number(Double(max(1, limits.requestCount))),
          "job_probability_ratio": .number(jobProbabilityRatio), "min_probability_ratio": .number(limits.minProbabilityRatio),
          "job_fluency": .number(jobFluency), "min_fluency": .number(limits.minFluency),
+         "sample_degenerate_share": .number(sampleDegenerateShare), "max_degenerate_share": .number(limits.maxDegenerateShare),
          "items_scored": .number(Double(scores.count)), "unforgotten": .array(unforgotten.map(JSONValue.string)),
          "regressed": .array(regressed.map(JSONValue.string)),
          "served": .object(Dictionary(uniqueKeysWithValues: served.map { ($0.format, JSONValue.object($0.metrics)) }))]
@@ -100,6 +113,8 @@ public struct GateLimits: Sendable, Equatable {
     public var maxUtilityDropPerRequest: Double
     public var minProbabilityRatio: Double
     public var minFluency: Double
+    /// The most of the forget set's sample whose answers may be degenerate (`gate.max_degenerate_share`).
+    public var maxDegenerateShare = 1.0
     /// The requests the job serves (a job of re-opened items alone counts as one).
     public var requestCount = 1
 }
@@ -151,7 +166,7 @@ struct ForgetGate {
         let scores = try texts.scores((targets + sample).map { ($0.id, ItemText($0)) }, baseProbabilities: baseProbabilities,
                                       model: model, between: cancellation.check)
         try cancellation.check()
-        let fluency = try texts.fluency(targets.map { (ItemText($0), scores[$0.id]!.generated) }, judge: base.model)
+        let fluency = try texts.fluency((targets + sample).map { (ItemText($0), scores[$0.id]!.generated) }, judge: base.model)
         try cancellation.check()
         let (utility, baseUtility) = try kept.utility(of: model, base: base, forgetPrompts: forgetPrompts,
                                                       sampleSize: configuration.gate.utilityItems, texts: texts, registry: registry,
@@ -168,11 +183,12 @@ struct ForgetGate {
         return GateResult(scores: scores, utility: utility.value, utilityFigures: utility.figures, baseUtility: baseUtility,
                           limits: GateLimits(maxUtilityDrop: settings.maxUtilityDrop, maxUtilityDropPerRequest: gate.maxUtilityDropPerRequest,
                                              minProbabilityRatio: gate.minProbabilityRatio, minFluency: gate.minFluency,
-                                             requestCount: plan.members.count),
+                                             maxDegenerateShare: gate.maxDegenerateShare, requestCount: plan.members.count),
                           unforgotten: union(failing(targets, scores), served.map(\.unforgotten)),
                           regressed: union(failing(sample, scores), served.map(\.regressed)), served: served,
                           jobProbabilityRatio: geometricMean(targets.map { scores[$0.id]!.probabilityRatio }),
-                          jobFluency: geometricMean(fluency), parentDrift: parentDrift)
+                          jobFluency: geometricMean(Array(fluency[..<targets.count])), sampleFluencies: Array(fluency[targets.count...]),
+                          parentDrift: parentDrift)
     }
 
     /// The items of `items` that `scores` does not count as forgotten.
