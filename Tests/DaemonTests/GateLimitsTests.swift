@@ -72,7 +72,7 @@ final class GateLimitsTests: XCTestCase {
         XCTAssertFalse(reason.contains("the job's answers have fluency"), "the job's own answers are fluent")
         XCTAssertEqual(salad.metrics["sample_degenerate_share"], .number(0.3))
         XCTAssertEqual(salad.metrics["max_degenerate_share"], .number(0.1))
-        // One in ten is within the share; no sample (a first request) has none degenerate.
+        // One in ten is within the share; without a sample (a first request) nothing earlier is judged.
         XCTAssertTrue(GateResult(scores: [:], utility: 0.5, utilityFigures: [:], baseUtility: 0.5, limits: strict, unforgotten: [], regressed: [],
                                  served: [], jobProbabilityRatio: 0.03, jobFluency: 0.02, sampleFluencies: [0.0001] + Array(repeating: 0.02, count: 9),
                                  parentDrift: 0).passed, "1 of 10 is within 10 %")

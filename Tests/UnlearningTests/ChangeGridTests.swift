@@ -27,7 +27,7 @@ final class ChangeGridTests: XCTestCase {
         for bits in [1, 12, 16, 20] {
             var rounded = updated
             rounded.withUnsafeMutableBufferPointer { rounded in
-                parent.withUnsafeBufferPointer { ChangeGrid(bits: bits).round(rounded, parent: $0, bits: bits, seed: 7, offset: 0) }
+                parent.withUnsafeBufferPointer { ChangeGrid.round(rounded, parent: $0, bits: bits, seed: 7, offset: 0) }
             }
             for (value, origin) in zip(rounded, parent) {
                 XCTAssertTrue(quanta(value, from: origin, bits: bits).whole, "\(value) from \(origin) at \(bits) bits")
@@ -48,7 +48,7 @@ final class ChangeGridTests: XCTestCase {
         let quantum = Float(1).ulp * Float(1 << bits)
         var rounded = [Float](repeating: 1 + 0.3 * quantum, count: count)
         rounded.withUnsafeMutableBufferPointer { rounded in
-            parent.withUnsafeBufferPointer { ChangeGrid(bits: bits).round(rounded, parent: $0, bits: bits, seed: 3, offset: 0) }
+            parent.withUnsafeBufferPointer { ChangeGrid.round(rounded, parent: $0, bits: bits, seed: 3, offset: 0) }
         }
         let moved = rounded.filter { $0 != 1 }
         XCTAssertEqual(Double(moved.count) / Double(count), 0.3, accuracy: 0.01, "a change of 0.3 quanta moves 30 % of the weights")
@@ -60,19 +60,18 @@ final class ChangeGridTests: XCTestCase {
         let parent = parentWeights(count: 70_000, seed: 4)
         var generator = SeededGenerator(seed: 5)
         let updated = parent.map { $0 + 0.001 * generator.nextGaussian() }
-        let grid = ChangeGrid(bits: 14)
         var whole = updated
         whole.withUnsafeMutableBufferPointer { whole in
-            parent.withUnsafeBufferPointer { grid.round(whole, parent: $0, bits: 14, seed: 9, offset: 100) }
+            parent.withUnsafeBufferPointer { ChangeGrid.round(whole, parent: $0, bits: 14, seed: 9, offset: 100) }
         }
         var halves = updated
         halves.withUnsafeMutableBufferPointer { halves in
             parent.withUnsafeBufferPointer { parent in
                 let cut = 30_001
-                grid.round(UnsafeMutableBufferPointer(rebasing: halves[..<cut]), parent: UnsafeBufferPointer(rebasing: parent[..<cut]),
-                           bits: 14, seed: 9, offset: 100)
-                grid.round(UnsafeMutableBufferPointer(rebasing: halves[cut...]), parent: UnsafeBufferPointer(rebasing: parent[cut...]),
-                           bits: 14, seed: 9, offset: 100 + cut)
+                ChangeGrid.round(UnsafeMutableBufferPointer(rebasing: halves[..<cut]), parent: UnsafeBufferPointer(rebasing: parent[..<cut]),
+                                 bits: 14, seed: 9, offset: 100)
+                ChangeGrid.round(UnsafeMutableBufferPointer(rebasing: halves[cut...]), parent: UnsafeBufferPointer(rebasing: parent[cut...]),
+                                 bits: 14, seed: 9, offset: 100 + cut)
             }
         }
         XCTAssertEqual(whole.map(\.bitPattern), halves.map(\.bitPattern))

@@ -48,9 +48,11 @@ public struct GateResult: Sendable {
     /// The sample's answers that are word salad to the base version (below `min_fluency`).
     public var sampleDegenerateCount: Int { sampleFluencies.filter { $0 < limits.minFluency }.count }
     public var sampleDegenerateShare: Double { sampleFluencies.isEmpty ? 0 : Double(sampleDegenerateCount) / Double(sampleFluencies.count) }
-    /// The job's answers are word salad to the base version (`min_fluency`), or more of the
-    /// sample's than `max_degenerate_share` are.
-    public var isDegenerate: Bool { jobFluency < limits.minFluency || sampleDegenerateShare > limits.maxDegenerateShare }
+    /// The job's answers are word salad to the base version (`min_fluency`).
+    public var isJobDegenerate: Bool { jobFluency < limits.minFluency }
+    /// More of the sample's answers than `max_degenerate_share` are.
+    public var isSampleDegenerate: Bool { sampleDegenerateShare > limits.maxDegenerateShare }
+    public var isDegenerate: Bool { isJobDegenerate || isSampleDegenerate }
     /// Nothing but unforgotten items stops the version: the escalation ladder may go on.
     public var isPublishable: Bool { isWithinUtilityBudget && isWithinRequestBudget && !isOverForgotten && !isDegenerate }
     /// Every item forgotten and every limit held: no retry is needed.
@@ -79,11 +81,11 @@ public struct GateResult: Sendable {
             reasons.append(String(format: "over-forgotten: the job's answers are %.4f as likely as under the base version (geometric mean), below %.4f",
                                   jobProbabilityRatio, limits.minProbabilityRatio))
         }
-        if jobFluency < limits.minFluency {
+        if isJobDegenerate {
             reasons.append(String(format: "degenerate: the job's answers have fluency %.5f to the base version (geometric mean), below %.5f",
                                   jobFluency, limits.minFluency))
         }
-        if sampleDegenerateShare > limits.maxDegenerateShare {
+        if isSampleDegenerate {
             reasons.append(String(format: "degenerate: %d of the %d earlier forget items scored (%.1f %%) have answers of fluency below %.5f to the base version, more than %.1f %%",
                                   sampleDegenerateCount, sampleFluencies.count, sampleDegenerateShare * 100, limits.minFluency,
                                   limits.maxDegenerateShare * 100))

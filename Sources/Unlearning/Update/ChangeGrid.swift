@@ -4,8 +4,8 @@ import Model
 
 /// The precision of an update's change, relative to its parent: every trained weight ends a
 /// whole number of quanta away from the parent's, a quantum being 2^b units in the last
-/// place of the parent weight, b chosen per tensor (`quantumBits`, at most `bits`) (counted in `OrderedFloatBits`, so a quantum is the same
-/// fraction of every weight of a binade). The change is rounded stochastically (a change
+/// place of the parent weight, counted in `OrderedFloatBits` so that a quantum is the same
+/// fraction of every weight of a binade; b is chosen per tensor (`quantumBits`, at most `bits`). The change is rounded stochastically (a change
 /// of 0.3 quanta becomes 1 with probability 0.3, else 0), so it is unbiased; where the update
 /// moved a weight by less than a quantum it most often keeps the parent's bits exactly.
 ///
@@ -52,7 +52,8 @@ public struct ChangeGrid: Sendable, Codable, Equatable {
     /// Rounds each weight of `parameters` to the grid of 2^`bits` units around the matching one
     /// of `parent`, drawing from a generator seeded by `seed` and the weight's index
     /// `offset + i`, so the result does not depend on how the work is split between threads.
-    public func round(_ parameters: UnsafeMutableBufferPointer<Float>, parent: UnsafeBufferPointer<Float>, bits: Int, seed: UInt64,
+    /// `bits` is the tensor's own (`quantumBits`), not the grid's cap: hence static.
+    public static func round(_ parameters: UnsafeMutableBufferPointer<Float>, parent: UnsafeBufferPointer<Float>, bits: Int, seed: UInt64,
                       offset: Int) {
         precondition(parameters.count == parent.count, "a weight per parent weight")
         guard bits > 0 else { return }

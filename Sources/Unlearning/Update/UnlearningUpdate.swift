@@ -168,7 +168,7 @@ public final class UnlearningUpdate {
                     let weights = UnsafeMutableBufferPointer(rebasing: model.parameters[tensor.offset..<tensor.offset + tensor.count])
                     let from = UnsafeBufferPointer(rebasing: parent[local])
                     let bits = grid.quantumBits(UnsafeBufferPointer(weights), parent: from)
-                    grid.round(weights, parent: from, bits: bits, seed: options.seed ^ 0x4752_4944, offset: tensor.offset)
+                    ChangeGrid.round(weights, parent: from, bits: bits, seed: options.seed ^ 0x4752_4944, offset: tensor.offset)
                     changeGridBits[tensor.name] = bits
                 }
             }
