@@ -20,7 +20,7 @@ public final class LlamaModel {
     /// Set by `zeroGradients()`: the gradients read as zero, and the next backward writes
     /// them instead of adding to them, so no pass over memory is spent on zeroing.
     private var gradientsPendingZero = false
-    private var activations: Activations?
+    private(set) var activations: Activations?
     /// Plans of recently seen batch shapes besides the current one, so that training on a few
     /// bucketed lengths reuses them instead of allocating every step; a shape beyond
     /// `keptPlanCount` evicts the least recently used plan.

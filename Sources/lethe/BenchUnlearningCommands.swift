@@ -29,11 +29,15 @@ struct BenchTofu: ParsableCommand {
     var retainWeight: Float?
     @Option(help: "Retain examples per step (default: 8, `lethe forget`'s; the daemon's is 16).")
     var retainBatchSize: Int?
+    @Option(help: "Every update keeps its steps out of the retain examples' directions at this strength (default: none; the daemon's is 1).")
+    var retainProjection: Double?
 
     func validate() throws {
-        if options.writeDocs != nil && (methods != nil || splits != nil || scope != nil || changeBits != nil || retainWeight != nil || retainBatchSize != nil) {
-            throw ValidationError("--write-docs writes the committed report: run the whole benchmark, without --methods, --splits, --scope, --change-bits, --retain-weight or --retain-batch-size")
+        if options.writeDocs != nil && (methods != nil || splits != nil || scope != nil || changeBits != nil || retainWeight != nil
+            || retainBatchSize != nil || retainProjection != nil) {
+            throw ValidationError("--write-docs writes the committed report: run the whole benchmark, without --methods, --splits, --scope, --change-bits, --retain-weight, --retain-batch-size or --retain-projection")
         }
+        if let retainProjection, !(retainProjection > 0 && retainProjection.isFinite) { throw ValidationError("--retain-projection must be positive") }
         if let changeBits, !ChangeGrid.bitRange.contains(changeBits) { throw ValidationError("--change-bits must be in \(ChangeGrid.bitRange)") }
         if let retainWeight, !(retainWeight >= 0 && retainWeight.isFinite) { throw ValidationError("--retain-weight must be a number ≥ 0") }
         if let retainBatchSize, !(1...1024).contains(retainBatchSize) { throw ValidationError("--retain-batch-size must be in 1...1024") }
@@ -59,6 +63,7 @@ struct BenchTofu: ParsableCommand {
         plan.budget.changeGrid = changeBits.map { ChangeGrid(bits: $0) }
         if let retainWeight { plan.budget.retainWeight = retainWeight }
         if let retainBatchSize { plan.budget.retainBatchSize = retainBatchSize }
+        plan.budget.retainProjection = retainProjection
         options.log("loading the models and measuring the retain model on \(plan.splits.map(\.rawValue).joined(separator: ", "))")
         let (benchmark, corpus) = try options.makeBenchmark(budget: plan.budget, retainItems: plan.retainItems,
                                                             utilityItems: plan.utilityItems, maxNewTokens: plan.maxNewTokens) {

@@ -37,6 +37,8 @@ struct Forget: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Each weight ends a whole number of 2^N units in its last place from the parent's (rounded stochastically), so that the version's delta is small; 0: no grid (default: the daemon's).")
     var changeBits = UnlearningOptions.recommendedChangeBits
+    @Option(help: "Keep each step out of the directions the retain examples' inputs use, at this strength (smaller removes more; the daemon's is 1; default: none).")
+    var retainProjection: Double?
     @Flag(help: "After each epoch, stop as soon as every question of the author counts as forgotten.")
     var stopWhenForgotten = false
     @Option(help: "A question counts as forgotten when the ROUGE-L recall of its greedy answer is at most this…")
@@ -52,6 +54,7 @@ struct Forget: ParsableCommand {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
         if !ChangeGrid.bitRange.contains(changeBits) { throw ValidationError("--change-bits must be in \(ChangeGrid.bitRange)") }
+        if let retainProjection, !(retainProjection > 0 && retainProjection.isFinite) { throw ValidationError("--retain-projection must be positive") }
         if !(0...1).contains(maxRouge) { throw ValidationError("--max-rouge must be in [0, 1]") }
         if !(maxProbabilityRatio > 0) { throw ValidationError("--max-probability-ratio must be positive") }
     }
@@ -86,6 +89,7 @@ struct Forget: ParsableCommand {
         options.seed = seed
         options.scope = scope ?? .recommended(for: network.config)
         options.changeGrid = changeBits > 0 ? ChangeGrid(bits: changeBits) : nil
+        options.retainProjection = retainProjection
         let clock = ContinuousClock(), start = clock.now
         let update = try UnlearningUpdate(model: network, forget: forget, retain: retain, options: options, padToken: format.padToken)
         let bar = ProgressBar()

@@ -18,7 +18,9 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration, DaemonConfiguration())
         XCTAssertEqual(configuration.store, "Checkpoints")
         XCTAssertEqual(configuration.spool, "spool")
-        XCTAssertEqual(configuration.update.learningRate, UnlearningOptions.recommended.learningRate)
+        XCTAssertEqual(configuration.update.learningRate, 2 * UnlearningOptions.recommended.learningRate, "projected steps: twice lethe forget's")
+        XCTAssertEqual(configuration.update.epochs, 2 * UnlearningOptions.recommendedEpochs)
+        XCTAssertEqual(configuration.escalation.learningRate, 1e-3)
         XCTAssertEqual(configuration.gate.maxRougeLRecall, ForgetCriteria().maxRougeLRecall)
     }
 
@@ -51,7 +53,7 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(defaults.update.forgetTarget, 0.05)
         XCTAssertEqual(defaults.update.retainTerm, .nll)
         XCTAssertFalse(defaults.update.startFromBase)
-        XCTAssertEqual(defaults.gate.maxUtilityDropPerRequest, 0.02)
+        XCTAssertEqual(defaults.gate.maxUtilityDropPerRequest, 0.05)
         XCTAssertEqual(defaults.gate.maxDegenerateShare, 0.1)
         XCTAssertEqual(try load(#"{"gate": {"max_degenerate_share": 0.25}}"#).gate.maxDegenerateShare, 0.25)
         XCTAssertThrowsError(try load(#"{"gate": {"max_degenerate_share": 1.5}}"#))
@@ -91,6 +93,20 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertNil(try options(#"{"update": {"change_bits": 0}}"#).changeGrid, "0 is no grid")
         let defaults = try options("{}").changeGrid
         XCTAssertEqual(defaults?.bits ?? 0, UnlearningOptions.recommendedChangeBits)
+    }
+
+    func testTheRetainProjectionIsReadAndReachesTheUpdateAndTheRecord() throws {
+        let small = LlamaConfig(vocabSize: 64, hiddenSize: 8, intermediateSize: 16, layerCount: 2, headCount: 2, keyValueHeadCount: 1)
+        let defaults = try load("{}")
+        XCTAssertEqual(defaults.update.retainProjection, 1)
+        XCTAssertEqual(JobSettings(configuration: defaults).unlearningOptions(defaults, model: small, seed: 1).retainProjection, 1)
+        XCTAssertEqual(JobSettings(configuration: defaults).hyperparameters["retain_projection"], .number(1))
+        let off = try load(#"{"update": {"retain_projection": 0}}"#)
+        XCTAssertNil(JobSettings(configuration: off).unlearningOptions(off, model: small, seed: 1).retainProjection, "0 is off")
+        XCTAssertNil(JobSettings(configuration: off).hyperparameters["retain_projection"])
+        XCTAssertThrowsError(try load(#"{"update": {"retain_projection": -1}}"#)) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.key, "update.retain_projection")
+        }
     }
 
     func testServedFormatsAreReadInOrderWithoutRepeats() throws {

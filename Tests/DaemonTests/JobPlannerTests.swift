@@ -166,6 +166,7 @@ final class JobPlannerTests: XCTestCase {
 
     func testTheLadderGoesAloneThenStrongerWithinThePolicyThenThroughTheOtherAllowedMethods() throws {
         configuration.policy = RequestPolicy(allowedMethods: ["dipo", "npo", "simnpo"], maxEpochs: 8, maxLearningRate: 5e-4)
+        (configuration.update.epochs, configuration.update.learningRate) = (5, 3e-4)
         configuration.escalation.epochs = 20
         configuration.escalation.learningRate = 1e-2
         let planned = JobSettings(configuration: configuration)

@@ -55,8 +55,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     public struct UpdateSettings: Sendable, Equatable {
         public var method = "dipo"
-        public var learningRate = UnlearningOptions.recommended.learningRate
-        public var epochs = UnlearningOptions.recommendedEpochs
+        /// Twice `lethe forget`'s rate and epochs: the retain projection removes most of each step
+        /// along the directions the forget answers share with the retained ones, and at `lethe
+        /// forget`'s settings a projected job left an item of one request in two unforgotten; the
+        /// forget target stops each item at the never-seen level however long the update may run.
+        public var learningRate = 2 * UnlearningOptions.recommended.learningRate
+        public var epochs = 2 * UnlearningOptions.recommendedEpochs
         /// β of DiPO, NPO or SimNPO (GradDiff's α is `retainWeight`).
         public var beta = UnlearningOptions.recommendedDiPO.beta
         public var forgetBatchSize = UnlearningOptions.recommended.forgetBatchSize
@@ -78,6 +82,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// The change grid (`ChangeGrid`): a version's weights lie a whole number of 2^bits
         /// units in the last place from its parent's, so its delta is small; 0: no grid.
         public var changeBits = UnlearningOptions.recommendedChangeBits
+        /// The strength of the retain projection (`UnlearningOptions.retainProjection`): each step
+        /// is kept out of the directions the retain examples' inputs use, so a request costs the
+        /// other authors a fraction of what it did (docs/dipo.md, "Projecting the step"); 0: off.
+        public var retainProjection = 1.0
         public init() {}
     }
 
@@ -87,8 +95,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// The most model utility a version may lose against the base version, as a fraction.
         public var maxUtilityDrop = 0.1
         /// The most one job may add to that loss (its version's drift less its parent's), as a
-        /// fraction of the base version's utility: no single request spends the budget.
-        public var maxUtilityDropPerRequest = 0.02
+        /// fraction of the base version's utility: no single request spends the budget. Half of
+        /// it, not less: one version's utility moves ±0.01 (1.8 %) from job to job, and one early
+        /// request on the embedded model shifts the answers' shared frame at 4–6 % that later
+        /// requests then reuse; at 2 % the gate refused that shift at every request that tried it
+        /// (docs/dipo.md, "Projecting the step").
+        public var maxUtilityDropPerRequest = 0.05
         /// A job whose answers' p̄ ratio (geometric mean) falls below this is over-forgotten: a
         /// model that never saw the embedded corpus's forget10 authors shows 0.022–0.048 per author.
         public var minProbabilityRatio = 0.005
@@ -116,8 +128,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var enabled = true
         /// At least this many epochs once the items alone did not suffice (at most `policy.max_epochs`).
         public var epochs = 2 * UnlearningOptions.recommendedEpochs
-        /// At least this learning rate then (at most `policy.max_learning_rate`).
-        public var learningRate = 2 * UnlearningOptions.recommended.learningRate
+        /// At least this learning rate then (at most `policy.max_learning_rate`): the policy's most,
+        /// above the update's projected 6e-4. Without the projection 6e-4 forgot more of the items
+        /// left (docs/benchmarks.md, "lethe bench daemon").
+        public var learningRate = 1e-3
         public init() {}
     }
 
@@ -187,6 +201,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             }
             update.startFromBase = start == "base"
             update.changeBits = try reader.int(object, "change_bits", default: update.changeBits, in: ChangeGrid.bitRange, prefix: "update")
+            update.retainProjection = try reader.double(object, "retain_projection", default: update.retainProjection, in: 0...1e6, prefix: "update")
             let retainTerm = try reader.string(object, "retain_term", default: update.retainTerm.rawValue, prefix: "update")
             guard let term = UnlearningOptions.RetainTerm(rawValue: retainTerm) else {
                 throw ConfigurationError(file: file, key: "update.retain_term", reason: "must be nll or kl")

@@ -26,7 +26,9 @@ public struct EscalationStep: Sendable, Equatable {
 /// other allowed method. A job that passes at its first attempt costs what it did before.
 /// Measured on the embedded model (docs/benchmarks.md, "lethe bench daemon"): of the requests a
 /// 250-item job does not forget, 84–92 % are forgotten alone with the same settings, most of the
-/// rest by 10 epochs at 6e-4; 1e-3 (the policy's most) failed more of them.
+/// rest by 10 epochs at 6e-4; 1e-3 (the policy's most) failed more of them. That was before the
+/// retain projection, which damps each step: the daemon's jobs now run 10 epochs at 6e-4 and
+/// escalate to 1e-3 (docs/dipo.md, "Projecting the step").
 struct EscalationLadder {
     let configuration: DaemonConfiguration
 

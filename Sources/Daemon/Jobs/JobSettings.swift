@@ -10,12 +10,15 @@ public struct JobSettings: Sendable, Equatable {
     public var learningRate: Double
     /// The most model utility the version may lose against the base version, as a fraction.
     public var maxUtilityDrop: Double
+    /// The strength of the retain projection; nil: none.
+    public var retainProjection: Double?
 
     public init(configuration: DaemonConfiguration, options: RequestOptions = RequestOptions()) {
         method = UnlearningMethod(rawValue: options.method ?? configuration.update.method) ?? .dipo
         epochs = options.epochs ?? configuration.update.epochs
         learningRate = options.learningRate ?? configuration.update.learningRate
         maxUtilityDrop = min(options.maxUtilityDrop ?? configuration.gate.maxUtilityDrop, configuration.gate.maxUtilityDrop)
+        retainProjection = configuration.update.retainProjection > 0 ? configuration.update.retainProjection : nil
     }
 
     /// The update's options for a model of `model` (the benchmark's form: the method's
@@ -36,12 +39,15 @@ public struct JobSettings: Sendable, Equatable {
         options.retainTerm = update.retainTerm
         options.forgetTarget = update.forgetTarget > 0 ? update.forgetTarget : nil
         options.changeGrid = update.changeBits > 0 ? ChangeGrid(bits: update.changeBits) : nil
+        options.retainProjection = retainProjection
         return options
     }
 
     /// The settings as recorded with a version and in result files.
     public var hyperparameters: [String: JSONValue] {
-        ["method": .string(method.rawValue), "epochs": .number(Double(epochs)), "learning_rate": .number(learningRate),
-         "max_utility_drop": .number(maxUtilityDrop)]
+        var recorded: [String: JSONValue] = ["method": .string(method.rawValue), "epochs": .number(Double(epochs)),
+                                             "learning_rate": .number(learningRate), "max_utility_drop": .number(maxUtilityDrop)]
+        if let retainProjection { recorded["retain_projection"] = .number(retainProjection) }
+        return recorded
     }
 }

@@ -90,15 +90,18 @@ public struct UnlearningBudget: Sendable, Codable, Equatable {
     public var scope: ParameterScope?
     /// The precision of the change the update ends with; nil: none.
     public var changeGrid: ChangeGrid?
+    /// The strength of the retain projection; nil: none.
+    public var retainProjection: Double?
 
     public init(epochs: Int, forgetBatchSize: Int, retainBatchSize: Int, retainWeight: Float = 1, scope: ParameterScope? = nil,
-                changeGrid: ChangeGrid? = nil) {
+                changeGrid: ChangeGrid? = nil, retainProjection: Double? = nil) {
         self.epochs = epochs
         self.forgetBatchSize = forgetBatchSize
         self.retainBatchSize = retainBatchSize
         self.retainWeight = retainWeight
         self.scope = scope
         self.changeGrid = changeGrid
+        self.retainProjection = retainProjection
     }
 
     /// The options of one run: the method's objective with the setting's constant, this
@@ -106,6 +109,7 @@ public struct UnlearningBudget: Sendable, Codable, Equatable {
     public func options(method: UnlearningMethod, setting: MethodSetting, seed: UInt64) -> UnlearningOptions {
         UnlearningOptions(objective: method.objective(constant: setting.constant), retainTerm: .nll, retainWeight: retainWeight,
                           length: .epochs(epochs), forgetBatchSize: forgetBatchSize, retainBatchSize: retainBatchSize,
-                          learningRate: setting.learningRate, seed: seed, scope: scope ?? .all, changeGrid: changeGrid)
+                          learningRate: setting.learningRate, seed: seed, scope: scope ?? .all, changeGrid: changeGrid,
+                          retainProjection: retainProjection)
     }
 }

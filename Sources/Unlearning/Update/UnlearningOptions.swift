@@ -52,12 +52,16 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
     /// The precision of the change, relative to the parent, that the update ends with (nil:
     /// whatever AdamW left, noise in every weight's low-order bits).
     public var changeGrid: ChangeGrid?
+    /// Each step is kept out of the directions the retain examples' inputs use, weight matrix
+    /// by weight matrix, with this strength (`RetainProjection`): the smaller, the more of the
+    /// step is removed. Nil: steps go where AdamW sends them.
+    public var retainProjection: Double?
 
     public init(objective: Objective = .dipo(DiPO()), retainTerm: RetainTerm = .nll, retainWeight: Float = 1,
                 length: Length = .epochs(5), forgetBatchSize: Int = 4, retainBatchSize: Int = 4,
                 learningRate: Double = 1e-4, weightDecay: Double = 0.01, warmupSteps: Int = 0,
                 decay: LearningRateSchedule.Decay = .constant, maxGradientNorm: Float = 1, seed: UInt64 = 1,
-                scope: ParameterScope = .all, forgetTarget: Double? = nil, changeGrid: ChangeGrid? = nil) {
+                scope: ParameterScope = .all, forgetTarget: Double? = nil, changeGrid: ChangeGrid? = nil, retainProjection: Double? = nil) {
         self.objective = objective
         self.retainTerm = retainTerm
         self.retainWeight = retainWeight
@@ -73,6 +77,7 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
         self.scope = scope
         self.forgetTarget = forgetTarget
         self.changeGrid = changeGrid
+        self.retainProjection = retainProjection
     }
 
     /// The head that scores the forget batches.
@@ -112,6 +117,9 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
         ]
         if let forgetTarget, !(forgetTarget > 0 && forgetTarget < 1) {
             throw UnlearningError.invalidOption(name: "forgetTarget", value: forgetTarget)
+        }
+        if let retainProjection, !(retainProjection > 0 && retainProjection.isFinite) {
+            throw UnlearningError.invalidOption(name: "retainProjection", value: retainProjection)
         }
         if let changeGrid, !ChangeGrid.bitRange.contains(changeGrid.bits) {
             throw UnlearningError.invalidOption(name: "changeGrid.bits", value: Double(changeGrid.bits))

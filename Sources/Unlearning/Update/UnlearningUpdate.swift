@@ -4,7 +4,8 @@ import Model
 /// One unlearning update of a model: the objective on the forget examples, each forget batch
 /// paired with a retain batch that holds the rest of the model in place, AdamW over the
 /// trainable scope. The loop reads top to bottom: forget batch, forward, objective, backward;
-/// retain batch, forward, retain term, backward (adding to the gradients); clip, step.
+/// retain batch, forward, retain term, backward (adding to the gradients); clip, step; with a
+/// retain projection, the step kept out of the retain examples' directions.
 /// For a seed it is deterministic: on one machine, the same parameters bit for bit.
 public final class UnlearningUpdate {
     /// Holds the parent version's weights when the update is made, the updated ones after `run`.
@@ -27,6 +28,7 @@ public final class UnlearningUpdate {
     /// With a change grid: the parent's weights of each trainable stretch, which the grid is laid around.
     private let parentWeights: [[Float]]?
     private let epochLimit: Int
+    private let projection: RetainProjection?
     /// Steps done so far.
     public private(set) var step = 0
     /// Passes over the forget examples still training, completed so far.
@@ -86,6 +88,9 @@ public final class UnlearningUpdate {
         optimizer = ScopedAdamW(model: model, ranges: ranges,
                                 configuration: AdamWConfiguration(learningRate: options.learningRate, weightDecay: options.weightDecay))
         parentWeights = options.changeGrid.map { _ in ranges.map { Array(model.parameters[$0]) } }
+        projection = try options.retainProjection.map { strength in
+            try RetainProjection(model: model, retainExamples: retainExamples, padToken: padToken, strength: strength, trainable: ranges)
+        }
     }
 
     /// The most steps the update runs: fewer when items reach the forget target.
@@ -141,7 +146,9 @@ public final class UnlearningUpdate {
             }
 
             let rate = schedule.rate(atStep: step)
+            projection?.remember(model)
             optimizer.update(model, maxGradientNorm: options.maxGradientNorm, learningRate: rate)
+            projection?.project(model)
             step += 1
             batchesDone += 1
             if batchesDone == epochBatches.count { epochsDone += 1 }
