@@ -9,10 +9,11 @@ final class DaemonServedFormatTests: XCTestCase {
 
     /// A daemon whose gate counts an item forgotten when its p̄ ratio is at most `maxRatio`
     /// (ROUGE-L not judged), serving `formats`; a small update (lr 1e-4, 15 epochs, no early
-    /// stop) leaves the quick model's one item at a ratio near 0.65, and quantisation moves it.
+    /// stop, no retain projection, which would damp it to a ratio near 0.95) leaves the quick
+    /// model's one item at a ratio near 0.65, and quantisation moves it.
     private func answer(maxRatio: Double) throws -> (report: [String: Any], daemon: DaemonHarness) {
         let daemon = try DaemonHarness(overrides: [
-            "update": ["epochs": 15, "learning_rate": 1e-4, "forget_target": 0],
+            "update": ["epochs": 15, "learning_rate": 1e-4, "forget_target": 0, "retain_projection": 0],
             "gate": ["max_probability_ratio": maxRatio, "max_rouge_l_recall": 1.0, "max_utility_drop": 1, "utility_items": 5,
                      "served_formats": formats],
         ])
