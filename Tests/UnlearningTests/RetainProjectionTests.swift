@@ -9,17 +9,18 @@ final class RetainProjectionTests: XCTestCase {
     private typealias Fixture = UnlearningUpdateFixture
 
     func testTheProjectorDampsTheDirectionsTheInputsUseAndPassesTheOthers() {
-        // Inputs along e₀ (second moment 100) and e₁ (1), none along e₂; mean eigenvalue 101/3.
+        // Over 10 tokens, inputs along e₀ (second moment 100) and e₁ (1), none along e₂; mean
+        // eigenvalue 101/3. The projector depends on the moments' shape, not their scale.
         var matrix = LinearInputMoments.Matrix(width: 3)
         matrix.sums = [1000, 0, 0, 0, 10, 0, 0, 0, 0]
-        let m = RetainProjection.projector(matrix, tokens: 10, strength: 0.3)
+        let m = RetainProjection.projector(matrix, strength: 0.3)
         let alpha = 0.3 * 101.0 / 3
         let expected = [alpha / (100 + alpha), alpha / (1 + alpha), 1]
         for i in 0..<3 {
             for j in 0..<3 { XCTAssertEqual(Double(m[i * 3 + j]), i == j ? expected[i] : 0, accuracy: 1e-5, "(\(i), \(j))") }
         }
         XCTAssertLessThan(expected[0], 0.1)
-        let weak = RetainProjection.projector(matrix, tokens: 10, strength: 1e6)
+        let weak = RetainProjection.projector(matrix, strength: 1e6)
         for i in 0..<3 { XCTAssertEqual(weak[i * 4], 1, accuracy: 1e-3, "a very weak projection keeps the step") }
     }
 

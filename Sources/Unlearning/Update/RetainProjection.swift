@@ -18,7 +18,8 @@ final class RetainProjection {
     /// most: 500 of the embedded corpus's (about 15,000 tokens, 60 times the hidden size)…
     static let sampleExamples = 500
     /// …and as many as hold about this many tokens: each costs a forward pass of the model,
-    /// which on a real model's scale is the price of the projection (SmolLM2-135M: about 5 TFLOP).
+    /// which on a real model's scale is the price of the projection (SmolLM2-135M: 2 × 135 M × 16,384,
+    /// about 4.4 TFLOP).
     static let sampleTokens = 16384
     /// A matrix whose input is wider passes its step whole: its projector would hold width²
     /// floats (268 MB for Llama-3.2-1B's down projection, 8192 wide) and take minutes to find.
@@ -58,7 +59,7 @@ final class RetainProjection {
             let range = offset..<offset + rows * width
             guard trains(range), width <= Self.maxWidth else { return }
             targets.append(Target(range: range, rows: rows, width: width,
-                                  projector: Self.projector(matrix, tokens: moments.tokenCount, strength: strength)))
+                                  projector: Self.projector(matrix, strength: strength)))
         }
         for (l, w) in layout.layers.enumerated() {
             add(w.qkv, rows: qkvRows, width: C, moments.attentionInput[l])
@@ -73,11 +74,11 @@ final class RetainProjection {
         before.reserveCapacity(targets.reduce(0) { $0 + $1.range.count } + frozen.reduce(0) { $0 + $1.count })
     }
 
-    /// M = Σ α/(λᵢ + α) uᵢuᵢᵀ for the second moment sums/tokens; the identity when LAPACK fails.
-    static func projector(_ matrix: LinearInputMoments.Matrix, tokens: Int, strength: Double) -> [Float] {
+    /// M = Σ α/(λᵢ + α) uᵢuᵢᵀ; the identity when LAPACK fails. The sums serve as well as the
+    /// second moments: α scales with the λᵢ, so M does not change when they are divided by the tokens.
+    static func projector(_ matrix: LinearInputMoments.Matrix, strength: Double) -> [Float] {
         let w = matrix.width
-        let moment = matrix.symmetric.map { $0 / Float(max(1, tokens)) }
-        guard let eigen = SymmetricEigen(moment, width: w) else {
+        guard let eigen = SymmetricEigen(matrix.symmetric, width: w) else {
             return (0..<w * w).map { $0 / w == $0 % w ? 1 : 0 }
         }
         let values = eigen.values.map { Double(max($0, 0)) }
