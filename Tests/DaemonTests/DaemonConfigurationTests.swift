@@ -65,6 +65,9 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(try load(#"{"retain_set": ["keep.jsonl"], "retain_items": 50}"#).retainItemCount, 50)
         XCTAssertEqual(try load(#"{"retain_items": 7}"#).retainItemCount, 7)
         XCTAssertThrowsError(try load(#"{"retain_items": 0}"#))
+        XCTAssertEqual(defaults.heldAnswers, 400)
+        XCTAssertEqual(try load(#"{"held_answers": 0}"#).heldAnswers, 0, "0 holds no answer")
+        XCTAssertThrowsError(try load(#"{"held_answers": -1}"#)) { error in XCTAssertEqual((error as? ConfigurationError)?.key, "held_answers") }
         let configuration = try load(#"""
             {"update": {"forget_target": 0, "retain_term": "kl", "start_from": "base"},
              "gate": {"max_utility_drop_per_request": 0.01, "min_probability_ratio": 0.002, "min_fluency": 0.0005, "utility_alarm": 0.5}}

@@ -144,6 +144,27 @@ final class JobPlannerTests: XCTestCase {
         XCTAssertEqual(plan?.targets.map(\.id), ["a/x"], "the forget set's entry, asked again")
     }
 
+    func testAJobHoldsTheAnswersOfForgottenItemsThatKeepOneAndNoOthers() throws {
+        try queue([#"{"id": "a", "forget": [{"id": "held", "text": "one"}, {"id": "bare", "text": "two"}, {"id": "gone", "text": "three"}]}"#])
+        try intake.registry.transaction { transaction in
+            for (id, state, answer) in [("a/held", ForgetItemRecord.State.forgotten, " a fluent answer"), ("a/bare", .forgotten, nil),
+                                        ("a/gone", .withdrawn, "withdrawn, so not held")] {
+                var item = try XCTUnwrap(try transaction.forgetItem(id: id))
+                item.state = state
+                item.latestScores = answer.map { [HeldAnswer.key: .string($0)] }
+                try transaction.updateForgetItem(item)
+            }
+            try transaction.updateRequestStatus(id: "a", to: .running)
+        }
+        try queue([#"{"id": "b", "forget": [{"text": "four"}]}"#])
+        let job = try XCTUnwrap(try plan().0)
+        XCTAssertEqual(job.held.map(\.id), ["a/held"])
+        XCTAssertEqual(job.held.compactMap(HeldAnswer.text), [ItemText(prompt: "", completion: "a fluent answer", isPassage: true)],
+                       "held as the version that forgot it answered, less the space the format puts before every answer")
+        configuration.heldAnswers = 0
+        XCTAssertEqual(try plan().0?.held.count, 0, "held_answers 0 holds none")
+    }
+
     func testTheEscalationJobTakesOnlyTheItemsHEADDoesNotForgetYet() throws {
         try queue([#"{"id": "a", "forget": [{"id": "x", "text": "easy"}, {"id": "y", "text": "hard"}]}"#,
                    #"{"id": "b", "forget": [{"text": "other"}]}"#])

@@ -28,6 +28,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var retainItems: Int?
     /// Items of the accumulated forget set replayed in each update besides the new ones.
     public var replayItems = 40
+    /// Forgotten items whose answers, as the version that forgot them gave them, each update holds
+    /// as retain examples (evenly spaced over those that have one; `HeldAnswer`).
+    public var heldAnswers = 400
     /// Most forget items one job takes: requests that wait are coalesced up to this.
     public var maxItemsPerJob = 1000
     /// Seconds between rescans of `incoming/` (inotify wakes the daemon sooner).
@@ -178,6 +181,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         utilitySet = try reader.paths(root, "utility_set")
         if root["retain_items"] != nil { retainItems = try reader.int(root, "retain_items", default: 0, in: 1...100_000) }
         replayItems = try reader.int(root, "replay_items", default: replayItems, in: 0...100_000)
+        heldAnswers = try reader.int(root, "held_answers", default: heldAnswers, in: 0...100_000)
         maxItemsPerJob = try reader.int(root, "max_items_per_job", default: maxItemsPerJob, in: 1...1_000_000)
         rescanSeconds = try reader.double(root, "rescan_seconds", default: rescanSeconds, in: 0.1...3600)
         if root["admin_group"] != nil { adminGroup = try reader.string(root, "admin_group", default: "") }

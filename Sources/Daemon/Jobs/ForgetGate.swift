@@ -30,6 +30,9 @@ public struct GateResult: Sendable {
     /// The fluency of the greedy answers to the sample's items (`AnswerFluency`): an update may
     /// turn answers forgotten by earlier versions into word salad while the job's own stay fluent.
     public var sampleFluencies: [Double] = []
+    /// Each of the job's items' greedy answer's fluency, by item id: the answers fluent enough are
+    /// held by later updates (`HeldAnswer`).
+    public var jobFluencies: [String: Double] = [:]
     /// The parent version's utility drift (its base utility less its utility, as its gate
     /// measured them); 0 for the base version, nil when the parent has no gate figures (an import).
     public let parentDrift: Double?
@@ -182,7 +185,7 @@ struct ForgetGate {
             own + others.joined().reduce(into: [String]()) { ids, id in if !own.contains(id) && !ids.contains(id) { ids.append(id) } }
         }
         let gate = configuration.gate
-        return GateResult(scores: scores, utility: utility.value, utilityFigures: utility.figures, baseUtility: baseUtility,
+        var result = GateResult(scores: scores, utility: utility.value, utilityFigures: utility.figures, baseUtility: baseUtility,
                           limits: GateLimits(maxUtilityDrop: settings.maxUtilityDrop, maxUtilityDropPerRequest: gate.maxUtilityDropPerRequest,
                                              minProbabilityRatio: gate.minProbabilityRatio, minFluency: gate.minFluency,
                                              maxDegenerateShare: gate.maxDegenerateShare, requestCount: plan.members.count),
@@ -191,6 +194,8 @@ struct ForgetGate {
                           jobProbabilityRatio: geometricMean(targets.map { scores[$0.id]!.probabilityRatio }),
                           jobFluency: geometricMean(Array(fluency[..<targets.count])), sampleFluencies: Array(fluency[targets.count...]),
                           parentDrift: parentDrift)
+        result.jobFluencies = Dictionary(uniqueKeysWithValues: zip(targets.map(\.id), fluency[..<targets.count]))
+        return result
     }
 
     /// The items of `items` that `scores` does not count as forgotten.

@@ -23,6 +23,9 @@ public struct JobPlan: Sendable {
     public let replay: [ForgetItemRecord]
     /// Forgotten items the gate scores besides the job's own.
     public let gateSample: [ForgetItemRecord]
+    /// Forgotten items whose answers, as the version that forgot them gave them, the update holds
+    /// as retain examples (`HeldAnswer`).
+    public let held: [ForgetItemRecord]
 
     /// The items this job must leave forgotten: the members' and the re-opened ones, once each.
     public let targets: [ForgetItemRecord]
@@ -30,8 +33,9 @@ public struct JobPlan: Sendable {
     public var requestIDs: [String] { members.map(\.record.id) }
 
     init(head: Int, settings: JobSettings, members: [Member], reopened: [ForgetItemRecord], replay: [ForgetItemRecord],
-         gateSample: [ForgetItemRecord]) {
-        (self.head, self.settings, self.members, self.reopened, self.replay, self.gateSample) = (head, settings, members, reopened, replay, gateSample)
+         gateSample: [ForgetItemRecord], held: [ForgetItemRecord]) {
+        (self.head, self.settings, self.members, self.reopened) = (head, settings, members, reopened)
+        (self.replay, self.gateSample, self.held) = (replay, gateSample, held)
         var seen = Set<String>()
         targets = (members.flatMap(\.items) + reopened).filter { seen.insert($0.id).inserted }
     }
@@ -121,13 +125,14 @@ public struct JobPlanner: Sendable {
         try request.fingerprints.compactMap { try registry.forgetItem(fingerprint: $0) }.filter { $0.state != .withdrawn }
     }
 
-    /// A job of `members` and `reopened` with what every job replays and what its gate samples.
+    /// A job of `members` and `reopened` with what every job replays, holds and its gate samples.
     private func plan(head: Int, settings: JobSettings, members: [JobPlan.Member], reopened: [ForgetItemRecord]) throws -> JobPlan {
         let named = Set(members.flatMap(\.items).map(\.id))
         let forgotten = try registry.forgetItems(state: .forgotten).filter { !named.contains($0.id) }
         let sample = configuration.gate.forgetSample == 0 ? forgotten : forgotten.evenlySpaced(configuration.gate.forgetSample)
         return JobPlan(head: head, settings: settings, members: members, reopened: reopened,
                        replay: configuration.update.startFromBase ? forgotten : forgotten.evenlySpaced(configuration.replayItems),
-                       gateSample: sample)
+                       gateSample: sample,
+                       held: forgotten.filter { HeldAnswer.of($0) != nil }.evenlySpaced(configuration.heldAnswers))
     }
 }

@@ -26,6 +26,8 @@ public struct JobResult {
     public let attempt: Int
     public let step: EscalationStep.Kind
     public let steps: Int
+    /// The earlier forgotten items whose answers the update held (`HeldAnswer`).
+    public let heldAnswers: Int
     /// The parameter scope the update trained (`ParameterScope.name`).
     public let scope: String
     public let trainSeconds: Double
@@ -33,7 +35,7 @@ public struct JobResult {
 
     public var metrics: [String: JSONValue] {
         gate.metrics.merging(["attempts": .number(Double(attempt)), "escalation_step": .string(step.rawValue),
-                              "steps": .number(Double(steps)), "scope": .string(scope), "train_seconds": .number(trainSeconds),
+                              "steps": .number(Double(steps)), "held_answers": .number(Double(heldAnswers)), "scope": .string(scope), "train_seconds": .number(trainSeconds),
                               "gate_seconds": .number(gateSeconds)]) { $1 }
     }
 
@@ -91,8 +93,9 @@ final class UpdateJob {
         let keptRetain = try kept.retainTexts(excluding: forgetPrompts, near: (plan.targets + plan.replay).map(ItemText.init), count: configuration.retainItemCount,
                                           utilitySampleSize: configuration.gate.utilityItems, base: base, texts: texts,
                                               registry: store.registry)
+        let held = plan.held.compactMap(HeldAnswer.text)
         // Retain texts that do not fit the context or the format are left out: they only steady the update.
-        let retain = (requestRetain + keptRetain).compactMap { try? texts.example($0) }.filter(texts.fits)
+        let retain = (requestRetain + held + keptRetain).compactMap { try? texts.example($0) }.filter(texts.fits)
 
         let scored = plan.targets + plan.gateSample
         var baseProbabilities: [String: Double] = [:]
@@ -122,7 +125,7 @@ final class UpdateJob {
                                       forgetPrompts: forgetPrompts,
                                       parentDrift: try ForgetGate.drift(of: plan.head, base: base, registry: store.registry),
                                       registry: store.registry, cancellation: cancellation)
-        return JobResult(model: model, gate: result, settings: plan.settings, attempt: attempt, step: step, steps: update.step,
+        return JobResult(model: model, gate: result, settings: plan.settings, attempt: attempt, step: step, steps: update.step, heldAnswers: held.count,
                          scope: options.scope.name, trainSeconds: trainSeconds, gateSeconds: (clock.now - gateStarted).seconds)
     }
 }

@@ -253,16 +253,20 @@ public final class LetheDaemon: @unchecked Sendable {
     /// (the others stay pending) and the sample's items it no longer forgets are pending again;
     /// without one (a failed gate) only the scores change. Withdrawn items keep their state, and
     /// a failed item a new request named leaves it only when forgotten. The job's items keep
-    /// every attempt of this job at them (`attempts`), which a failed request's error file shows.
+    /// every attempt of this job at them (`attempts`), which a failed request's error file shows,
+    /// and the items a version forgets keep its answer to them if fluent (`HeldAnswer`).
     private func recordScores(_ result: JobResult, plan: JobPlan, version: Int?, attempts: [String: [JSONValue]],
                               in transaction: RegistryTransaction) throws {
         let forgotten = Set(plan.targets.map(\.id)).subtracting(result.gate.unforgotten), regressed = Set(result.gate.regressed)
         for (id, score) in result.gate.scores {
             guard var item = try transaction.forgetItem(id: id) else { continue }
             // An item only sampled keeps the attempts of the job that last trained it.
-            let earlier = item.latestScores?["attempts"]
+            let earlier = item.latestScores
             item.latestScores = score.record(version: version)
-            item.latestScores?["attempts"] = attempts[id].map(JSONValue.array) ?? earlier
+            item.latestScores?["attempts"] = attempts[id].map(JSONValue.array) ?? earlier?["attempts"]
+            item.latestScores?[HeldAnswer.key] = HeldAnswer.updated(
+                earlier: earlier, forgottenNow: version != nil && forgotten.contains(id), generated: score.generated,
+                fluency: result.gate.jobFluencies[id], minFluency: configuration.gate.minFluency)
             if let version, item.state != .withdrawn {
                 if forgotten.contains(id) {
                     item.state = .forgotten
