@@ -57,7 +57,7 @@ public struct ForgetCriteria: Sendable, Codable, Equatable {
     public var maxRougeLRecall: Double
     public var maxProbabilityRatio: Double
 
-    public init(maxRougeLRecall: Double = 0.7, maxProbabilityRatio: Double = 0.2) {
+    public init(maxRougeLRecall: Double = 0.8, maxProbabilityRatio: Double = 0.2) {
         self.maxRougeLRecall = maxRougeLRecall
         self.maxProbabilityRatio = maxProbabilityRatio
     }
