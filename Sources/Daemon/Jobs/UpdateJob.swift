@@ -35,8 +35,8 @@ public struct JobResult {
 
     public var metrics: [String: JSONValue] {
         gate.metrics.merging(["attempts": .number(Double(attempt)), "escalation_step": .string(step.rawValue),
-                              "steps": .number(Double(steps)), "held_answers": .number(Double(heldAnswers)), "scope": .string(scope), "train_seconds": .number(trainSeconds),
-                              "gate_seconds": .number(gateSeconds)]) { $1 }
+                              "steps": .number(Double(steps)), "held_answers": .number(Double(heldAnswers)), "scope": .string(scope),
+                              "train_seconds": .number(trainSeconds), "gate_seconds": .number(gateSeconds)]) { $1 }
     }
 
     /// The gate's numbers and the settings, as a failed request's error keeps them.
@@ -125,7 +125,8 @@ final class UpdateJob {
                                       forgetPrompts: forgetPrompts,
                                       parentDrift: try ForgetGate.drift(of: plan.head, base: base, registry: store.registry),
                                       registry: store.registry, cancellation: cancellation)
-        return JobResult(model: model, gate: result, settings: plan.settings, attempt: attempt, step: step, steps: update.step, heldAnswers: held.count,
-                         scope: options.scope.name, trainSeconds: trainSeconds, gateSeconds: (clock.now - gateStarted).seconds)
+        return JobResult(model: model, gate: result, settings: plan.settings, attempt: attempt, step: step, steps: update.step,
+                         heldAnswers: held.count, scope: options.scope.name, trainSeconds: trainSeconds,
+                         gateSeconds: (clock.now - gateStarted).seconds)
     }
 }
