@@ -87,7 +87,7 @@ struct Forget: ParsableCommand {
         if let batchSize { (options.forgetBatchSize, options.retainBatchSize) = (batchSize, batchSize) }
         if let learningRate { options.learningRate = learningRate }
         options.seed = seed
-        options.scope = scope ?? .recommended(for: network.config)
+        options.scope = scope ?? .recommended(for: network.config, retainProjection: retainProjection != nil)
         options.changeGrid = changeBits > 0 ? ChangeGrid(bits: changeBits) : nil
         options.retainProjection = retainProjection
         let clock = ContinuousClock(), start = clock.now

@@ -97,6 +97,40 @@ final class UnlearningUpdateTests: XCTestCase {
         XCTAssertEqual(ParameterScope.recommended(for: smol, memoryBytes: 24 << 30), .all, "SmolLM2-135M on 24 GiB")
     }
 
+    func testTheRecommendedScopeCountsWhatTheRetainProjectionHolds() throws {
+        let c = Fixture.config, layout = ParameterLayout(config: c)
+        let all = try ParameterScope.all.trainableRanges(in: layout, layerCount: c.layerCount)
+        XCTAssertEqual(RetainProjection.heldBytes(for: c, trainable: all), Self.projectionBytes(c, projectsDown: true))
+        XCTAssertEqual(try ParameterScope.all.parameterBytes(for: c, retainProjection: true),
+                       try ParameterScope.all.parameterBytes(for: c) + RetainProjection.heldBytes(for: c, trainable: all))
+        let mlp = try ParameterScope.mlp.trainableRanges(in: layout, layerCount: c.layerCount)
+        XCTAssertLessThan(RetainProjection.heldBytes(for: c, trainable: mlp), RetainProjection.heldBytes(for: c, trainable: all))
+        // Memory that fits the plain update of every parameter but not its projection too.
+        let plain = try ParameterScope.all.parameterBytes(for: c)
+        XCTAssertEqual(ParameterScope.recommended(for: c, memoryBytes: UInt64(2 * plain)), .all)
+        XCTAssertEqual(ParameterScope.recommended(for: c, retainProjection: true, memoryBytes: UInt64(2 * plain)), .mlp)
+
+        let wide = LlamaConfig(vocabSize: 64, hiddenSize: 8, intermediateSize: RetainProjection.maxWidth + 8, layerCount: 1,
+                               headCount: 2, keyValueHeadCount: 1)
+        let wideAll = try ParameterScope.all.trainableRanges(in: ParameterLayout(config: wide), layerCount: 1)
+        XCTAssertEqual(RetainProjection.heldBytes(for: wide, trainable: wideAll), Self.projectionBytes(wide, projectsDown: false),
+                       "a down projection wider than maxWidth passes whole and holds nothing")
+    }
+
+    /// What the projection of an update of every parameter holds, counted by hand: per layer the
+    /// q/k/v and gate/up inputs are hidden-wide, the attention output's heads × headDim, the down
+    /// projection's intermediate; then the head. Each matrix holds a width² projector and its
+    /// weights before the step; so do the norm weights, which it freezes.
+    private static func projectionBytes(_ c: LlamaConfig, projectsDown: Bool) -> Int {
+        let h = c.hiddenSize, i = c.intermediateSize, attention = c.headCount * c.headDim
+        let qkvRows = (c.headCount + 2 * c.keyValueHeadCount) * c.headDim
+        let down: (projector: Int, weights: Int) = projectsDown ? (i * i, h * i) : (0, 0)
+        let projectors = c.layerCount * (2 * h * h + attention * attention + down.projector) + h * h
+        let weights = c.layerCount * ((qkvRows + 2 * i) * h + h * attention + down.weights) + c.vocabSize * h
+        let norms = ParameterLayout(config: c).tensors.filter(\.isNormWeight).reduce(0) { $0 + $1.count }
+        return 4 * (projectors + weights + norms)
+    }
+
     func testEveryBaselineRunsAndMovesTheWeights() throws {
         let objectives: [UnlearningOptions.Objective] = [.gradAscent, .gradDiff(alpha: 1), .npo(NPO()), .simnpo(SimNPO())]
         for objective in objectives {

@@ -34,7 +34,7 @@ public struct JobSettings: Sendable, Equatable {
         }
         let budget = UnlearningBudget(epochs: epochs, forgetBatchSize: update.forgetBatchSize, retainBatchSize: update.retainBatchSize,
                                       retainWeight: method == .graddiff ? 1 : update.retainWeight,
-                                      scope: update.scope ?? .recommended(for: model))
+                                      scope: update.scope ?? .recommended(for: model, retainProjection: retainProjection != nil))
         var options = budget.options(method: method, setting: MethodSetting(learningRate: learningRate, constant: constant), seed: seed)
         options.retainTerm = update.retainTerm
         options.forgetTarget = update.forgetTarget > 0 ? update.forgetTarget : nil

@@ -24,11 +24,13 @@ extension UnlearningOptions {
 extension ParameterScope {
     /// Bytes an update of a model of `config` holds for its parameters under this scope: 4 per
     /// weight and 16 more per trainable one (its gradient, AdamW's two moments, and the parent's
-    /// weight that the change grid is laid around).
-    public func parameterBytes(for config: LlamaConfig) throws -> Int {
+    /// weight that the change grid is laid around), and with `retainProjection` what the
+    /// projection holds (`RetainProjection.heldBytes`).
+    public func parameterBytes(for config: LlamaConfig, retainProjection: Bool = false) throws -> Int {
         let layout = ParameterLayout(config: config)
-        let trainable = try trainableRanges(in: layout, layerCount: config.layerCount).reduce(0) { $0 + $1.count }
-        return 4 * layout.count + 16 * trainable
+        let ranges = try trainableRanges(in: layout, layerCount: config.layerCount)
+        let projection = retainProjection ? RetainProjection.heldBytes(for: config, trainable: ranges) : 0
+        return 4 * layout.count + 16 * ranges.reduce(0) { $0 + $1.count } + projection
     }
 
     /// The scope an update uses unless told otherwise: the first of `all`, `mlp` and
@@ -37,10 +39,10 @@ extension ParameterScope {
     /// daemon's other copies of the weights fit beside them; `upper-half` when none does.
     /// On the embedded model `all` and `mlp` forget equally well and `upper-half` forgets far
     /// less (docs/dipo.md, "Parameter scope").
-    public static func recommended(for config: LlamaConfig,
+    public static func recommended(for config: LlamaConfig, retainProjection: Bool = false,
                                    memoryBytes: UInt64 = ProcessInfo.processInfo.physicalMemory) -> ParameterScope {
         [.all, .mlp].first { scope in
-            (try? scope.parameterBytes(for: config)).map { UInt64($0) <= memoryBytes / 2 } ?? false
+            (try? scope.parameterBytes(for: config, retainProjection: retainProjection)).map { UInt64($0) <= memoryBytes / 2 } ?? false
         } ?? .upperHalf
     }
 }

@@ -50,28 +50,57 @@ final class RetainProjection {
             let batch = Array(sample[start..<min(sample.count, start + Self.sampleBatchSize)])
             try model.accumulateLinearInputMoments(batching.tokenBatch(batch, padToken: padToken), into: &moments)
         }
-        let layout = model.layout, c = model.config
-        let C = c.hiddenSize, I = c.intermediateSize, attentionWidth = c.headCount * c.headDim
-        let qkvRows = (c.headCount + 2 * c.keyValueHeadCount) * c.headDim
-        func trains(_ range: Range<Int>) -> Bool { trainable.contains { $0.overlaps(range) } }
-        var targets: [Target] = []
-        func add(_ offset: Int, rows: Int, width: Int, _ matrix: LinearInputMoments.Matrix) {
-            let range = offset..<offset + rows * width
-            guard trains(range), width <= Self.maxWidth else { return }
-            targets.append(Target(range: range, rows: rows, width: width,
-                                  projector: Self.projector(matrix, strength: strength)))
+        targets = Self.matrices(model.config, trainable: trainable).map { matrix in
+            Target(range: matrix.range, rows: matrix.rows, width: matrix.width,
+                   projector: Self.projector(matrix.inputs(moments), strength: strength))
         }
-        for (l, w) in layout.layers.enumerated() {
-            add(w.qkv, rows: qkvRows, width: C, moments.attentionInput[l])
-            add(w.output, rows: C, width: attentionWidth, moments.attentionOutput[l])
-            add(w.gateUp, rows: 2 * I, width: C, moments.mlpInput[l])
-            add(w.down, rows: C, width: I, moments.mlpHidden[l])
-        }
-        add(layout.lmHead, rows: c.vocabSize, width: C, moments.headInput)
-        self.targets = targets
-        frozen = layout.tensors.filter { $0.isNormWeight || $0.isBias }.map { $0.offset..<$0.offset + $0.count }.filter(trains)
+        frozen = Self.frozenRanges(model.config, trainable: trainable)
         before = []
         before.reserveCapacity(targets.reduce(0) { $0 + $1.range.count } + frozen.reduce(0) { $0 + $1.count })
+    }
+
+    /// A weight matrix whose steps are projected, and which second moment its inputs have.
+    private struct Matrix {
+        let range: Range<Int>
+        let rows: Int, width: Int
+        let inputs: (LinearInputMoments) -> LinearInputMoments.Matrix
+    }
+
+    /// The trainable weight matrices of a model of `config` that are projected: every layer's
+    /// and the head's, those wider than `maxWidth` left out.
+    private static func matrices(_ c: LlamaConfig, trainable: [Range<Int>]) -> [Matrix] {
+        let layout = ParameterLayout(config: c)
+        let C = c.hiddenSize, I = c.intermediateSize, attentionWidth = c.headCount * c.headDim
+        let qkvRows = (c.headCount + 2 * c.keyValueHeadCount) * c.headDim
+        var matrices: [Matrix] = []
+        func add(_ offset: Int, rows: Int, width: Int, _ inputs: @escaping (LinearInputMoments) -> LinearInputMoments.Matrix) {
+            let range = offset..<offset + rows * width
+            guard trainable.contains(where: { $0.overlaps(range) }), width <= maxWidth else { return }
+            matrices.append(Matrix(range: range, rows: rows, width: width, inputs: inputs))
+        }
+        for (l, w) in layout.layers.enumerated() {
+            add(w.qkv, rows: qkvRows, width: C) { $0.attentionInput[l] }
+            add(w.output, rows: C, width: attentionWidth) { $0.attentionOutput[l] }
+            add(w.gateUp, rows: 2 * I, width: C) { $0.mlpInput[l] }
+            add(w.down, rows: C, width: I) { $0.mlpHidden[l] }
+        }
+        add(layout.lmHead, rows: c.vocabSize, width: C) { $0.headInput }
+        return matrices
+    }
+
+    /// The trainable norm weights and biases, which are held where they were.
+    private static func frozenRanges(_ c: LlamaConfig, trainable: [Range<Int>]) -> [Range<Int>] {
+        ParameterLayout(config: c).tensors.filter { $0.isNormWeight || $0.isBias }.map { $0.offset..<$0.offset + $0.count }
+            .filter { range in trainable.contains { $0.overlaps(range) } }
+    }
+
+    /// Bytes the projection of an update of a model of `config` holds while it trains: a
+    /// width² projector per projected matrix and, of every tensor it projects or freezes, the
+    /// weights before the step.
+    public static func heldBytes(for config: LlamaConfig, trainable: [Range<Int>]) -> Int {
+        let matrices = matrices(config, trainable: trainable)
+        let remembered = matrices.reduce(0) { $0 + $1.range.count } + frozenRanges(config, trainable: trainable).reduce(0) { $0 + $1.count }
+        return 4 * (matrices.reduce(0) { $0 + $1.width * $1.width } + remembered)
     }
 
     /// M = Σ α/(λᵢ + α) uᵢuᵢᵀ; the identity when LAPACK fails. The sums serve as well as the
