@@ -274,10 +274,19 @@ struct BenchDaemon: ParsableCommand {
                                   bulk.requestsPerVersion.map(String.init).joined(separator: ", "), bulk.failed)),
             ("  escalated", "\(bulk.escalated) requests not forgotten at the first attempt; criteria missed then: "
                 + Self.counts(bulk.firstAttemptMisses) + "; forgotten by the step " + Self.counts(bulk.forgottenByStep)),
-        ] + store + bulk.failures.map { failure in
+        ] + store + Self.failureRows(bulk.failures)
+    }
+
+    /// Failed requests the table shows one by one; the JSON report keeps every one. A burst
+    /// that the utility budget stops fails hundreds, and a row each would bury the table.
+    static let failuresShown = 10
+
+    /// A row for each of the first `failuresShown` failures, then one that counts the rest.
+    static func failureRows(_ failures: [Failure]) -> [(String, String)] {
+        failures.prefix(failuresShown).map { failure in
             ("  failed", "\(failure.request): “\(failure.question)” → “\(failure.answer)”; last answer “\(failure.generated)”; "
                 + failure.attempts.joined(separator: "; "))
-        }
+        } + (failures.count > failuresShown ? [("  failed", "\(failures.count - failuresShown) more, each in the JSON report's bulk.failures")] : [])
     }
 
     /// "2 versions published, 8.9 MiB each on average (0.77× version 0's full object, 11.6 MiB); the store 35.2 MiB in all (…)".

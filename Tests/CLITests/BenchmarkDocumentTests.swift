@@ -40,3 +40,22 @@ final class BenchmarkDocumentTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "<!-- BEGIN s (generated; do not edit by hand) -->\ntable\n<!-- END s -->\n")
     }
 }
+
+/// `lethe bench daemon`'s table: a burst the utility budget stops fails hundreds of requests.
+final class BenchDaemonTableTests: XCTestCase {
+    private func failure(_ index: Int) -> BenchDaemon.Failure {
+        BenchDaemon.Failure(request: "small-\(index)", question: "Q\(index)?", answer: "A\(index).", generated: " B\(index).",
+                            attempts: ["job: ROUGE-L recall 0.90, probability ratio 0.300"])
+    }
+
+    func testTheTableShowsTheFirstFailuresAndCountsTheRest() {
+        let many = BenchDaemon.failureRows((0..<25).map(failure))
+        XCTAssertEqual(many.count, BenchDaemon.failuresShown + 1)
+        XCTAssertEqual(many.first?.1, "small-0: “Q0?” → “A0.”; last answer “ B0.”; job: ROUGE-L recall 0.90, probability ratio 0.300")
+        XCTAssertTrue(many[BenchDaemon.failuresShown - 1].1.hasPrefix("small-\(BenchDaemon.failuresShown - 1):"))
+        XCTAssertEqual(many.last?.1, "\(25 - BenchDaemon.failuresShown) more, each in the JSON report's bulk.failures")
+        XCTAssertEqual(BenchDaemon.failureRows((0..<BenchDaemon.failuresShown).map(failure)).count, BenchDaemon.failuresShown,
+                       "no count row when every failure is shown")
+        XCTAssertTrue(BenchDaemon.failureRows([]).isEmpty)
+    }
+}
