@@ -56,7 +56,7 @@ final class RetainProjection {
         }
         frozen = Self.frozenRanges(model.config, trainable: trainable)
         before = []
-        before.reserveCapacity(targets.reduce(0) { $0 + $1.range.count } + frozen.reduce(0) { $0 + $1.count })
+        before.reserveCapacity(Self.rememberedCount(targets.map(\.range), frozen: frozen))
     }
 
     /// A weight matrix whose steps are projected, and which second moment its inputs have.
@@ -75,7 +75,7 @@ final class RetainProjection {
         var matrices: [Matrix] = []
         func add(_ offset: Int, rows: Int, width: Int, _ inputs: @escaping (LinearInputMoments) -> LinearInputMoments.Matrix) {
             let range = offset..<offset + rows * width
-            guard trainable.contains(where: { $0.overlaps(range) }), width <= maxWidth else { return }
+            guard trains(range, trainable), width <= maxWidth else { return }
             matrices.append(Matrix(range: range, rows: rows, width: width, inputs: inputs))
         }
         for (l, w) in layout.layers.enumerated() {
@@ -91,7 +91,12 @@ final class RetainProjection {
     /// The trainable norm weights and biases, which are held where they were.
     private static func frozenRanges(_ c: LlamaConfig, trainable: [Range<Int>]) -> [Range<Int>] {
         ParameterLayout(config: c).tensors.filter { $0.isNormWeight || $0.isBias }.map { $0.offset..<$0.offset + $0.count }
-            .filter { range in trainable.contains { $0.overlaps(range) } }
+            .filter { trains($0, trainable) }
+    }
+
+    /// Whether any of `range` is among the update's trainable stretches.
+    private static func trains(_ range: Range<Int>, _ trainable: [Range<Int>]) -> Bool {
+        trainable.contains { $0.overlaps(range) }
     }
 
     /// Bytes the projection of an update of a model of `config` holds while it trains: a
@@ -99,8 +104,13 @@ final class RetainProjection {
     /// weights before the step.
     public static func heldBytes(for config: LlamaConfig, trainable: [Range<Int>]) -> Int {
         let matrices = matrices(config, trainable: trainable)
-        let remembered = matrices.reduce(0) { $0 + $1.range.count } + frozenRanges(config, trainable: trainable).reduce(0) { $0 + $1.count }
+        let remembered = rememberedCount(matrices.map(\.range), frozen: frozenRanges(config, trainable: trainable))
         return 4 * (matrices.reduce(0) { $0 + $1.width * $1.width } + remembered)
+    }
+
+    /// The weights kept from before each step: of the projected matrices, then of the frozen tensors.
+    private static func rememberedCount(_ projected: [Range<Int>], frozen: [Range<Int>]) -> Int {
+        (projected + frozen).reduce(0) { $0 + $1.count }
     }
 
     /// M = Σ α/(λᵢ + α) uᵢuᵢᵀ; the identity when LAPACK fails. The sums serve as well as the
