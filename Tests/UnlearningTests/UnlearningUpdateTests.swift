@@ -191,6 +191,22 @@ final class UnlearningUpdateTests: XCTestCase {
         }
     }
 
+    /// DiPO's loss is log 2 where the model is its reference. With a base version the reference
+    /// is the base's, so a parent that differs from it starts elsewhere; without one, or with a
+    /// base that equals the parent, it starts at log 2.
+    func testTheObjectivesReferenceIsTheBaseVersionWhenThereIsOne() throws {
+        func firstForgetLoss(base: LlamaModel?) throws -> Float {
+            let options = UnlearningOptions(length: .steps(1), forgetBatchSize: 4, learningRate: 1e-2)
+            let update = try UnlearningUpdate(model: Fixture.randomModel(seed: 3), forget: Fixture.forget, retain: Fixture.retain,
+                                              options: options, padToken: 0, base: base)
+            var loss: Float = .nan
+            try update.run(progress: { loss = $0.forgetLoss })
+            return loss
+        }
+        XCTAssertEqual(try firstForgetLoss(base: nil), Float(log(2.0)), accuracy: 1e-5)
+        XCTAssertEqual(try firstForgetLoss(base: Fixture.randomModel(seed: 3)), Float(log(2.0)), accuracy: 1e-5)
+        XCTAssertGreaterThan(abs(try firstForgetLoss(base: Fixture.randomModel(seed: 4)) - Float(log(2.0))), 1e-3)
+    }
     func testInvalidSettingsAreRejectedByName() {
         let model = Fixture.randomModel()
         XCTAssertThrowsError(try UnlearningUpdate(model: model, forget: Fixture.forget, retain: [],

@@ -17,8 +17,9 @@ public final class UnlearningUpdate {
     public let padToken: Int
     public let schedule: LearningRateSchedule
     let optimizer: ScopedAdamW
-    /// The parent's reference data per forget (and, for the KL retain term, retain) example,
-    /// by example index; nil when the head reads none.
+    /// The reference data per forget (and, for the KL retain term, retain) example, by example
+    /// index, measured under the base version when there is one, else the parent; nil when the
+    /// head reads none.
     private let forgetReference: ReferenceExamples?
     private let retainReference: ReferenceExamples?
     /// With a forget target: p̄ of each forget example under the base version, by example index.
@@ -42,10 +43,16 @@ public final class UnlearningUpdate {
     private var batchesDone = 0
 
     /// Prepares the update of `model`, which must hold the parent version's weights: the
-    /// reference data the objective needs is computed from it here, before any step. `base`,
-    /// when the parent is a later version than the base: the model the forget target's p̄ and
+    /// reference data the objective needs is computed here, before any step, under the parent
+    /// when there is no `base`. `base`,
+    /// when the parent is a later version than the base: the model the objective's reference
+    /// (DiPO's preferred and dispreferred distributions, NPO's ratio), the forget target's p̄ and
     /// the KL retain term's distributions are measured under, so that every successive update
-    /// holds the model to the base version rather than to its own drifted parent.
+    /// holds the model to the base version rather than to its own drifted parent. A parent's
+    /// reference made successive updates compound each other: where an earlier version had
+    /// weakened a token that spells a shared word ("il" after "fam" in "family"), DiPO found it
+    /// uncertain and pushed it down further, for every author (docs/dipo.md, "The base version as
+    /// DiPO's reference").
     public init(model: LlamaModel, forget forgetExamples: [SupervisedExample], retain retainExamples: [SupervisedExample],
                 options: UnlearningOptions, padToken: Int, base: LlamaModel? = nil) throws {
         try options.validate()
@@ -69,7 +76,7 @@ public final class UnlearningUpdate {
             retainReference = nil
         }
         forgetReference = try options.forgetHead.referenceContents.map {
-            try ReferenceExamples(model: model, batching: forget, contents: $0, padToken: padToken)
+            try ReferenceExamples(model: base ?? model, batching: forget, contents: $0, padToken: padToken)
         }
         let endTokens = Set(model.config.eosTokenIDs)
         self.endTokens = endTokens
