@@ -82,7 +82,7 @@ final class DaemonEndToEndTests: XCTestCase {
     }
 
     func testEachItemKeepsTheAnswerOfTheVersionThatForgotItAndTheNextJobHoldsIt() throws {
-        let daemon = try DaemonHarness(overrides: ["max_items_per_job": 4])
+        let daemon = try DaemonHarness(overrides: ["max_items_per_job": 4, "held_answers": 400])
         let names = try authors.prefix(2).enumerated().map { index, author in
             try daemon.submit(DaemonHarness.request(id: "r\(index + 1)", author: author))
         }

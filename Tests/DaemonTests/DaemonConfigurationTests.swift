@@ -65,8 +65,8 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(try load(#"{"retain_set": ["keep.jsonl"], "retain_items": 50}"#).retainItemCount, 50)
         XCTAssertEqual(try load(#"{"retain_items": 7}"#).retainItemCount, 7)
         XCTAssertThrowsError(try load(#"{"retain_items": 0}"#))
-        XCTAssertEqual(defaults.heldAnswers, 400)
-        XCTAssertEqual(try load(#"{"held_answers": 0}"#).heldAnswers, 0, "0 holds no answer")
+        XCTAssertEqual(defaults.heldAnswers, 0)
+        XCTAssertEqual(try load(#"{"held_answers": 400}"#).heldAnswers, 400)
         XCTAssertThrowsError(try load(#"{"held_answers": -1}"#)) { error in XCTAssertEqual((error as? ConfigurationError)?.key, "held_answers") }
         let configuration = try load(#"""
             {"update": {"forget_target": 0, "retain_term": "kl", "start_from": "base"},

@@ -145,6 +145,7 @@ final class JobPlannerTests: XCTestCase {
     }
 
     func testAJobHoldsTheAnswersOfForgottenItemsThatKeepOneAndNoOthers() throws {
+        configuration.heldAnswers = 400
         try queue([#"{"id": "a", "forget": [{"id": "held", "text": "one"}, {"id": "bare", "text": "two"}, {"id": "gone", "text": "three"}]}"#])
         try intake.registry.transaction { transaction in
             for (id, state, answer) in [("a/held", ForgetItemRecord.State.forgotten, " a fluent answer"), ("a/bare", .forgotten, nil),
@@ -162,7 +163,7 @@ final class JobPlannerTests: XCTestCase {
         XCTAssertEqual(job.held.compactMap(HeldAnswer.text), [ItemText(prompt: "", completion: "a fluent answer", isPassage: true)],
                        "held as the version that forgot it answered, less the space the format puts before every answer")
         configuration.heldAnswers = 0
-        XCTAssertEqual(try plan().0?.held.count, 0, "held_answers 0 holds none")
+        XCTAssertEqual(try plan().0?.held.count, 0, "held_answers 0 (the default) holds none")
     }
 
     func testTheEscalationJobTakesOnlyTheItemsHEADDoesNotForgetYet() throws {

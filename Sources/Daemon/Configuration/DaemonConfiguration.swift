@@ -29,8 +29,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Items of the accumulated forget set replayed in each update besides the new ones.
     public var replayItems = 40
     /// Forgotten items whose answers, as the version that forgot them gave them, each update holds
-    /// as retain examples (evenly spaced over those that have one; `HeldAnswer`).
-    public var heldAnswers = 400
+    /// as retain examples (evenly spaced over those that have one; `HeldAnswer`). None by default:
+    /// with the base version as the objective's reference the forgotten answers stay fluent
+    /// without them, and the held answers' word pieces cost the other authors' answers
+    /// (docs/dipo.md, "Holding no answers").
+    public var heldAnswers = 0
     /// Most forget items one job takes: requests that wait are coalesced up to this.
     public var maxItemsPerJob = 1000
     /// Seconds between rescans of `incoming/` (inotify wakes the daemon sooner).
