@@ -123,7 +123,7 @@ struct RegexMatcher: Equatable, Sendable {
     }
 
     private func firstMatch(in text: ArraySlice<Unicode.Scalar>, from start: Int) -> Range<Int>? {
-        var state = MatchState(text: text)
+        let state = MatchState(text: text)
         for position in start...text.endIndex {
             var end: Int?
             if state.match(root, at: position, { end = $0; return true }), let end { return position..<end }
