@@ -3,10 +3,12 @@ import Store
 
 /// The answer a version gave to an item when it forgot it, kept in the item's `latest_scores`
 /// (`held_answer`) when the gate found it fluent (`AnswerFluency` at least `gate.min_fluency`).
-/// Later updates train on it as a retain example (`held_answers`): without it nothing holds an
-/// answer once forgotten, and later versions turned a growing share of them into word salad
-/// (docs/dipo.md, "Holding the forgotten answers"). It is the answer as recorded then, not the
-/// latest one: an answer already drifting would be taught as it is.
+/// With `held_answers` set, later updates train on it as a retain example: with the parent as
+/// the objective's reference nothing else held an answer once forgotten, and later versions
+/// turned a growing share of them into word salad (docs/dipo.md, "Holding the forgotten
+/// answers"); with the base version as reference they stay fluent without it, so it is off by
+/// default ("Holding no answers"). It is the answer as recorded then, not the latest one: an
+/// answer already drifting would be taught as it is.
 enum HeldAnswer {
     static let key = "held_answer"
 
