@@ -207,6 +207,7 @@ final class UnlearningUpdateTests: XCTestCase {
         XCTAssertEqual(try firstForgetLoss(base: Fixture.randomModel(seed: 3)), Float(log(2.0)), accuracy: 1e-5)
         XCTAssertGreaterThan(abs(try firstForgetLoss(base: Fixture.randomModel(seed: 4)) - Float(log(2.0))), 1e-3)
     }
+
     func testInvalidSettingsAreRejectedByName() {
         let model = Fixture.randomModel()
         XCTAssertThrowsError(try UnlearningUpdate(model: model, forget: Fixture.forget, retain: [],

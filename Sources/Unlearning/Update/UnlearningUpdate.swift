@@ -44,11 +44,11 @@ public final class UnlearningUpdate {
 
     /// Prepares the update of `model`, which must hold the parent version's weights: the
     /// reference data the objective needs is computed here, before any step, under the parent
-    /// when there is no `base`. `base`,
-    /// when the parent is a later version than the base: the model the objective's reference
-    /// (DiPO's preferred and dispreferred distributions, NPO's ratio), the forget target's p̄ and
-    /// the KL retain term's distributions are measured under, so that every successive update
-    /// holds the model to the base version rather than to its own drifted parent. A parent's
+    /// when there is no `base`. `base`, when the parent is a later version than the base: the
+    /// model the objective's reference (DiPO's preferred and dispreferred distributions, NPO's
+    /// ratio), the forget target's p̄ and the KL retain term's distributions are measured under,
+    /// so that every successive update holds the model to the base version rather than to its
+    /// own drifted parent. A parent's
     /// reference made successive updates compound each other: where an earlier version had
     /// weakened a token that spells a shared word ("il" after "fam" in "family"), DiPO found it
     /// uncertain and pushed it down further, for every author (docs/dipo.md, "The base version as
@@ -60,6 +60,7 @@ public final class UnlearningUpdate {
         self.model = model
         self.options = options
         self.padToken = padToken
+        let reference = base ?? model
         let forget = ExampleBatching(examples: forgetExamples, batchSize: options.forgetBatchSize, seed: options.seed)
         self.forget = forget
         if let retainHead = options.retainHead {
@@ -69,19 +70,22 @@ public final class UnlearningUpdate {
                                          seed: options.seed ^ 0x5245_5441_494E)
             self.retain = retain
             retainReference = try retainHead.head.referenceContents.map {
-                try ReferenceExamples(model: base ?? model, batching: retain, contents: $0, padToken: padToken)
+                try ReferenceExamples(model: reference, batching: retain, contents: $0, padToken: padToken)
             }
         } else {
             retain = nil
             retainReference = nil
         }
-        forgetReference = try options.forgetHead.referenceContents.map {
-            try ReferenceExamples(model: base ?? model, batching: forget, contents: $0, padToken: padToken)
+        let forgetReference = try options.forgetHead.referenceContents.map {
+            try ReferenceExamples(model: reference, batching: forget, contents: $0, padToken: padToken)
         }
+        self.forgetReference = forgetReference
         let endTokens = Set(model.config.eosTokenIDs)
         self.endTokens = endTokens
+        // The objective's reference ran the same model over the same batches: its p̄ are these.
         baseProbabilities = try options.forgetTarget.map { _ in
-            try ReferenceExamples(model: base ?? model, batching: forget, contents: .sequenceLogProbabilities, padToken: padToken)
+            try (forgetReference ?? ReferenceExamples(model: reference, batching: forget, contents: .sequenceLogProbabilities,
+                                                      padToken: padToken))
                 .answerProbabilities(endTokens: endTokens)
         }
         let totalSteps: Int
