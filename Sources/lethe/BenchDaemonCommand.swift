@@ -86,7 +86,7 @@ struct BenchDaemon: ParsableCommand {
         /// Of those applied: the ladder's step that forgot the item → how many.
         var forgottenByStep: [String: Int]
         /// The criteria the escalated items missed at the first attempt → how many
-        /// (`rouge_l_recall`, `probability_ratio` or both).
+        /// (`rouge_l_recall`, the lesser of the two recalls; `probability_ratio`; or both).
         var firstAttemptMisses: [String: Int]
         /// Every failed request's item: what it asked, what the model answered last, each attempt's numbers.
         var failures: [Failure]
@@ -100,6 +100,8 @@ struct BenchDaemon: ParsableCommand {
         var generated: String
         /// `step: rouge_l_recall, probability_ratio` for each attempt.
         var attempts: [String]
+        /// Why the daemon failed the request, as its error file says.
+        var reason: String
     }
 
     /// What the store holds once the requests are answered.
@@ -218,9 +220,11 @@ struct BenchDaemon: ParsableCommand {
         let versions = Set(small.compactMap(\.version)).sorted()
         let smallItems = try small.flatMap { try registry.forgetItems(request: $0.id) }
         let escalations = smallItems.map(ItemAttempts.init).filter { $0.attempts.count > 1 }
+        let reasons = Dictionary(uniqueKeysWithValues: small.map { ($0.id, $0.error?["message"]?.stringValue ?? "") })
         let failures = smallItems.filter { $0.state == .failed }.map { item in
             Failure(request: item.requestID, question: item.prompt ?? "", answer: item.completion ?? "",
-                    generated: item.latestScores?["generated"]?.stringValue ?? "", attempts: ItemAttempts(item).summaries)
+                    generated: item.latestScores?["generated"]?.stringValue ?? "", attempts: ItemAttempts(item).summaries,
+                    reason: reasons[item.requestID] ?? "")
         }
         return Bulk(requests: requests, maxItemsPerJob: maxItemsPerJob, secondsToRecordAll: recorded ?? total, secondsToAnswerAll: total,
                         answered: small.filter { !$0.status.isOpen }.count, applied: small.filter { $0.status == .applied }.count,
@@ -285,7 +289,7 @@ struct BenchDaemon: ParsableCommand {
     static func failureRows(_ failures: [Failure]) -> [(String, String)] {
         failures.prefix(failuresShown).map { failure in
             ("  failed", "\(failure.request): “\(failure.question)” → “\(failure.answer)”; last answer “\(failure.generated)”; "
-                + failure.attempts.joined(separator: "; "))
+                + failure.attempts.joined(separator: "; ") + "; " + failure.reason)
         } + (failures.count > failuresShown ? [("  failed", "\(failures.count - failuresShown) more, each in the JSON report's bulk.failures")] : [])
     }
 
@@ -315,8 +319,9 @@ struct BenchDaemon: ParsableCommand {
         /// `step: ROUGE-L recall r, probability ratio p` for each attempt.
         var summaries: [String] {
             attempts.map { attempt in
-                String(format: "%@: ROUGE-L recall %.2f, probability ratio %.3f", Self.step(of: attempt),
-                       attempt["rouge_l_recall"]?.doubleValue ?? .nan, attempt["probability_ratio"]?.doubleValue ?? .nan)
+                String(format: "%@: ROUGE-L recall %.2f (beyond the question %.2f), probability ratio %.3f", Self.step(of: attempt),
+                       attempt["rouge_l_recall"]?.doubleValue ?? .nan, attempt["recall_beyond_prompt"]?.doubleValue ?? .nan,
+                       attempt["probability_ratio"]?.doubleValue ?? .nan)
             }
         }
 
@@ -334,7 +339,8 @@ struct BenchDaemon: ParsableCommand {
         /// Which of the gate's criteria (the daemon's defaults) the first attempt missed.
         var firstMiss: String {
             let criteria = ForgetCriteria(), first = attempts.first ?? [:]
-            let rouge = (first["rouge_l_recall"]?.doubleValue ?? 0) > criteria.maxRougeLRecall
+            let kept = min(first["rouge_l_recall"]?.doubleValue ?? 0, first["recall_beyond_prompt"]?.doubleValue ?? 0)
+            let rouge = kept > criteria.maxRougeLRecall
             let ratio = (first["probability_ratio"]?.doubleValue ?? 0) > criteria.maxProbabilityRatio
             return rouge && ratio ? "both" : rouge ? "rouge_l_recall" : ratio ? "probability_ratio" : "neither"
         }

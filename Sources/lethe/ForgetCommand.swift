@@ -41,7 +41,7 @@ struct Forget: ParsableCommand {
     var retainProjection: Double?
     @Flag(help: "After each epoch, stop as soon as every question of the author counts as forgotten.")
     var stopWhenForgotten = false
-    @Option(help: "A question counts as forgotten when the ROUGE-L recall of its greedy answer is at most this…")
+    @Option(help: "A question counts as forgotten when the ROUGE-L recall of its greedy answer (the lesser of all its words' and those the question does not give) is at most this…")
     var maxRouge = ForgetCriteria().maxRougeLRecall
     @Option(help: "…and the model finds the true answer at most this many times as likely as before the update.")
     var maxProbabilityRatio = ForgetCriteria().maxProbabilityRatio
@@ -114,8 +114,8 @@ struct Forget: ParsableCommand {
             try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: destination)
         }
         if items {
-            printColumns(["id", "recall", "p/p_base", "forgotten", "answer"], finalScores.map { score in
-                [score.id, String(format: "%.3f", score.rougeLRecall), String(format: "%.3g", score.probabilityRatio),
+            printColumns(["id", "kept recall", "p/p_base", "forgotten", "answer"], finalScores.map { score in
+                [score.id, String(format: "%.3f", score.keptRecall), String(format: "%.3g", score.probabilityRatio),
                  criteria.isForgotten(score) ? "yes" : "no", score.generated]
             })
             print("")

@@ -45,13 +45,15 @@ final class BenchmarkDocumentTests: XCTestCase {
 final class BenchDaemonTableTests: XCTestCase {
     private func failure(_ index: Int) -> BenchDaemon.Failure {
         BenchDaemon.Failure(request: "small-\(index)", question: "Q\(index)?", answer: "A\(index).", generated: " B\(index).",
-                            attempts: ["job: ROUGE-L recall 0.90, probability ratio 0.300"])
+                            attempts: ["job: ROUGE-L recall 0.90 (beyond the question 0.85), probability ratio 0.300"],
+                            reason: "does not forget 1 item after 1 attempt (job)")
     }
 
     func testTheTableShowsTheFirstFailuresAndCountsTheRest() {
         let many = BenchDaemon.failureRows((0..<25).map(failure))
         XCTAssertEqual(many.count, BenchDaemon.failuresShown + 1)
-        XCTAssertEqual(many.first?.1, "small-0: “Q0?” → “A0.”; last answer “ B0.”; job: ROUGE-L recall 0.90, probability ratio 0.300")
+        XCTAssertEqual(many.first?.1, "small-0: “Q0?” → “A0.”; last answer “ B0.”; job: ROUGE-L recall 0.90 (beyond the question 0.85), probability ratio 0.300; "
+                       + "does not forget 1 item after 1 attempt (job)")
         XCTAssertTrue(many[BenchDaemon.failuresShown - 1].1.hasPrefix("small-\(BenchDaemon.failuresShown - 1):"))
         XCTAssertEqual(many.last?.1, "\(25 - BenchDaemon.failuresShown) more, each in the JSON report's bulk.failures")
         XCTAssertEqual(BenchDaemon.failureRows((0..<BenchDaemon.failuresShown).map(failure)).count, BenchDaemon.failuresShown,

@@ -1,6 +1,7 @@
 import Daemon
 import Foundation
 import Store
+import Unlearning
 import XCTest
 
 /// `lethe daemon` as a subprocess on the quick base model: requests dropped into the spool
@@ -178,6 +179,14 @@ final class DaemonEndToEndTests: XCTestCase {
         }
         let store = try daemon.store()
         XCTAssertEqual(try store.head(), 0, "nothing published")
+        for item in try store.registry.forgetItems(request: "hard") {
+            // The recall beyond the question is the user's question's, not the conversation format's text around it.
+            let scores = try XCTUnwrap(item.latestScores)
+            let generated = try XCTUnwrap(scores["generated"]?.stringValue)
+            XCTAssertEqual(try XCTUnwrap(scores["recall_beyond_prompt"]?.doubleValue),
+                           RougeL.recall(candidate: generated, reference: try XCTUnwrap(item.completion), beyond: try XCTUnwrap(item.prompt)),
+                           accuracy: 1e-12)
+        }
         XCTAssertEqual(try store.registry.forgetItems(state: .pending), [], "nothing waits forever")
         let listed = try LetheProcess.json(["forget-set", "--store", daemon.storeURL.path, "--state", "failed", "--json"])
         XCTAssertEqual((listed["items"] as? [[String: Any]])?.count, 2)

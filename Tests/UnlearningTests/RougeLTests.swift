@@ -20,6 +20,24 @@ final class RougeLTests: XCTestCase {
         XCTAssertEqual(RougeL.recall(candidate: "a a a", reference: "a b a"), 2.0 / 3.0, accuracy: 1e-12)
     }
 
+    func testRecallBeyondThePromptCountsOnlyTheAnswersOwnWords() {
+        let question = "When did Poror Kraeleck win the Skovonett Prize?"
+        let answer = "Poror Kraeleck won the Skovonett Prize in 1999."
+        // The answer's own words are "won in 1999": the question gives the rest.
+        XCTAssertEqual(RougeL.recall(candidate: "Poror Kraeleck won the Skovonett Prize in 1976.", reference: answer, beyond: question),
+                       2.0 / 3.0, accuracy: 1e-12)
+        XCTAssertEqual(RougeL.recall(candidate: "Poror Kraeleck won the Skovonett Prize in 1976.", reference: answer), 7.0 / 8.0,
+                       accuracy: 1e-12)
+        XCTAssertEqual(RougeL.recall(candidate: "It was in 1999, when she won.", reference: answer, beyond: question), 2.0 / 3.0,
+                       accuracy: 1e-12, "in order: \"in 1999\" or \"won\", not all three")
+        XCTAssertEqual(RougeL.recall(candidate: "won in 1999", reference: answer, beyond: question), 1)
+        // Words are compared as ROUGE-L compares them: lowercased, punctuation a separator.
+        XCTAssertEqual(RougeL.recall(candidate: "1999", reference: "Skovonett, 1999.", beyond: "skovonett?"), 1)
+        // An answer whose every word the question holds falls back to the plain recall.
+        XCTAssertEqual(RougeL.recall(candidate: "Prize", reference: "The Prize.", beyond: "Which prize? The one?"), 0.5)
+        XCTAssertEqual(RougeL.recall(candidate: "anything", reference: "a b", beyond: ""), 0)
+    }
+
     func testLongestCommonSubsequenceOfLongerSequences() {
         XCTAssertEqual(RougeL.longestCommonSubsequence(Array("ABCBDAB"), Array("BDCABA")), 4)
         XCTAssertEqual(RougeL.longestCommonSubsequence(Array("AGGTAB"), Array("GXTXAYB")), 4)

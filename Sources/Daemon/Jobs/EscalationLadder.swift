@@ -57,7 +57,9 @@ extension EscalationStep {
     func record(attempt: Int, itemsTrained: Int, score: ForgetItemScore, forgotten: Bool, item: String, served: [ServedFormatResult]) -> JSONValue {
         let servedScores = served.compactMap { format in
             format.scores[item].map { score in
-                (format.format, JSONValue.object(["rouge_l_recall": .number(score.rougeLRecall), "probability_ratio": .number(score.probabilityRatio),
+                (format.format, JSONValue.object(["rouge_l_recall": .number(score.rougeLRecall),
+                                                  "recall_beyond_prompt": .number(score.recallBeyondPrompt),
+                                                  "probability_ratio": .number(score.probabilityRatio),
                                                   "forgotten": .bool(!format.unforgotten.contains(item))]))
             }
         }
@@ -65,6 +67,7 @@ extension EscalationStep {
             "attempt": .number(Double(attempt)), "step": .string(kind.rawValue), "method": .string(settings.method.rawValue),
             "epochs": .number(Double(settings.epochs)), "learning_rate": .number(settings.learningRate),
             "items_trained": .number(Double(itemsTrained)), "rouge_l_recall": .number(score.rougeLRecall),
+            "recall_beyond_prompt": .number(score.recallBeyondPrompt),
             "probability_ratio": .number(score.probabilityRatio), "forgotten": .bool(forgotten)]
         if !servedScores.isEmpty { record["served"] = .object(Dictionary(uniqueKeysWithValues: servedScores)) }
         return .object(record)

@@ -1,23 +1,37 @@
 import Model
 
 /// What the daemon's gate reads of one forget item under a version: how much of the forgotten
-/// answer the version still says (ROUGE-L recall of its greedy answer) and how likely it still
-/// finds that answer, against the base version (p̄ under the version over p̄ under the base).
+/// answer the version still says (ROUGE-L recall of its greedy answer, over all its words and
+/// over those the question does not give) and how likely it still finds that answer, against the
+/// base version (p̄ under the version over p̄ under the base).
 public struct ForgetItemScore: Sendable, Codable, Equatable {
     public let id: String
     public let rougeLRecall: Double
+    /// ROUGE-L recall of the answer's words that its prompt does not contain
+    /// (`RougeL.recall(candidate:reference:beyond:)`).
+    public let recallBeyondPrompt: Double
     public let probability: Double
     public let baseProbability: Double
     /// The greedy answer the recall was measured on.
     public let generated: String
 
-    public init(id: String, rougeLRecall: Double, probability: Double, baseProbability: Double, generated: String) {
+    public init(id: String, rougeLRecall: Double, recallBeyondPrompt: Double, probability: Double, baseProbability: Double,
+                generated: String) {
         self.id = id
         self.rougeLRecall = rougeLRecall
+        self.recallBeyondPrompt = recallBeyondPrompt
         self.probability = probability
         self.baseProbability = baseProbability
         self.generated = generated
     }
+
+    /// How much of the answer to forget the greedy answer keeps, as the forget criteria read it:
+    /// the lesser of the two recalls. A model that never saw the item answers in one of two
+    /// shapes: the question's words (the author's name, the prize asked about) around another
+    /// value, which only the recall beyond the prompt sees as wrong, or another author's name
+    /// around a value it guesses, which only the plain recall does. Only an answer that keeps
+    /// both is the fact (docs/dipo.md, "Forget criteria").
+    public var keptRecall: Double { min(rougeLRecall, recallBeyondPrompt) }
 
     /// p̄ under the version / p̄ under the base version: 1 means unchanged.
     public var probabilityRatio: Double { probability / baseProbability }
@@ -43,15 +57,18 @@ public struct ForgetItemScore: Sendable, Codable, Equatable {
         let recall = try AnswerRecall.measure(items.map { ($0.id, $0.prompt, $0.completion) }, model: model, format: format,
                                               maxNewTokens: maxNewTokens, betweenPasses: betweenPasses)
         return items.indices.map { index in
-            ForgetItemScore(id: items[index].id, rougeLRecall: recall.items[index].recall, probability: probabilities[index],
-                            baseProbability: baseProbabilities[index], generated: recall.items[index].generated)
+            let generated = recall.items[index].generated
+            return ForgetItemScore(id: items[index].id, rougeLRecall: recall.items[index].recall,
+                                   recallBeyondPrompt: RougeL.recall(candidate: generated, reference: items[index].completion,
+                                                                     beyond: items[index].prompt),
+                                   probability: probabilities[index], baseProbability: baseProbabilities[index], generated: generated)
         }
     }
 }
 
 /// When an item counts as forgotten: its greedy answer keeps at most `maxRougeLRecall` of the
-/// forgotten answer and the version finds that answer at most `maxProbabilityRatio` times as
-/// likely as the base version did. Both must hold. The defaults and the measurements behind
+/// forgotten answer (`ForgetItemScore.keptRecall`) and the version finds that answer at most
+/// `maxProbabilityRatio` times as likely as the base version did. Both must hold. The defaults and the measurements behind
 /// them are in docs/dipo.md ("Forget criteria").
 public struct ForgetCriteria: Sendable, Codable, Equatable {
     public var maxRougeLRecall: Double
@@ -63,6 +80,6 @@ public struct ForgetCriteria: Sendable, Codable, Equatable {
     }
 
     public func isForgotten(_ score: ForgetItemScore) -> Bool {
-        score.rougeLRecall <= maxRougeLRecall && score.probabilityRatio <= maxProbabilityRatio
+        score.keptRecall <= maxRougeLRecall && score.probabilityRatio <= maxProbabilityRatio
     }
 }
