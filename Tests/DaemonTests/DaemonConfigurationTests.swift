@@ -20,7 +20,9 @@ final class DaemonConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.spool, "spool")
         XCTAssertEqual(configuration.update.learningRate, 2 * UnlearningOptions.recommended.learningRate, "projected steps: twice lethe forget's")
         XCTAssertEqual(configuration.update.epochs, 2 * UnlearningOptions.recommendedEpochs)
-        XCTAssertEqual(configuration.escalation.learningRate, 1e-3)
+        XCTAssertNil(configuration.escalation.learningRate, "the job's own rate × the factor")
+        XCTAssertEqual(configuration.escalation.learningRate(after: configuration.update.learningRate), 1e-3, accuracy: 1e-12,
+                       "the embedded model's measured pair: 6e-4 escalating to 1e-3")
         XCTAssertEqual(configuration.gate.maxRougeLRecall, ForgetCriteria().maxRougeLRecall)
     }
 
@@ -168,6 +170,10 @@ final class DaemonConfigurationTests: XCTestCase {
         let escalation = try load(#"{"escalation": {"enabled": false, "epochs": 7, "learning_rate": 5e-4}}"#).escalation
         XCTAssertEqual([escalation.enabled ? 1 : 0, escalation.epochs], [0, 7])
         XCTAssertEqual(escalation.learningRate, 5e-4)
+        XCTAssertNil(try load(#"{"escalation": {"epochs": 7}}"#).escalation.learningRate, "unset: the job's rate × the factor")
+        XCTAssertThrowsError(try load(#"{"escalation": {"learning_rate": 0}}"#)) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.key, "escalation.learning_rate")
+        }
         XCTAssertEqual(try load(#"{"fallback": {"enabled": false, "epochs": 7, "learning_rate": 5e-4}}"#).escalation, escalation)
         XCTAssertThrowsError(try load(#"{"escalation": {}, "fallback": {}}"#)) { error in
             XCTAssertEqual((error as? ConfigurationError)?.key, "fallback")

@@ -206,4 +206,23 @@ final class JobPlannerTests: XCTestCase {
         configuration.escalation.enabled = false
         XCTAssertEqual(EscalationLadder(configuration: configuration).steps(after: planned), [])
     }
+
+    /// A rate set for another model is escalated in proportion, not to the embedded model's 1e-3:
+    /// SmolLM2 at 2e-5 was forgotten 3,000-fold and lost 8 % of its utility at 1e-3.
+    func testWithoutAnEscalationRateTheStrongerStepRaisesTheJobsOwnRateByTheFactor() throws {
+        configuration.update.learningRate = 2e-5
+        configuration.escalation.learningRate = nil
+        var planned = JobSettings(configuration: configuration)
+        let stronger = try XCTUnwrap(EscalationLadder(configuration: configuration).steps(after: planned).first { $0.kind == .stronger })
+        XCTAssertEqual(stronger.settings.learningRate, 2e-5 * 1e-3 / 6e-4, accuracy: 1e-15)
+        // A request that asks its own rate escalates from that rate.
+        planned.learningRate = 3e-4
+        XCTAssertEqual(EscalationLadder(configuration: configuration).steps(after: planned)[1].settings.learningRate, 5e-4, accuracy: 1e-15)
+        // An explicit escalation rate is used as given, within the policy.
+        configuration.escalation.learningRate = 1e-4
+        XCTAssertEqual(EscalationLadder(configuration: configuration).steps(after: planned)[1].settings.learningRate, 3e-4,
+                       "never below the job's own rate")
+        planned.learningRate = 2e-5
+        XCTAssertEqual(EscalationLadder(configuration: configuration).steps(after: planned)[1].settings.learningRate, 1e-4)
+    }
 }

@@ -134,10 +134,18 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var enabled = true
         /// At least this many epochs once the items alone did not suffice (at most `policy.max_epochs`).
         public var epochs = 2 * UnlearningOptions.recommendedEpochs
-        /// At least this learning rate then (at most `policy.max_learning_rate`): the policy's most,
-        /// above the update's projected 6e-4. Without the projection 6e-4 forgot more of the items
-        /// left (docs/benchmarks.md, "lethe bench daemon").
-        public var learningRate = 1e-3
+        /// At least this learning rate then (at most `policy.max_learning_rate`); nil: the job's
+        /// own rate × `rateFactor`, so that a rate set for another model (SmolLM2's 2e-5) is not
+        /// escalated to the embedded model's 1e-3, which forgot SmolLM2's answers 3,000-fold and
+        /// cost 8 % of its utility (docs/benchmarks.md, "The main job on SmolLM2").
+        public var learningRate: Double?
+        /// The embedded model's measured pair: its update's projected 6e-4 escalating to 1e-3.
+        /// Without the projection 6e-4 forgot more of the items left (docs/benchmarks.md, "lethe bench daemon").
+        public static let rateFactor = 1e-3 / 6e-4
+
+        /// The stronger step's rate for a job that trains at `jobRate`, before the policy bounds it.
+        public func learningRate(after jobRate: Double) -> Double { learningRate ?? jobRate * Self.rateFactor }
+
         public init() {}
     }
 
@@ -258,7 +266,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
             let object = try reader.object(value, at: section)
             escalation.enabled = try reader.bool(object, "enabled", default: escalation.enabled, prefix: section)
             escalation.epochs = try reader.int(object, "epochs", default: escalation.epochs, in: 1...1000, prefix: section)
-            escalation.learningRate = try reader.double(object, "learning_rate", default: escalation.learningRate, in: 1e-8...1, prefix: section)
+            if object["learning_rate"] != nil {
+                escalation.learningRate = try reader.double(object, "learning_rate", default: 0, in: 1e-8...1, prefix: section)
+            }
             try reader.rejectUnknown(object, prefix: section)
         }
         if let value = root["limits"] {

@@ -39,7 +39,8 @@ struct EscalationLadder {
         var stronger = settings
         // Never fewer epochs or a lower rate than planned, never beyond what the policy allows.
         stronger.epochs = max(settings.epochs, min(configuration.escalation.epochs, policy.maxEpochs))
-        stronger.learningRate = max(settings.learningRate, min(configuration.escalation.learningRate, policy.maxLearningRate))
+        stronger.learningRate = max(settings.learningRate,
+                                    min(configuration.escalation.learningRate(after: settings.learningRate), policy.maxLearningRate))
         let otherMethods = policy.allowedMethods.compactMap(UnlearningMethod.init(rawValue:)).filter { $0 != settings.method }
         return [EscalationStep(kind: .alone, settings: settings), EscalationStep(kind: .stronger, settings: stronger)]
             + otherMethods.map { method in
