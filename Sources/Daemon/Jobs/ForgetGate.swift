@@ -234,7 +234,8 @@ struct ForgetGate {
 extension ForgetItemScore {
     /// The score as kept in the forget set's `latest_scores`.
     func record(version: Int?) -> [String: JSONValue] {
-        ["rouge_l_recall": .number(rougeLRecall), "recall_beyond_prompt": .number(recallBeyondPrompt), "probability": .number(probability), "base_probability": .number(baseProbability),
+        ["rouge_l_recall": .number(rougeLRecall), "recall_beyond_prompt": .number(recallBeyondPrompt),
+         "probability": .number(probability), "base_probability": .number(baseProbability),
          "probability_ratio": .number(probabilityRatio), "generated": .string(generated),
          "version": version.map { .number(Double($0)) } ?? .null]
     }

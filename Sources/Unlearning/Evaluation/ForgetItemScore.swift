@@ -68,8 +68,8 @@ public struct ForgetItemScore: Sendable, Codable, Equatable {
 
 /// When an item counts as forgotten: its greedy answer keeps at most `maxRougeLRecall` of the
 /// forgotten answer (`ForgetItemScore.keptRecall`) and the version finds that answer at most
-/// `maxProbabilityRatio` times as likely as the base version did. Both must hold. The defaults and the measurements behind
-/// them are in docs/dipo.md ("Forget criteria").
+/// `maxProbabilityRatio` times as likely as the base version did. Both must hold. The defaults
+/// and the measurements behind them are in docs/dipo.md ("Forget criteria").
 public struct ForgetCriteria: Sendable, Codable, Equatable {
     public var maxRougeLRecall: Double
     public var maxProbabilityRatio: Double
