@@ -16,9 +16,10 @@ extension BenchmarkDocument {
         `lethe bench tofu` chose for it; the version is then scored as it is (`f32`) and as each GGUF type would serve it: \
         every tensor quantised and dequantised as `llama-quantize` does, norms kept in F32, `q4_k_m` with its mix of Q4_K and \
         Q6_K. An item is forgotten when it meets the daemon gate's criteria (ROUGE-L recall ≤ \
-        \(String(format: "%g", report.criteria.maxRougeLRecall)), p̄ ≤ \(String(format: "%g", report.criteria.maxProbabilityRatio)) × \
-        the base model's); *came back* counts the items forgotten in `f32` that are not under the type. The base model's rows \
-        show what quantisation alone costs. The whole run took \(clockDuration(report.seconds)).
+        \(String(format: "%g", report.criteria.maxRougeLRecall)), the lesser of the whole answer's and of its words beyond the \
+        question; p̄ ≤ \(String(format: "%g", report.criteria.maxProbabilityRatio)) × the base model's); *came back* counts \
+        the items forgotten in `f32` that are not under the type. The base model's rows show what quantisation alone costs. \
+        The whole run took \(clockDuration(report.seconds)).
 
 
         """
