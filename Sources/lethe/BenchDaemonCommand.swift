@@ -339,7 +339,8 @@ struct BenchDaemon: ParsableCommand {
         /// Which of the gate's criteria (the daemon's defaults) the first attempt missed.
         var firstMiss: String {
             let criteria = ForgetCriteria(), first = attempts.first ?? [:]
-            let kept = min(first["rouge_l_recall"]?.doubleValue ?? 0, first["recall_beyond_prompt"]?.doubleValue ?? 0)
+            let plain = first["rouge_l_recall"]?.doubleValue ?? 0
+            let kept = ForgetItemScore.keptRecall(rougeLRecall: plain, recallBeyondPrompt: first["recall_beyond_prompt"]?.doubleValue ?? plain)
             let rouge = kept > criteria.maxRougeLRecall
             let ratio = (first["probability_ratio"]?.doubleValue ?? 0) > criteria.maxProbabilityRatio
             return rouge && ratio ? "both" : rouge ? "rouge_l_recall" : ratio ? "probability_ratio" : "neither"

@@ -31,7 +31,10 @@ public struct ForgetItemScore: Sendable, Codable, Equatable {
     /// value, which only the recall beyond the prompt sees as wrong, or another author's name
     /// around a value it guesses, which only the plain recall does. Only an answer that keeps
     /// both is the fact (docs/dipo.md, "Forget criteria").
-    public var keptRecall: Double { min(rougeLRecall, recallBeyondPrompt) }
+    public var keptRecall: Double { Self.keptRecall(rougeLRecall: rougeLRecall, recallBeyondPrompt: recallBeyondPrompt) }
+
+    /// `keptRecall` from the two recalls as a score records them.
+    public static func keptRecall(rougeLRecall: Double, recallBeyondPrompt: Double) -> Double { min(rougeLRecall, recallBeyondPrompt) }
 
     /// p̄ under the version / p̄ under the base version: 1 means unchanged.
     public var probabilityRatio: Double { probability / baseProbability }
