@@ -41,4 +41,35 @@ final class DaemonGateLimitsTests: XCTestCase {
         XCTAssertEqual(metrics["min_probability_ratio"] as? Double, 0.5)
         XCTAssertEqual(metrics["unforgotten"] as? [String], [], "every item met the forget criteria: the floor alone refused it")
     }
+
+    func testAJobTheGateRefusesIsTriedAgainOneRequestAtATimeAndEachFailsWithItsOwnNumbers() throws {
+        // Two requests handed in before the start make one job; every version is refused as word
+        // salad (no changed model's answers are 0.999 likely to the base version), so the job is
+        // split and each request fails alone, its error file holding its own job's numbers.
+        let daemon = try DaemonHarness(overrides: ["gate": ["max_probability_ratio": 0.8, "max_utility_drop": 1, "utility_items": 5,
+                                                            "min_fluency": 0.999]])
+        let names = try [("apart-a", "author-004"), ("apart-b", "author-005")].map { id, author in
+            try daemon.submit(DaemonHarness.request(id: id, author: author, count: 2))
+        }
+        try daemon.start()
+        daemon.waitForAnswers(names)
+        daemon.stop()
+        XCTAssertEqual(daemon.answered(.failed), names.sorted(), daemon.log)
+        XCTAssertTrue(daemon.log.contains("its requests are tried in two halves"), daemon.log)
+        for name in names {
+            let report = try daemon.report(name)
+            let error = try XCTUnwrap(report["error"] as? [String: Any])
+            let message = try XCTUnwrap(error["message"] as? String)
+            XCTAssertTrue(message.contains("after 2 attempts") && message.contains("degenerate: the job's answers"), message)
+            let metrics = try XCTUnwrap(error["metrics"] as? [String: Any])
+            XCTAssertEqual(metrics["requests_in_job"] as? Double, 1, "the last attempt was the request's alone")
+            let items = try XCTUnwrap(report["items"] as? [[String: Any]])
+            XCTAssertEqual(items.map { $0["state"] as? String }, ["failed", "failed"])
+            for item in items {
+                let attempts = try XCTUnwrap((item["scores"] as? [String: Any])?["attempts"] as? [[String: Any]], "\(item)")
+                XCTAssertEqual(attempts.map { $0["items_trained"] as? Double }, [4, 2], "first with the other request's items, then alone")
+            }
+        }
+        XCTAssertEqual(try daemon.store().head(), 0, "nothing published")
+    }
 }

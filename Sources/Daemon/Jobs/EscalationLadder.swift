@@ -82,4 +82,8 @@ enum AttemptOutcome {
     /// These requests miss items and the utility budget held; `head` is the version the next
     /// step starts from (the one just published for the others, or the same parent).
     case missed([JobPlan.Member], head: Int, result: JobResult)
+    /// The gate refused the version of a job of several requests as a whole (its utility, its
+    /// cost, over-forgotten or degenerate answers): any one of them may be the cause, so they
+    /// are tried apart.
+    case refused([JobPlan.Member])
 }

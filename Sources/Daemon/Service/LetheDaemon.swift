@@ -216,36 +216,67 @@ public final class LetheDaemon: @unchecked Sendable {
     /// Runs the job, then the escalation ladder (EscalationLadder) for its requests that miss
     /// items: every attempt publishes a version for the requests whose every item it forgets,
     /// so they never wait for the others; a request still missing items after the last step
-    /// fails with each item's attempts and numbers, and those items are `failed`.
+    /// fails with each item's attempts and numbers, and those items are `failed`. A job of
+    /// several requests whose version the gate refuses as a whole is split in two, each half
+    /// a job of its own (`performApart`), down to single requests, which fail with their own
+    /// numbers. `attempts` and `firstAttempt` carry what the requests went through before.
     private func perform(_ plan: JobPlan, store: CheckpointStore, intake: RequestIntake, texts: ModelTexts, kept: KeptData,
-                         base: BaseReference) throws {
+                         base: BaseReference, firstAttempt: Int = 1, attempts earlier: [String: [JSONValue]] = [:]) throws {
         var steps = EscalationLadder(configuration: configuration).steps(after: plan.settings)[...]
         let planner = JobPlanner(spool: intake.spool, registry: store.registry, configuration: configuration)
-        var (plan, step, attempt) = (plan, EscalationStep(kind: .job, settings: plan.settings), 1)
+        let jobSettings = plan.settings
+        var (plan, step, attempt) = (plan, EscalationStep(kind: .job, settings: plan.settings), firstAttempt)
         var tried = [step.kind.rawValue]
-        var attempts: [String: [JSONValue]] = [:]
+        var attempts = earlier
         var parent = try ParentWeights(store: store, version: plan.head)
         var outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
                                      kept: kept, base: base, parent: parent)
-        while case .missed(let members, let head, let result) = outcome {
-            // The next step that trains something else or otherwise than the attempt before.
-            var next: (plan: JobPlan, step: EscalationStep)?
-            while next == nil, let candidate = steps.popFirst() {
-                let escalated = try planner.escalation(of: members, head: head, settings: candidate.settings)
-                if escalated.settings != plan.settings || escalated.targets.map(\.id) != plan.targets.map(\.id) { next = (escalated, candidate) }
-            }
-            guard let next else {
-                for member in members { try failUnforgotten(member, result: result, tried: tried, store: store, intake: intake) }
+        while true {
+            switch outcome {
+            case .ended:
                 return
+            case .refused(let members):
+                return try performApart(members, settings: jobSettings, store: store, intake: intake, texts: texts, kept: kept, base: base,
+                                        nextAttempt: attempt + 1, attempts: attempts)
+            case .missed(let members, let head, let result):
+                // The next step that trains something else or otherwise than the attempt before.
+                var next: (plan: JobPlan, step: EscalationStep)?
+                while next == nil, let candidate = steps.popFirst() {
+                    let escalated = try planner.escalation(of: members, head: head, settings: candidate.settings)
+                    if escalated.settings != plan.settings || escalated.targets.map(\.id) != plan.targets.map(\.id) { next = (escalated, candidate) }
+                }
+                guard let next else {
+                    for member in members { try failUnforgotten(member, result: result, tried: tried, store: store, intake: intake) }
+                    return
+                }
+                (plan, step, attempt) = (next.plan, next.step, attempt + 1)
+                tried.append(step.kind == .otherMethod ? step.settings.method.rawValue : step.kind.rawValue)
+                logger.notice("escalating requests whose items were not forgotten", metadata: [
+                    "request": "\(plan.requestIDs.joined(separator: ","))", "items": "\(plan.targets.count)", "step": "\(step.kind.rawValue)",
+                    "method": "\(step.settings.method.rawValue)", "epochs": "\(step.settings.epochs)", "learning_rate": "\(step.settings.learningRate)"])
+                if parent.version != plan.head { parent = try ParentWeights(store: store, version: plan.head) }
+                outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
+                                         kept: kept, base: base, parent: parent)
             }
-            (plan, step, attempt) = (next.plan, next.step, attempt + 1)
-            tried.append(step.kind == .otherMethod ? step.settings.method.rawValue : step.kind.rawValue)
-            logger.notice("escalating requests whose items were not forgotten", metadata: [
-                "request": "\(plan.requestIDs.joined(separator: ","))", "items": "\(plan.targets.count)", "step": "\(step.kind.rawValue)",
-                "method": "\(step.settings.method.rawValue)", "epochs": "\(step.settings.epochs)", "learning_rate": "\(step.settings.learningRate)"])
-            if parent.version != plan.head { parent = try ParentWeights(store: store, version: plan.head) }
-            outcome = try attemptJob(plan, step: step, attempt: attempt, attempts: &attempts, store: store, intake: intake, texts: texts,
-                                     kept: kept, base: base, parent: parent)
+        }
+    }
+
+    /// The requests of a refused job, in two halves, each a job of its own from HEAD as the half
+    /// before left it: the requests the others' cost sank are published, and the one that
+    /// costs too much fails alone with its own numbers. Requests withdrawn meanwhile are left out.
+    private func performApart(_ members: [JobPlan.Member], settings: JobSettings, store: CheckpointStore, intake: RequestIntake,
+                              texts: ModelTexts, kept: KeptData, base: BaseReference, nextAttempt: Int,
+                              attempts: [String: [JSONValue]]) throws {
+        let half = (members.count + 1) / 2
+        logger.notice("the gate refused the job's version as a whole; its requests are tried in two halves", metadata: [
+            "request": "\(members.map(\.record.id).joined(separator: ","))", "halves": "\(half), \(members.count - half)"])
+        let planner = JobPlanner(spool: intake.spool, registry: store.registry, configuration: configuration)
+        for part in [members[..<half], members[half...]] {
+            let running = Set(try store.registry.requests(status: .running).map(\.id))
+            let open = part.filter { running.contains($0.record.id) }
+            guard !open.isEmpty else { continue }
+            let plan = try planner.escalation(of: Array(open), head: try store.head(), settings: settings)
+            try perform(plan, store: store, intake: intake, texts: texts, kept: kept, base: base, firstAttempt: nextAttempt, attempts: attempts)
         }
     }
 
@@ -497,6 +528,7 @@ public final class LetheDaemon: @unchecked Sendable {
             }
             status.job = nil
             if result.gate.isPublishable && !missed.isEmpty { return .missed(missed, head: plan.head, result: result) }
+            if members.count > 1 { return .refused(members) }
             // More epochs or a higher rate would only cost more utility or forget further: the ladder stops here.
             let message = "the update did not pass the gate after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(result.gate.failureReason ?? "")"
             logger.warning("job failed its gate", metadata: metadata.merging(["reason": "\(message)"]) { $1 })
