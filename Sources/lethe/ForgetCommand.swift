@@ -39,6 +39,8 @@ struct Forget: ParsableCommand {
     var changeBits = UnlearningOptions.recommendedChangeBits
     @Option(help: "Keep each step out of the directions the retain examples' inputs use, at this strength (smaller removes more; the daemon's is 1; default: none).")
     var retainProjection: Double?
+    @Option(help: "The share of each tensor's weights the update may change: after every epoch the smaller changes go back to the model's weights (default: 1, all).")
+    var changeDensity = 1.0
     @Flag(help: "After each epoch, stop as soon as every question of the author counts as forgotten.")
     var stopWhenForgotten = false
     @Option(help: "A question counts as forgotten when the ROUGE-L recall of its greedy answer (the lesser of all its words' and those the question does not give) is at most this…")
@@ -55,6 +57,7 @@ struct Forget: ParsableCommand {
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
         if !ChangeGrid.bitRange.contains(changeBits) { throw ValidationError("--change-bits must be in \(ChangeGrid.bitRange)") }
         if let retainProjection, !(retainProjection > 0 && retainProjection.isFinite) { throw ValidationError("--retain-projection must be positive") }
+        if !(changeDensity > 0 && changeDensity <= 1) { throw ValidationError("--change-density must be in (0, 1]") }
         if !(0...1).contains(maxRouge) { throw ValidationError("--max-rouge must be in [0, 1]") }
         if !(maxProbabilityRatio > 0) { throw ValidationError("--max-probability-ratio must be positive") }
     }
@@ -90,6 +93,7 @@ struct Forget: ParsableCommand {
         options.scope = scope ?? .recommended(for: network.config, retainProjection: retainProjection != nil)
         options.changeGrid = changeBits > 0 ? ChangeGrid(bits: changeBits) : nil
         options.retainProjection = retainProjection
+        options.changeDensity = changeDensity < 1 ? ChangeDensity(fraction: changeDensity) : nil
         let clock = ContinuousClock(), start = clock.now
         let update = try UnlearningUpdate(model: network, forget: forget, retain: retain, options: options, padToken: format.padToken)
         let bar = ProgressBar()

@@ -114,6 +114,23 @@ final class DaemonConfigurationTests: XCTestCase {
         }
     }
 
+    func testTheChangeDensityIsReadAndReachesTheUpdateAndTheRecord() throws {
+        let small = LlamaConfig(vocabSize: 64, hiddenSize: 8, intermediateSize: 16, layerCount: 2, headCount: 2, keyValueHeadCount: 1)
+        let defaults = try load("{}")
+        XCTAssertEqual(defaults.update.changeDensity, DaemonConfiguration.UpdateSettings().changeDensity)
+        let sparse = try load(#"{"update": {"change_density": 0.25}}"#)
+        XCTAssertEqual(JobSettings(configuration: sparse).unlearningOptions(sparse, model: small, seed: 1).changeDensity, ChangeDensity(fraction: 0.25))
+        XCTAssertEqual(JobSettings(configuration: sparse).hyperparameters["change_density"], .number(0.25))
+        let whole = try load(#"{"update": {"change_density": 1}}"#)
+        XCTAssertNil(JobSettings(configuration: whole).unlearningOptions(whole, model: small, seed: 1).changeDensity, "1 changes every weight")
+        XCTAssertNil(JobSettings(configuration: whole).hyperparameters["change_density"])
+        for bad in ["0", "1.5"] {
+            XCTAssertThrowsError(try load(#"{"update": {"change_density": \#(bad)}}"#)) { error in
+                XCTAssertEqual((error as? ConfigurationError)?.key, "update.change_density")
+            }
+        }
+    }
+
     func testServedFormatsAreReadInOrderWithoutRepeats() throws {
         XCTAssertEqual(try load("{}").gate.servedFormats, [])
         XCTAssertEqual(try load(#"{"gate": {"served_formats": ["q4_k_m", "q8_0", "q4_k_m"]}}"#).gate.servedFormats, [.q4_k_m, .q8_0])

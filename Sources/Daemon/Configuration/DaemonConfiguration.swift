@@ -92,6 +92,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// is kept out of the directions the retain examples' inputs use, so a request costs the
         /// other authors a fraction of what it did (docs/dipo.md, "Projecting the step"); 0: off.
         public var retainProjection = 1.0
+        /// The share of each tensor's weights an update may change (`ChangeDensity`); 1: all.
+        public var changeDensity = 1.0
         public init() {}
     }
 
@@ -217,6 +219,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             update.startFromBase = start == "base"
             update.changeBits = try reader.int(object, "change_bits", default: update.changeBits, in: ChangeGrid.bitRange, prefix: "update")
             update.retainProjection = try reader.double(object, "retain_projection", default: update.retainProjection, in: 0...1e6, prefix: "update")
+            update.changeDensity = try reader.double(object, "change_density", default: update.changeDensity, in: 0.001...1, prefix: "update")
             let retainTerm = try reader.string(object, "retain_term", default: update.retainTerm.rawValue, prefix: "update")
             guard let term = UnlearningOptions.RetainTerm(rawValue: retainTerm) else {
                 throw ConfigurationError(file: file, key: "update.retain_term", reason: "must be nll or kl")

@@ -12,6 +12,8 @@ public struct JobSettings: Sendable, Equatable {
     public var maxUtilityDrop: Double
     /// The strength of the retain projection; nil: none.
     public var retainProjection: Double?
+    /// The share of each tensor's weights the update may change; nil: all.
+    public var changeDensity: Double?
 
     public init(configuration: DaemonConfiguration, options: RequestOptions = RequestOptions()) {
         method = UnlearningMethod(rawValue: options.method ?? configuration.update.method) ?? .dipo
@@ -19,6 +21,7 @@ public struct JobSettings: Sendable, Equatable {
         learningRate = options.learningRate ?? configuration.update.learningRate
         maxUtilityDrop = min(options.maxUtilityDrop ?? configuration.gate.maxUtilityDrop, configuration.gate.maxUtilityDrop)
         retainProjection = configuration.update.retainProjection > 0 ? configuration.update.retainProjection : nil
+        changeDensity = configuration.update.changeDensity < 1 ? configuration.update.changeDensity : nil
     }
 
     /// The update's options for a model of `model` (the benchmark's form: the method's
@@ -40,6 +43,7 @@ public struct JobSettings: Sendable, Equatable {
         options.forgetTarget = update.forgetTarget > 0 ? update.forgetTarget : nil
         options.changeGrid = update.changeBits > 0 ? ChangeGrid(bits: update.changeBits) : nil
         options.retainProjection = retainProjection
+        options.changeDensity = changeDensity.map(ChangeDensity.init(fraction:))
         return options
     }
 
@@ -48,6 +52,7 @@ public struct JobSettings: Sendable, Equatable {
         var recorded: [String: JSONValue] = ["method": .string(method.rawValue), "epochs": .number(Double(epochs)),
                                              "learning_rate": .number(learningRate), "max_utility_drop": .number(maxUtilityDrop)]
         if let retainProjection { recorded["retain_projection"] = .number(retainProjection) }
+        if let changeDensity { recorded["change_density"] = .number(changeDensity) }
         return recorded
     }
 }

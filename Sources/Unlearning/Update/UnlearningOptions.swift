@@ -52,6 +52,10 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
     /// The precision of the change, relative to the parent, that the update ends with (nil:
     /// whatever AdamW left, noise in every weight's low-order bits).
     public var changeGrid: ChangeGrid?
+    /// The share of each tensor's weights the update may change (`ChangeDensity`): at the end
+    /// of every epoch the smaller changes go back to the parent's weights, so the items left to
+    /// train and the version published are measured on the sparse change. Nil: every weight may move.
+    public var changeDensity: ChangeDensity?
     /// Each step is kept out of the directions the retain examples' inputs use, weight matrix
     /// by weight matrix, with this strength (`RetainProjection`): the smaller, the more of the
     /// step is removed. Nil: steps go where AdamW sends them.
@@ -61,7 +65,8 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
                 length: Length = .epochs(5), forgetBatchSize: Int = 4, retainBatchSize: Int = 4,
                 learningRate: Double = 1e-4, weightDecay: Double = 0.01, warmupSteps: Int = 0,
                 decay: LearningRateSchedule.Decay = .constant, maxGradientNorm: Float = 1, seed: UInt64 = 1,
-                scope: ParameterScope = .all, forgetTarget: Double? = nil, changeGrid: ChangeGrid? = nil, retainProjection: Double? = nil) {
+                scope: ParameterScope = .all, forgetTarget: Double? = nil, changeGrid: ChangeGrid? = nil, retainProjection: Double? = nil,
+                changeDensity: ChangeDensity? = nil) {
         self.objective = objective
         self.retainTerm = retainTerm
         self.retainWeight = retainWeight
@@ -78,6 +83,7 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
         self.forgetTarget = forgetTarget
         self.changeGrid = changeGrid
         self.retainProjection = retainProjection
+        self.changeDensity = changeDensity
     }
 
     /// The head that scores the forget batches.
@@ -120,6 +126,9 @@ public struct UnlearningOptions: Sendable, Codable, Equatable {
         }
         if let retainProjection, !(retainProjection > 0 && retainProjection.isFinite) {
             throw UnlearningError.invalidOption(name: "retainProjection", value: retainProjection)
+        }
+        if let changeDensity, !(changeDensity.fraction > 0 && changeDensity.fraction <= 1) {
+            throw UnlearningError.invalidOption(name: "changeDensity", value: changeDensity.fraction)
         }
         if let changeGrid, !ChangeGrid.bitRange.contains(changeGrid.bits) {
             throw UnlearningError.invalidOption(name: "changeGrid.bits", value: Double(changeGrid.bits))

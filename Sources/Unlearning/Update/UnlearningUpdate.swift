@@ -98,7 +98,7 @@ public final class UnlearningUpdate {
         let ranges = try options.scope.trainableRanges(in: model.layout, layerCount: model.config.layerCount)
         optimizer = ScopedAdamW(model: model, ranges: ranges,
                                 configuration: AdamWConfiguration(learningRate: options.learningRate, weightDecay: options.weightDecay))
-        parentWeights = options.changeGrid.map { _ in ranges.map { Array(model.parameters[$0]) } }
+        parentWeights = options.changeGrid != nil || options.changeDensity != nil ? ranges.map { Array(model.parameters[$0]) } : nil
         projection = try options.retainProjection.map { strength in
             try RetainProjection(model: model, retainExamples: retainExamples, padToken: padToken, strength: strength, trainable: ranges)
         }
@@ -162,7 +162,10 @@ public final class UnlearningUpdate {
             projection?.project(model)
             step += 1
             batchesDone += 1
-            if batchesDone == epochBatches.count { epochsDone += 1 }
+            if batchesDone == epochBatches.count {
+                epochsDone += 1
+                trimChange()
+            }
 
             let elapsed = (clock.now - start).seconds
             try progress(UnlearningProgress(step: step, totalSteps: totalSteps,
@@ -172,24 +175,40 @@ public final class UnlearningUpdate {
                                         secondsRemaining: elapsed / Double(step - firstStep) * Double(totalSteps - step)))
             if batchesDone == epochBatches.count && step < totalSteps && epochsDone < epochLimit, try shouldStop(self) { break }
         }
+        trimChange()
         roundChangeToGrid()
+    }
+
+    /// Keeps each trained tensor's largest changes from the parent (`ChangeDensity`), if the
+    /// options ask for it: at every epoch's end, so that the next epoch's items and the early
+    /// stop are judged on the sparse change, and at the end of the run.
+    private func trimChange() {
+        guard let density = options.changeDensity, let parentWeights else { return }
+        forEachTrainedTensor(parentWeights) { _, weights, parent in density.trim(weights, parent: parent) }
+    }
+
+    /// Calls `body` with every trained tensor's weights and the parent's, tensor by tensor.
+    private func forEachTrainedTensor(_ parentWeights: [[Float]],
+                                      _ body: (ParameterLayout.Tensor, UnsafeMutableBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) {
+        for (range, parent) in zip(optimizer.ranges, parentWeights) {
+            parent.withUnsafeBufferPointer { parent in
+                for tensor in model.layout.tensors where range.contains(tensor.offset) {
+                    let local = (tensor.offset - range.lowerBound)..<(tensor.offset - range.lowerBound + tensor.count)
+                    body(tensor, UnsafeMutableBufferPointer(rebasing: model.parameters[tensor.offset..<tensor.offset + tensor.count]),
+                         UnsafeBufferPointer(rebasing: parent[local]))
+                }
+            }
+        }
     }
 
     /// Puts every trained weight on the change grid around its parent weight, if there is one,
     /// each tensor on the grid its change needs.
     private func roundChangeToGrid() {
         guard let grid = options.changeGrid, let parentWeights else { return }
-        for (range, parent) in zip(optimizer.ranges, parentWeights) {
-            parent.withUnsafeBufferPointer { parent in
-                for tensor in model.layout.tensors where range.contains(tensor.offset) {
-                    let local = (tensor.offset - range.lowerBound)..<(tensor.offset - range.lowerBound + tensor.count)
-                    let weights = UnsafeMutableBufferPointer(rebasing: model.parameters[tensor.offset..<tensor.offset + tensor.count])
-                    let from = UnsafeBufferPointer(rebasing: parent[local])
-                    let bits = grid.quantumBits(UnsafeBufferPointer(weights), parent: from)
-                    ChangeGrid.round(weights, parent: from, bits: bits, seed: options.seed ^ 0x4752_4944, offset: tensor.offset)
-                    changeGridBits[tensor.name] = bits
-                }
-            }
+        forEachTrainedTensor(parentWeights) { tensor, weights, parent in
+            let bits = grid.quantumBits(UnsafeBufferPointer(weights), parent: parent)
+            ChangeGrid.round(weights, parent: parent, bits: bits, seed: options.seed ^ 0x4752_4944, offset: tensor.offset)
+            changeGridBits[tensor.name] = bits
         }
     }
 
