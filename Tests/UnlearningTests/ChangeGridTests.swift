@@ -99,6 +99,18 @@ final class ChangeGridTests: XCTestCase {
                        "a change of 3 units in the last place is kept as it is")
     }
 
+    func testASparseChangeGetsTheGridOfTheWeightsThatChanged() {
+        let parent = parentWeights(count: 40_000, seed: 8)
+        var generator = SeededGenerator(seed: 9)
+        let grid = ChangeGrid(bits: 16)
+        let dense = parent.map { $0 * (1 + 0.01 * generator.nextGaussian()) }
+        // The same changes on 3 weights in 10, the others left as they were.
+        let sparse = dense.indices.map { $0 % 10 < 3 ? dense[$0] : parent[$0] }
+        let bits = { (updated: [Float]) in updated.withUnsafeBufferPointer { u in parent.withUnsafeBufferPointer { grid.quantumBits(u, parent: $0) } } }
+        XCTAssertGreaterThan(bits(dense), 0)
+        XCTAssertEqual(bits(sparse), bits(dense), accuracy: 1, "the unchanged 70 % do not make the grid finer")
+    }
+
     func testUpdateOnAGridEndsOnItAndStillForgets() throws {
         let fixture = UnlearningUpdateFixture.self
         let model = fixture.randomModel()

@@ -35,14 +35,16 @@ public struct ChangeGrid: Sendable, Codable, Equatable {
 
     /// The bits of the quantum for one tensor's change from `parent` to `parameters`: the most,
     /// at most `bits`, that keep its median change (on evenly spaced samples, in ordered-integer
-    /// units) at `resolution` quanta or more.
+    /// units, over the weights that changed: a sparse change, `ChangeDensity`, leaves most
+    /// weights where they were, and their zeros would drown the median) at `resolution` quanta or more.
     public func quantumBits(_ parameters: UnsafeBufferPointer<Float>, parent: UnsafeBufferPointer<Float>) -> Int {
         precondition(parameters.count == parent.count, "a weight per parent weight")
         guard bits > 0, !parameters.isEmpty else { return 0 }
         let step = max(1, parameters.count / Self.medianSample)
         var changes = stride(from: 0, to: parameters.count, by: step).map { i in
             abs(Int64(OrderedFloatBits.key(parameters[i])) - Int64(OrderedFloatBits.key(parent[i])))
-        }
+        }.filter { $0 != 0 }
+        guard !changes.isEmpty else { return 0 }
         changes.sort()
         let median = Double(changes[changes.count / 2])
         guard median >= resolution * 2 else { return 0 }
