@@ -5,11 +5,11 @@ import Foundation
 ///
 /// Why: AdamW moves every weight whose gradient is not exactly zero by about the learning rate
 /// per step, whatever the gradient's size, so a one-author update changed every matrix of the
-/// embedded model by 3–5 % of its norm, and successive updates added up like a random walk
-/// (15–34 % after 30 requests). Most of that is noise the forgetting does not need, and it is
+/// embedded model by 3–7 % of its norm, and successive updates added up like a random walk
+/// (13–34 % after 30 requests). Most of that is noise the forgetting does not need, and it is
 /// what costs the authors and facts the update should leave alone: keeping a `lethe forget`
 /// update's largest 30 % of changes per tensor still forgot its 20 questions and left 28 % of
-/// the loss it had caused on held-out answers (docs/dipo.md, "Keeping the change sparse").
+/// the loss it had caused on other authors' answers (docs/dipo.md, "Keeping the change sparse").
 /// The weights that moved most are the ones the objective pushed the same way step after step.
 public struct ChangeDensity: Sendable, Codable, Equatable {
     /// The share of each tensor's weights that may differ from the parent, in (0, 1].
