@@ -25,7 +25,8 @@ public struct ChangeDensity: Sendable, Codable, Equatable {
 
     /// Sets each weight of `parameters` whose change from `parent` is below the tensor's
     /// threshold back to the parent's: the magnitude that the largest `fraction` of the
-    /// changes reach, estimated on evenly spaced samples. Returns how many weights keep a change.
+    /// changes reach, estimated on evenly spaced samples. Returns how many weights keep a change
+    /// (at a fraction of 1, where nothing is trimmed, every weight counts).
     @discardableResult
     public func trim(_ parameters: UnsafeMutableBufferPointer<Float>, parent: UnsafeBufferPointer<Float>) -> Int {
         precondition(parameters.count == parent.count, "a weight per parent weight")

@@ -175,13 +175,14 @@ public final class UnlearningUpdate {
                                         secondsRemaining: elapsed / Double(step - firstStep) * Double(totalSteps - step)))
             if batchesDone == epochBatches.count && step < totalSteps && epochsDone < epochLimit, try shouldStop(self) { break }
         }
-        trimChange()
+        // Every epoch's end trimmed already; a run of a number of steps may stop within one.
+        if batchesDone < epochBatches.count { trimChange() }
         roundChangeToGrid()
     }
 
     /// Keeps each trained tensor's largest changes from the parent (`ChangeDensity`), if the
     /// options ask for it: at every epoch's end, so that the next epoch's items and the early
-    /// stop are judged on the sparse change, and at the end of the run.
+    /// stop are judged on the sparse change, and at the end of a run that stops within an epoch.
     private func trimChange() {
         guard let density = options.changeDensity, let parentWeights else { return }
         forEachTrainedTensor(parentWeights) { _, weights, parent in density.trim(weights, parent: parent) }
